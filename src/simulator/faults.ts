@@ -1,0 +1,145 @@
+/**
+ * Fault injection for the TDG API routes: the failure modes a real client must survive
+ * (5xx with odd bodies, 429 with Retry-After, slow answers, unreadable 200s, lost notifications,
+ * and the trailing comma from TDG's own documented example).
+ */
+import type { Prng } from './prng.js';
+
+export interface Faults {
+  /** 0..1: answer 500/502/503 (JSON or text body) instead of the real answer. */
+  errorRate: number;
+  /** 0..1: answer 429 with `Retry-After: <retryAfterSeconds>`. */
+  rateLimitRate: number;
+  retryAfterSeconds: number;
+  /** Added delay per API request. */
+  latencyMs: number;
+  /** Extra uniform random 0..jitter per API request. */
+  latencyJitterMs: number;
+  /** 0..1: a 200 answer gets an unreadable body (truncated JSON or an HTML error page). */
+  malformedRate: number;
+  /** 0..1: silently skip a notification delivery. */
+  dropNotificationRate: number;
+  /** Render getJob's batch_list with a trailing comma, exactly like TDG's own example. */
+  trailingCommaBodies: boolean;
+}
+
+export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
+  errorRate: 0,
+  rateLimitRate: 0,
+  retryAfterSeconds: 1,
+  latencyMs: 0,
+  latencyJitterMs: 0,
+  malformedRate: 0,
+  dropNotificationRate: 0,
+  trailingCommaBodies: false,
+});
+
+export class FaultsValidationError extends Error {
+  override readonly name = 'FaultsValidationError';
+}
+
+const RATES = ['errorRate', 'rateLimitRate', 'malformedRate', 'dropNotificationRate'] as const;
+const DELAYS = ['latencyMs', 'latencyJitterMs'] as const;
+const MAX_DELAY_MS = 600_000;
+const MAX_RETRY_AFTER_SECONDS = 86_400;
+const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_FAULTS);
+
+/** Checks a partial Faults object (from options or `PUT /_sim/faults`); unknown keys are errors (typos). */
+export function validateFaults(input: unknown): Partial<Faults> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new FaultsValidationError('faults must be a JSON object');
+  }
+  const source = input as Record<string, unknown>;
+  const unknown = Object.keys(source).filter((key) => !KNOWN_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new FaultsValidationError(`unknown fault field(s) ${unknown.join(', ')} (known: ${KNOWN_KEYS.join(', ')})`);
+  }
+  const out: Partial<Faults> = {};
+  const number = (key: string, min: number, max: number, integer: boolean): number | undefined => {
+    const value = source[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      throw new FaultsValidationError(`${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+    }
+    return value;
+  };
+  for (const key of RATES) {
+    const value = number(key, 0, 1, false);
+    if (value !== undefined) out[key] = value;
+  }
+  for (const key of DELAYS) {
+    const value = number(key, 0, MAX_DELAY_MS, false);
+    if (value !== undefined) out[key] = value;
+  }
+  const retryAfter = number('retryAfterSeconds', 0, MAX_RETRY_AFTER_SECONDS, true);
+  if (retryAfter !== undefined) out.retryAfterSeconds = retryAfter;
+  const trailing = source['trailingCommaBodies'];
+  if (trailing !== undefined) {
+    if (typeof trailing !== 'boolean') throw new FaultsValidationError('trailingCommaBodies must be true or false');
+    out.trailingCommaBodies = trailing;
+  }
+  return out;
+}
+
+export type ErrorStatus = 500 | 502 | 503;
+
+export type FaultDecision =
+  | { kind: 'none'; delayMs: number }
+  | { kind: 'rateLimit'; delayMs: number; retryAfterSeconds: number }
+  | { kind: 'error'; delayMs: number; status: ErrorStatus; textBody: boolean }
+  | { kind: 'malformed'; delayMs: number; variant: 'truncated' | 'html' };
+
+const ERROR_STATUSES: readonly ErrorStatus[] = [500, 502, 503];
+
+/**
+ * One decision per API request. Always consumes the same number of draws, so the fault sequence
+ * for a seed depends only on the order of requests, not on which faults happened to be enabled.
+ */
+export function drawFault(prng: Prng, faults: Faults): FaultDecision {
+  const rateLimitDraw = prng.next();
+  const errorDraw = prng.next();
+  const malformedDraw = prng.next();
+  const statusDraw = prng.int(ERROR_STATUSES.length);
+  const styleDraw = prng.next();
+  const jitterDraw = prng.next();
+  const delayMs = faults.latencyMs + jitterDraw * faults.latencyJitterMs;
+  if (rateLimitDraw < faults.rateLimitRate) {
+    return { kind: 'rateLimit', delayMs, retryAfterSeconds: faults.retryAfterSeconds };
+  }
+  if (errorDraw < faults.errorRate) {
+    return { kind: 'error', delayMs, status: ERROR_STATUSES[statusDraw] ?? 500, textBody: styleDraw < 0.5 };
+  }
+  if (malformedDraw < faults.malformedRate) {
+    return { kind: 'malformed', delayMs, variant: styleDraw < 0.5 ? 'truncated' : 'html' };
+  }
+  return { kind: 'none', delayMs };
+}
+
+export interface RawBody {
+  contentType: string;
+  body: string;
+}
+
+const STATUS_TEXT: Record<ErrorStatus, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+export function injectedErrorBody(status: ErrorStatus, textBody: boolean): RawBody {
+  return textBody
+    ? { contentType: 'text/plain; charset=utf-8', body: `${status} ${STATUS_TEXT[status]}` }
+    : { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: STATUS_TEXT[status] }) };
+}
+
+/** An unreadable replacement for a 200 body: cut mid-JSON, or a proxy's HTML page. */
+export function malformedBody(variant: 'truncated' | 'html', realBody: string): RawBody {
+  if (variant === 'truncated') {
+    // Half of a JSON object never parses: its closing brace is gone.
+    return { contentType: 'application/json; charset=utf-8', body: realBody.slice(0, Math.max(1, Math.floor(realBody.length / 2))) };
+  }
+  return {
+    contentType: 'text/html; charset=utf-8',
+    body: '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n',
+  };
+}

@@ -1,0 +1,1 @@
+export { emailAppendJob } from './email-append-job.js';
