@@ -36,12 +36,7 @@ export abstract class TdgError extends Error {
 
 /** Why TDG refused a request; decides the Temporal failure type. */
 export type TdgHttpErrorReason =
-  | 'invalid-request'
-  | 'not-permitted'
-  | 'not-found'
-  | 'rate-limited'
-  | 'unavailable'
-  | 'rejected';
+  'invalid-request' | 'not-permitted' | 'not-found' | 'rate-limited' | 'unavailable' | 'rejected';
 
 export interface TdgHttpErrorFields {
   status: number;

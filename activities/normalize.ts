@@ -191,6 +191,18 @@ export function readToken(raw: unknown, preferredField?: string): string | undef
   return undefined;
 }
 
+/**
+ * The token lifetime an auth answer announces in the OAuth-style `expires_in` (seconds), if any. TDG
+ * documents a fixed 8 hours; an announced shorter lifetime must still win, or we would use dead tokens.
+ */
+export function readExpiresInMs(raw: unknown): number | undefined {
+  for (const container of candidateContainers(raw)) {
+    const seconds = readCount(container['expires_in']);
+    if (seconds !== undefined && seconds > 0) return seconds * 1000;
+  }
+  return undefined;
+}
+
 /** The body itself and, when present, its `data` envelope: a common wrapper in JSON APIs. */
 function candidateContainers(raw: unknown): Record<string, unknown>[] {
   if (!isRecord(raw)) return [];

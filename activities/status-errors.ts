@@ -7,7 +7,17 @@ import { parseRetryAfter, type RawResponse } from './http.js';
 import { parseJsonLeniently } from './normalize.js';
 
 const ERROR_TEXT_CHARS = 300;
-const ERROR_TEXT_FIELDS = ['message', 'error', 'error_message', 'errorMessage', 'detail', 'description', 'Message'];
+/** Default cap on an honoured Retry-After. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+const ERROR_TEXT_FIELDS = [
+  'message',
+  'error',
+  'error_message',
+  'errorMessage',
+  'detail',
+  'description',
+  'Message',
+];
 
 export interface StatusContext {
   /** "GET /v3/async/append/email/job/abc" */
@@ -64,7 +74,10 @@ export function errorForStatus(response: RawResponse, ctx: StatusContext): TdgHt
     );
   }
   if (status === 404 && ctx.jobId !== undefined) {
-    return fail('not-found', `TDG has no job ${JSON.stringify(ctx.jobId)} (HTTP 404 on ${ctx.describe})${suffix}`);
+    return fail(
+      'not-found',
+      `TDG has no job ${JSON.stringify(ctx.jobId)} (HTTP 404 on ${ctx.describe})${suffix}`,
+    );
   }
   if (status === 404) {
     return fail(

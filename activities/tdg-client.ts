@@ -15,7 +15,7 @@ import {
   type TdgLogger,
 } from './http.js';
 import { normalizeJob, parseJsonLeniently, readJobId } from './normalize.js';
-import { errorForStatus, isSuccess } from './status-errors.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess } from './status-errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type TokenProvider } from './token-provider.js';
 
 export interface TdgClientOptions {
@@ -56,7 +56,6 @@ export interface TdgClient {
 }
 
 const JOB_PATH = ['async', 'append', 'email', 'job'] as const;
-const DEFAULT_MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 
 interface JsonRequest {
   method: 'GET' | 'POST';
@@ -167,7 +166,10 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
         // TDG requires the method with the URL; one without the other is a bug in the caller
         throw new TypeError('createJob needs notificationUrl and notificationMethod together, or neither');
       }
-      const body: Record<string, string> = { name: params.name, output_format: params.outputFormat ?? 'JSON' };
+      const body: Record<string, string> = {
+        name: params.name,
+        output_format: params.outputFormat ?? 'JSON',
+      };
       const extraSecrets: string[] = [];
       if (params.notificationUrl !== undefined && params.notificationMethod !== undefined) {
         body['notification_URL'] = params.notificationUrl;

@@ -13,8 +13,8 @@ import {
   type RawResponse,
   type TdgLogger,
 } from './http.js';
-import { parseJsonLeniently, readToken, TOKEN_FIELDS } from './normalize.js';
-import { errorForStatus, isSuccess, tdgErrorText } from './status-errors.js';
+import { parseJsonLeniently, readExpiresInMs, readToken, TOKEN_FIELDS } from './normalize.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess, tdgErrorText } from './status-errors.js';
 
 export interface TokenProvider {
   /** A token believed valid; may call TDG. */
@@ -39,7 +39,6 @@ export function createStaticTokenProvider(token: string): TokenProvider {
 export const DEFAULT_TOKEN_TTL_MS = 8 * 60 * 60 * 1000;
 export const DEFAULT_REFRESH_MARGIN_MS = 15 * 60 * 1000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 /** A bare-text auth body is accepted as a token only if it looks like one (no spaces, no markup). */
 const PLAIN_TOKEN = /^[A-Za-z0-9._~+/=-]{8,4096}$/;
 
@@ -75,7 +74,8 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   const ttlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
   const marginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
   // With a short TTL (tests, a simulator) the margin would swallow the whole lifetime: renew at half instead.
-  const renewAfterMs = ttlMs > 2 * marginMs ? ttlMs - marginMs : ttlMs / 2;
+  const renewAfter = (lifetimeMs: number): number =>
+    lifetimeMs > 2 * marginMs ? lifetimeMs - marginMs : lifetimeMs / 2;
   const url = joinUrl(options.baseUrl, options.apiVersion, 'auth');
   const describe = describeRequest('POST', url);
   const secrets = [options.apiKey, options.username, options.password];
@@ -91,16 +91,21 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
       fetch,
       method: 'POST',
       url,
-      headers: { 'x-api-key': options.apiKey, 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: {
+        'x-api-key': options.apiKey,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
       body: JSON.stringify({ username: options.username, password: options.password }),
       timeoutMs,
       describe,
       secrets,
     });
     if (!isSuccess(response.status)) throw authFailure(response);
-    const token = extractToken(response.text);
-    cached = { token, renewAtMs: requestedAtMs + renewAfterMs };
-    logger.info('Obtained a TDG authorization token', { renewInMs: renewAfterMs });
+    const { token, expiresInMs } = extractToken(response.text);
+    const renewInMs = renewAfter(Math.min(ttlMs, expiresInMs ?? ttlMs));
+    cached = { token, renewAtMs: requestedAtMs + renewInMs };
+    logger.info('Obtained a TDG authorization token', { renewInMs });
     return token;
   }
 
@@ -121,24 +126,26 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
     );
   }
 
-  function extractToken(text: string): string {
+  function extractToken(text: string): { token: string; expiresInMs: number | undefined } {
     let token: string | undefined;
+    let expiresInMs: number | undefined;
     let fieldsSeen: string[] = [];
     try {
       const { value } = parseJsonLeniently(text);
       token = readToken(value, options.tokenField);
+      expiresInMs = readExpiresInMs(value);
       if (typeof value === 'object' && value !== null) fieldsSeen = Object.keys(value);
     } catch {
       const trimmed = text.trim();
       if (PLAIN_TOKEN.test(trimmed)) token = trimmed;
     }
-    if (token !== undefined) return token;
+    if (token !== undefined) return { token, expiresInMs };
     const looked = options.tokenField ? [options.tokenField, ...TOKEN_FIELDS] : [...TOKEN_FIELDS];
     // The body is withheld: whatever field it uses, it may well hold the token.
     throw new TdgMalformedResponseError(
       `TDG's answer to ${describe} carried no token (looked for ${looked.join(', ')}, also under "data"; ` +
-        `the body has fields: ${fieldsSeen.slice(0, 20).join(', ') || 'none'}); set the token field name in ` +
-        `the configuration`,
+        `the body has fields: ${fieldsSeen.slice(0, 20).join(', ') || 'none'}); name the token field in ` +
+        `TDG_TOKEN_FIELD`,
       `[withheld: ${text.length} characters that may contain a token]`,
     );
   }

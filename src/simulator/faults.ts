@@ -52,14 +52,24 @@ export function validateFaults(input: unknown): Partial<Faults> {
   const source = input as Record<string, unknown>;
   const unknown = Object.keys(source).filter((key) => !KNOWN_KEYS.includes(key));
   if (unknown.length > 0) {
-    throw new FaultsValidationError(`unknown fault field(s) ${unknown.join(', ')} (known: ${KNOWN_KEYS.join(', ')})`);
+    throw new FaultsValidationError(
+      `unknown fault field(s) ${unknown.join(', ')} (known: ${KNOWN_KEYS.join(', ')})`,
+    );
   }
   const out: Partial<Faults> = {};
   const number = (key: string, min: number, max: number, integer: boolean): number | undefined => {
     const value = source[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new FaultsValidationError(`${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max ||
+      (integer && !Number.isInteger(value))
+    ) {
+      throw new FaultsValidationError(
+        `${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`,
+      );
     }
     return value;
   };
@@ -75,7 +85,8 @@ export function validateFaults(input: unknown): Partial<Faults> {
   if (retryAfter !== undefined) out.retryAfterSeconds = retryAfter;
   const trailing = source['trailingCommaBodies'];
   if (trailing !== undefined) {
-    if (typeof trailing !== 'boolean') throw new FaultsValidationError('trailingCommaBodies must be true or false');
+    if (typeof trailing !== 'boolean')
+      throw new FaultsValidationError('trailingCommaBodies must be true or false');
     out.trailingCommaBodies = trailing;
   }
   return out;
@@ -129,14 +140,20 @@ const STATUS_TEXT: Record<ErrorStatus, string> = {
 export function injectedErrorBody(status: ErrorStatus, textBody: boolean): RawBody {
   return textBody
     ? { contentType: 'text/plain; charset=utf-8', body: `${status} ${STATUS_TEXT[status]}` }
-    : { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ error: STATUS_TEXT[status] }) };
+    : {
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({ error: STATUS_TEXT[status] }),
+      };
 }
 
 /** An unreadable replacement for a 200 body: cut mid-JSON, or a proxy's HTML page. */
 export function malformedBody(variant: 'truncated' | 'html', realBody: string): RawBody {
   if (variant === 'truncated') {
     // Half of a JSON object never parses: its closing brace is gone.
-    return { contentType: 'application/json; charset=utf-8', body: realBody.slice(0, Math.max(1, Math.floor(realBody.length / 2))) };
+    return {
+      contentType: 'application/json; charset=utf-8',
+      body: realBody.slice(0, Math.max(1, Math.floor(realBody.length / 2))),
+    };
   }
   return {
     contentType: 'text/html; charset=utf-8',

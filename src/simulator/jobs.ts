@@ -53,10 +53,23 @@ function batchPhase(index: number, batches: number, fraction: number): BatchPhas
   return 'done';
 }
 
+export function stateAt(outcome: Outcome, fraction: number): JobState {
+  if (fraction < UPLOAD_END) return 'WAITING_FOR_UPLOAD';
+  if (fraction < QUEUE_END) return 'QUEUED';
+  return fraction < 1 ? 'IN_PROGRESS' : outcome;
+}
+
 /** What getJob reports at `fraction` (0..1) of the job's life. */
 export function progressAt(plan: JobPlan, fraction: number): JobProgress {
   const batches = plan.batchIds.length;
-  const counts: BatchCounts = { waitingForUpload: 0, queued: 0, inProgress: 0, completed: 0, failed: 0, malformed: 0 };
+  const counts: BatchCounts = {
+    waitingForUpload: 0,
+    queued: 0,
+    inProgress: 0,
+    completed: 0,
+    failed: 0,
+    malformed: 0,
+  };
   for (let i = 0; i < batches; i++) {
     const phase = batchPhase(i, batches, fraction);
     if (phase === 'waiting') counts.waitingForUpload++;
@@ -65,8 +78,7 @@ export function progressAt(plan: JobPlan, fraction: number): JobProgress {
     else if (plan.failing.has(i)) counts.failed++;
     else counts.completed++;
   }
-  const state: JobState =
-    fraction < UPLOAD_END ? 'WAITING_FOR_UPLOAD' : fraction < QUEUE_END ? 'QUEUED' : fraction < 1 ? 'IN_PROGRESS' : plan.outcome;
+  const state = stateAt(plan.outcome, fraction);
   // Batches appear in batch_list as they get uploaded, while still counted as waiting_for_upload.
   const listed = fraction < UPLOAD_END ? Math.floor((batches * fraction) / UPLOAD_END) : batches;
   return { state, counts, batchList: plan.batchIds.slice(0, listed) };
@@ -124,14 +136,20 @@ export function jobFraction(job: SimJob, now: number): number {
   return Math.min(1, Math.max(0, (now - job.createdAt) / durationMs));
 }
 
-/** The job's progress at `now`, recording the terminal time the first time it is seen. */
-export function observe(job: SimJob, now: number): JobProgress {
-  const progress = progressAt(job.plan, jobFraction(job, now));
-  if (job.terminalAt === null && isTerminal(progress.state)) {
+/** The job's state at `now` (cheap: no batch counting), recording the terminal time when first seen. */
+export function observeState(job: SimJob, now: number): JobState {
+  const state = stateAt(job.plan.outcome, jobFraction(job, now));
+  if (job.terminalAt === null && isTerminal(state)) {
     // Clock-driven jobs end at an exact instant, whenever we happen to notice it.
     job.terminalAt = job.scenario.checks === null ? job.createdAt + job.scenario.durationMs : now;
   }
-  return progress;
+  return state;
+}
+
+/** The job's full progress at `now`, recording the terminal time when first seen. */
+export function observe(job: SimJob, now: number): JobProgress {
+  observeState(job, now);
+  return progressAt(job.plan, jobFraction(job, now));
 }
 
 export class JobStore {

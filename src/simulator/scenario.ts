@@ -3,7 +3,7 @@
  * `nightly run [sim duration=90s batches=7 outcome=FAILED checks=40]`.
  * Tags are strict: a typo must surface as a 400 rather than silently running the defaults.
  */
-import { DurationFormatError, parseDuration } from './duration.js';
+import { DurationFormatError, parseDuration } from '../shared/duration.js';
 
 export type Outcome = 'COMPLETED' | 'FAILED';
 
@@ -84,7 +84,8 @@ export function parseScenario(name: string, defaults: ScenarioDefaults): Scenari
       }
       case 'batches': {
         const batches = wholeNumber(value, 0, MAX_BATCHES);
-        if (batches === null) fail(`batches ${JSON.stringify(value)} must be a whole number from 0 to ${MAX_BATCHES}`);
+        if (batches === null)
+          fail(`batches ${JSON.stringify(value)} must be a whole number from 0 to ${MAX_BATCHES}`);
         scenario.batches = batches;
         break;
       }
@@ -96,7 +97,8 @@ export function parseScenario(name: string, defaults: ScenarioDefaults): Scenari
       }
       case 'checks': {
         const checks = wholeNumber(value, 1, MAX_CHECKS);
-        if (checks === null) fail(`checks ${JSON.stringify(value)} must be a whole number from 1 to ${MAX_CHECKS}`);
+        if (checks === null)
+          fail(`checks ${JSON.stringify(value)} must be a whole number from 1 to ${MAX_CHECKS}`);
         scenario.checks = checks;
         break;
       }

@@ -1,0 +1,112 @@
+/**
+ * The embedded stack. `npm start` (--once): bring everything up, run "Tutorial Job" end to
+ * end, print it, exit. `npm run dev`: keep it up for the Web UI and the starter.
+ * A part is started here only when its address is not configured: TEMPORAL_ADDRESS unset →
+ * a Temporal dev server (SQLite in .data/, Web UI on 8233); TDG_BASE_URL unset → the simulator.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { ConfigError, loadWorkerConfig } from '../config.js';
+import { describeStatusLine, followJob, startJob } from '../job-commands.js';
+import { printOutcome } from '../starter.js';
+import { startSimulator } from '../simulator/main.js';
+import { activitiesFromConfig } from '../tdg-wiring.js';
+import { createTdgWorker } from '../worker-factory.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { PROJECT_ROOT } from './temporal-binaries.js';
+
+const once = process.argv.includes('--once');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const randomSecret = (): string => randomBytes(32).toString('hex');
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  const env: Record<string, string | undefined> = { ...process.env };
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!env.TEMPORAL_ADDRESS) {
+      const dataDir = join(PROJECT_ROOT, '.data');
+      mkdirSync(dataDir, { recursive: true });
+      devServer = await startDevServer({ port: 7233, uiPort: 8233, dbFilename: join(dataDir, 'temporal.sqlite') });
+      stoppers.push(() => devServer!.stop());
+      env.TEMPORAL_ADDRESS = devServer.address;
+      say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
+    }
+
+    if (!env.TDG_BASE_URL) {
+      env.TDG_API_KEY ??= randomSecret();
+      env.TDG_USERNAME ??= 'tutorial';
+      env.TDG_PASSWORD ??= randomSecret();
+      const simulator = await startSimulator(
+        {
+          apiKey: env.TDG_API_KEY,
+          username: env.TDG_USERNAME,
+          password: env.TDG_PASSWORD,
+          defaults: { durationMs: 8_000, batches: 5, outcome: 'COMPLETED' },
+        },
+        { port: Number(env.SIMULATOR_PORT ?? 8787), host: '127.0.0.1' },
+      );
+      stoppers.push(() => simulator.close());
+      env.TDG_BASE_URL = simulator.url;
+      say(`TDG simulator on ${simulator.url} (jobs take 8s unless their name says [sim duration=…])`);
+    }
+
+    const config = loadWorkerConfig(env);
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    stoppers.push(() => connection.close());
+    const worker = await createTdgWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: activitiesFromConfig(config.tdg, config.notify),
+      limits: config.limits,
+    });
+    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    stoppers.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+
+    if (!once) {
+      say(`worker on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`);
+      say('Ctrl-C stops the stack');
+      await worker.run();
+      return 0;
+    }
+
+    let exitCode = 0;
+    await worker.runUntil(async () => {
+      const started = await startJob(client, {
+        name: 'Tutorial Job',
+        taskQueue: config.temporal.taskQueue,
+        notificationMethod: config.notify ? 'POST' : null,
+      });
+      say(`started workflow ${started.workflowId}`);
+      const outcome = await followJob(started.handle, (status) => {
+        say(`  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`);
+      });
+      exitCode = printOutcome(outcome, false, { out: say, err: say });
+      say(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+    });
+    return exitCode;
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`}\n`);
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
+  },
+);

@@ -1,0 +1,297 @@
+/**
+ * The TDG API simulator as a fastify app factory (separate from listen(), so tests use inject()).
+ * See tdg-routes.ts for the API, control-routes.ts for `/_sim/`, jobs.ts for progression.
+ */
+import { randomInt } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { registerControlRoutes, jobView, type JobView } from './control-routes.js';
+import { DEFAULT_FAULTS, FaultsValidationError, validateFaults, type Faults } from './faults.js';
+import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
+import { isTerminal, JobStore, observeState, type SimJob } from './jobs.js';
+import { quietLogger, type SimulatorLogger } from './logger.js';
+import { DEFAULT_NOTIFICATION_TIMEOUT_MS, DEFAULT_RETRY_DELAYS_MS, Notifier } from './notifier.js';
+import { deriveStream } from './prng.js';
+import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
+import type { ResolvedOptions, SimulatorState } from './state.js';
+import { SimulatorStats, type StatsView } from './stats.js';
+import { registerTdgRoutes } from './tdg-routes.js';
+
+export type { Faults } from './faults.js';
+export type { JobView, NotificationView } from './control-routes.js';
+export type { StatsView } from './stats.js';
+export type { SimulatorLogger } from './logger.js';
+
+export interface SimulatorOptions {
+  /** The only accepted x-api-key (besides `restrictedApiKeys`). */
+  apiKey: string;
+  /** Accepted credentials for `POST /{version}/auth`; an empty username disables password auth. */
+  username: string;
+  password: string;
+  /** Tokens always accepted (so a static TDG_AUTH_TOKEN works). */
+  staticTokens?: string[];
+  /** Keys of "trial" accounts: 403 on the async job URIs (auth still works). */
+  restrictedApiKeys?: string[];
+  /** Default 8h; an expired token gets 401. */
+  tokenTtlMs?: number;
+  /** Name of the token field in the auth response, default 'token'. */
+  tokenField?: string;
+  /** Default ['v3']; other versions get 404. */
+  versions?: string[];
+  /** PRNG seed (job ids, tokens, fault draws); random when omitted (see `Simulator.seed`). */
+  seed?: number;
+  /** Scenario defaults for names without a `[sim ...]` tag. Default 10s, 5 batches, COMPLETED. */
+  defaults?: { durationMs: number; batches: number; outcome: Outcome };
+  faults?: Partial<Faults>;
+  /** Injectable clock, default Date.now. */
+  now?: () => number;
+  logger?: SimulatorLogger;
+  /** How often the background check for state changes (notifications) runs; 0 disables it. Default 50. */
+  tickIntervalMs?: number;
+  /** Waits before notification retries; default [200, 1000, 3000] (three retries). */
+  notificationRetryDelaysMs?: number[];
+  /** Per-attempt notification timeout, default 5000. */
+  notificationTimeoutMs?: number;
+}
+
+export interface Simulator {
+  app: FastifyInstance;
+  /** The seed in use (logged by main.ts so a run can be reproduced). */
+  seed: number;
+  stats(): StatsView;
+  jobs(): JobView[];
+  job(jobId: string): JobView | null;
+  faults(): Faults;
+  /** Validates and merges; throws FaultsValidationError. */
+  setFaults(partial: Partial<Faults>): Faults;
+  /** Same as `POST /_sim/reset`. */
+  reset(): void;
+  /** Runs one pass of the background state-change check now (useful with an injected clock). */
+  checkNotifications(): void;
+  /** Resolves when every queued notification delivery has settled. */
+  notificationsIdle(): Promise<void>;
+  /** Stops the ticker, aborts notification deliveries and closes the app. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class SimulatorOptionsError extends Error {
+  override readonly name = 'SimulatorOptionsError';
+}
+
+export const DEFAULT_TOKEN_TTL_MS = 8 * 3_600_000;
+export const DEFAULT_SCENARIO = { durationMs: 10_000, batches: 5, outcome: 'COMPLETED' } as const;
+export const BODY_LIMIT_BYTES = 1_048_576;
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
+
+function invalid(message: string): never {
+  throw new SimulatorOptionsError(message);
+}
+
+function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
+  if (typeof opts.apiKey !== 'string' || opts.apiKey === '') invalid('apiKey must be a non-empty string');
+  if (typeof opts.username !== 'string' || typeof opts.password !== 'string')
+    invalid('username and password must be strings');
+  const tokenTtlMs = opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
+  if (!Number.isFinite(tokenTtlMs) || tokenTtlMs <= 0) invalid('tokenTtlMs must be a positive number');
+  const tokenField = opts.tokenField ?? 'token';
+  if (tokenField === '' || tokenField === 'expires_in')
+    invalid('tokenField must be a non-empty name other than expires_in');
+  const versions = opts.versions ?? ['v3'];
+  if (versions.length === 0) invalid('versions must not be empty');
+  for (const version of versions) {
+    if (!VERSION_PATTERN.test(version) || version === '_sim')
+      invalid(`invalid API version ${JSON.stringify(version)}`);
+  }
+  const seed = opts.seed ?? randomInt(0, 2 ** 32);
+  if (!Number.isSafeInteger(seed)) invalid('seed must be an integer');
+  const defaults = opts.defaults ?? DEFAULT_SCENARIO;
+  if (
+    !Number.isInteger(defaults.durationMs) ||
+    defaults.durationMs < 0 ||
+    defaults.durationMs > MAX_DURATION_MS
+  ) {
+    invalid('defaults.durationMs must be a whole number of ms from 0 to 366 days');
+  }
+  if (!Number.isInteger(defaults.batches) || defaults.batches < 0 || defaults.batches > MAX_BATCHES) {
+    invalid(`defaults.batches must be a whole number from 0 to ${MAX_BATCHES}`);
+  }
+  const outcome = parseOutcome(String(defaults.outcome));
+  if (outcome === null) invalid('defaults.outcome must be COMPLETED or FAILED');
+  let faults: Faults;
+  try {
+    faults = { ...DEFAULT_FAULTS, ...validateFaults(opts.faults ?? {}) };
+  } catch (error) {
+    if (error instanceof FaultsValidationError) invalid(`faults: ${error.message}`);
+    throw error;
+  }
+  return {
+    apiKey: opts.apiKey,
+    username: opts.username,
+    password: opts.password,
+    staticTokens: new Set((opts.staticTokens ?? []).filter((t) => t !== '')),
+    restrictedApiKeys: new Set((opts.restrictedApiKeys ?? []).filter((k) => k !== '')),
+    tokenTtlMs,
+    tokenField,
+    versions,
+    seed: seed >>> 0,
+    defaults: { durationMs: defaults.durationMs, batches: defaults.batches, outcome },
+    faults: Object.freeze(faults),
+    now: opts.now ?? Date.now,
+    logger: opts.logger ?? quietLogger,
+  };
+}
+
+export function buildSimulator(opts: SimulatorOptions): Simulator {
+  const options = resolveOptions(opts);
+  const { now, logger } = options;
+  const prng = {
+    ids: deriveStream(options.seed, 'ids'),
+    tokens: deriveStream(options.seed, 'tokens'),
+    faults: deriveStream(options.seed, 'faults'),
+    notifications: deriveStream(options.seed, 'notifications'),
+  };
+  // Jobs whose notifications are still to come (terminal state not yet notified).
+  const watched = new Set<SimJob>();
+
+  const notifier = new Notifier({
+    now,
+    logger,
+    prng: () => prng.notifications,
+    dropRate: () => state.faults.dropNotificationRate,
+    retryDelaysMs: opts.notificationRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    timeoutMs: opts.notificationTimeoutMs ?? DEFAULT_NOTIFICATION_TIMEOUT_MS,
+  });
+
+  const checkNotifications = (): void => {
+    const at = now();
+    for (const job of watched) {
+      const target = job.notification;
+      const current = observeState(job, at);
+      if (target !== null && current !== job.notifiedState) {
+        job.notifiedState = current;
+        notifier.notify(job, target, current, state.stats.notifications);
+      }
+      if (target === null || isTerminal(current)) watched.delete(job);
+    }
+  };
+
+  const state: SimulatorState = {
+    options,
+    jobs: new JobStore(prng.ids),
+    stats: new SimulatorStats(),
+    faults: { ...options.faults },
+    tokens: new Map(),
+    prng,
+    onJobCreated: (job) => {
+      if (job.notification !== null) watched.add(job);
+    },
+    afterApiCall: checkNotifications,
+  };
+
+  const setFaults = (partial: Partial<Faults>): Faults => {
+    state.faults = { ...state.faults, ...validateFaults(partial) };
+    logger.info('faults changed', state.faults);
+    return { ...state.faults };
+  };
+
+  const reset = (): void => {
+    // PRNG streams and tokens carry on: ids stay unique across resets and running clients stay logged in.
+    state.jobs = new JobStore(prng.ids);
+    state.stats = new SimulatorStats();
+    state.faults = { ...options.faults };
+    watched.clear();
+    logger.info('reset: jobs and counters cleared, faults restored');
+  };
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    forceCloseConnections: true,
+    // A HEAD on getJob must not count as a check.
+    exposeHeadRoutes: false,
+    // Bad URLs (e.g. broken percent-encoding) never reach a route; answer them in the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: error.message });
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = statusCodeOf(error);
+    if (status >= 500)
+      logger.warn('internal error', { method: request.method, url: request.url, error: messageOf(error) });
+    // Only a JSON parser is registered, so fastify's generic 415 always means "not JSON".
+    const message =
+      status >= 500
+        ? 'internal simulator error'
+        : status === 415
+          ? 'Content-Type must be application/json'
+          : messageOf(error);
+    return reply.code(status).send({ error: message });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (!path.startsWith('/_sim/')) state.stats.requests.other++;
+    return reply.code(404).send({ error: `no route ${request.method} ${path.slice(0, 200)}` });
+  });
+
+  // One lenient JSON parser for every route: an empty body is "no body" (the handler says what is
+  // missing), broken JSON is a 400 with a JSON error, any other content type is fastify's 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ApiError(400, `request body is not valid JSON: ${messageOf(error)}`), undefined);
+    }
+  });
+
+  const jobs = (): JobView[] => [...state.jobs.all()].map((job) => jobView(job, now()));
+  const job = (jobId: string): JobView | null => {
+    const found = state.jobs.get(jobId);
+    return found === undefined ? null : jobView(found, now());
+  };
+  const faults = (): Faults => ({ ...state.faults });
+  const stats = (): StatsView => state.stats.toJSON();
+
+  registerControlRoutes(app, { stats, jobs, job, faults, setFaults, reset });
+  for (const version of options.versions) {
+    void app.register(
+      (api, _opts, done) => {
+        registerTdgRoutes(api, state);
+        done();
+      },
+      { prefix: `/${version}` },
+    );
+  }
+
+  const tickIntervalMs = opts.tickIntervalMs ?? 50;
+  const ticker = tickIntervalMs > 0 ? setInterval(checkNotifications, tickIntervalMs) : null;
+  ticker?.unref();
+
+  let closing: Promise<void> | null = null;
+  const stopBackground = async (): Promise<void> => {
+    if (ticker !== null) clearInterval(ticker);
+    notifier.close();
+    await notifier.idle();
+  };
+  app.addHook('onClose', stopBackground);
+
+  return {
+    app,
+    seed: options.seed,
+    stats,
+    jobs,
+    job,
+    faults,
+    setFaults,
+    reset,
+    checkNotifications,
+    notificationsIdle: () => notifier.idle(),
+    close: () => {
+      closing ??= app.close().then(stopBackground);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** Everything the routes share; `POST /_sim/reset` swaps jobs and counters but keeps options, tokens and PRNG streams. */
+import type { Faults } from './faults.js';
+import type { JobStore, SimJob } from './jobs.js';
+import type { SimulatorLogger } from './logger.js';
+import type { Prng } from './prng.js';
+import type { ScenarioDefaults } from './scenario.js';
+import type { SimulatorStats } from './stats.js';
+
+export interface ResolvedOptions {
+  apiKey: string;
+  username: string;
+  password: string;
+  staticTokens: ReadonlySet<string>;
+  restrictedApiKeys: ReadonlySet<string>;
+  tokenTtlMs: number;
+  tokenField: string;
+  versions: readonly string[];
+  seed: number;
+  defaults: ScenarioDefaults;
+  faults: Readonly<Faults>;
+  now: () => number;
+  logger: SimulatorLogger;
+}
+
+export interface SimulatorState {
+  readonly options: ResolvedOptions;
+  jobs: JobStore;
+  stats: SimulatorStats;
+  faults: Faults;
+  /** Issued token -> expiry (clock ms). Survives resets so running clients keep working. */
+  readonly tokens: Map<string, number>;
+  /** Separate streams so that draws in one concern never shift another's sequence. */
+  readonly prng: {
+    readonly ids: Prng;
+    readonly tokens: Prng;
+    readonly faults: Prng;
+    readonly notifications: Prng;
+  };
+  /** Called after each job is created, so notifications can watch it. */
+  onJobCreated(job: SimJob): void;
+  /** Called after each API response: state changes caused by a call are notified at once. */
+  afterApiCall(): void;
+}

@@ -1,0 +1,187 @@
+/**
+ * TDG's REST API under `/{version}`: auth, create job, get job. Each request passes a gate that
+ * counts it, applies injected latency and faults (like a gateway in front of the real API would),
+ * then checks the API key and token.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { drawFault, injectedErrorBody, malformedBody } from './faults.js';
+import { ApiError, isJsonContentType } from './http-errors.js';
+import { parseCreateJobBody } from './job-request.js';
+import { observe, type JobProgress, type SimJob } from './jobs.js';
+import type { SimulatorState } from './state.js';
+import type { ApiRoute } from './stats.js';
+
+type Gate = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+const MAX_LIVE_TOKENS = 10_000;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** getJob's body, in exactly TDG's documented shape and field order. */
+export function renderJob(job: SimJob, progress: JobProgress, trailingComma: boolean): string {
+  const head = {
+    state: progress.state,
+    number_batches_waiting_for_upload: progress.counts.waitingForUpload,
+    number_batches_queued: progress.counts.queued,
+    number_batches_in_progress: progress.counts.inProgress,
+    number_batches_completed: progress.counts.completed,
+    number_batches_failed: progress.counts.failed,
+    number_batches_malformed: progress.counts.malformed,
+    created_date: String(job.createdAt),
+    output_format: 'JSON',
+  };
+  const ids = progress.batchList.map((id) => JSON.stringify(id));
+  // TDG's own example ends batch_list with `,]`; clients must cope with that.
+  const list = trailingComma && ids.length > 0 ? `[${ids.join(',')},]` : `[${ids.join(',')}]`;
+  return `${JSON.stringify(head).slice(0, -1)},"batch_list":${list}}`;
+}
+
+export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): void {
+  const { options } = state;
+  const routeOf = new WeakMap<FastifyRequest, ApiRoute>();
+  const malformedFor = new WeakMap<FastifyRequest, 'truncated' | 'html'>();
+
+  const checkApiKey = (request: FastifyRequest): string => {
+    const key = header(request, 'x-api-key');
+    if (key === undefined || key === '') throw new ApiError(401, 'missing x-api-key header');
+    if (key !== options.apiKey && !options.restrictedApiKeys.has(key))
+      throw new ApiError(401, 'invalid API key');
+    return key;
+  };
+
+  const checkToken = (request: FastifyRequest): void => {
+    const token = header(request, 'authorizationtoken');
+    if (token === undefined || token === '') throw new ApiError(401, 'missing AuthorizationToken header');
+    if (options.staticTokens.has(token)) return;
+    const expiresAt = state.tokens.get(token);
+    if (expiresAt === undefined) throw new ApiError(401, 'unknown authorization token');
+    if (options.now() >= expiresAt) {
+      state.tokens.delete(token);
+      throw new ApiError(401, 'authorization token expired');
+    }
+  };
+
+  const gate =
+    (route: ApiRoute, needsToken: boolean): Gate =>
+    async (request, reply) => {
+      state.stats.requests[route]++;
+      routeOf.set(request, route);
+      // Drawn on arrival, before any delay, so concurrent requests keep the seed's order.
+      const fault = drawFault(state.prng.faults, state.faults);
+      if (fault.delayMs > 0) await sleep(fault.delayMs);
+      if (fault.kind === 'rateLimit') {
+        state.stats.faultsInjected.rateLimit++;
+        return reply
+          .code(429)
+          .header('retry-after', String(fault.retryAfterSeconds))
+          .send({ error: 'too many requests (injected fault)' });
+      }
+      if (fault.kind === 'error') {
+        state.stats.faultsInjected.error++;
+        const raw = injectedErrorBody(fault.status, fault.textBody);
+        return reply.code(fault.status).type(raw.contentType).send(raw.body);
+      }
+      if (fault.kind === 'malformed') malformedFor.set(request, fault.variant);
+      const key = checkApiKey(request);
+      if (needsToken) {
+        checkToken(request);
+        if (options.restrictedApiKeys.has(key)) {
+          throw new ApiError(
+            403,
+            'this API key belongs to a restricted (trial) account: the asynchronous job URIs are not permitted',
+          );
+        }
+      }
+      return undefined;
+    };
+
+  // Fastify only parses bodies it has a parser for; a POST without any body or content type still needs a 415.
+  const requireJson = (
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void => {
+    if (isJsonContentType(header(request, 'content-type'))) done();
+    else done(new ApiError(415, 'Content-Type must be application/json'));
+  };
+
+  api.addHook('onSend', async (request, reply, payload) => {
+    const variant = malformedFor.get(request);
+    if (variant === undefined || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    state.stats.faultsInjected.malformed++;
+    const raw = malformedBody(variant, payload);
+    reply.header('content-type', raw.contentType);
+    return raw.body;
+  });
+
+  api.addHook('onResponse', async (request, reply) => {
+    const route = routeOf.get(request);
+    if (route !== undefined) state.stats.countResponse(route, reply.statusCode);
+    state.afterApiCall();
+  });
+
+  api.post('/auth', { onRequest: gate('POST /auth', false), preValidation: requireJson }, (request) => {
+    const body = request.body;
+    const credentials =
+      typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : null;
+    const username = credentials?.['username'];
+    const password = credentials?.['password'];
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new ApiError(
+        400,
+        'request body must be a JSON object with string fields "username" and "password"',
+      );
+    }
+    if (options.username === '' || username !== options.username || password !== options.password) {
+      throw new ApiError(401, 'invalid username or password');
+    }
+    const now = options.now();
+    if (state.tokens.size >= MAX_LIVE_TOKENS) {
+      for (const [token, expiresAt] of state.tokens) if (expiresAt <= now) state.tokens.delete(token);
+    }
+    const token = state.prng.tokens.hex(40);
+    state.tokens.set(token, now + options.tokenTtlMs);
+    state.stats.tokensIssued++;
+    options.logger.info('token issued', { expiresInSeconds: Math.floor(options.tokenTtlMs / 1000) });
+    return { [options.tokenField]: token, expires_in: Math.floor(options.tokenTtlMs / 1000) };
+  });
+
+  api.post(
+    '/async/append/email/job',
+    { onRequest: gate('POST /job', true), preValidation: requireJson },
+    (request) => {
+      const { name, scenario, notification } = parseCreateJobBody(request.body, options.defaults);
+      const job = state.jobs.create(name, scenario, notification, options.now());
+      state.stats.countJob(name);
+      state.onJobCreated(job);
+      options.logger.info('job created', {
+        jobId: job.id,
+        name,
+        scenario,
+        notification: notification === null ? null : notification.method,
+      });
+      return { job_id: job.id };
+    },
+  );
+
+  api.get<{ Params: { jobId: string } }>(
+    '/async/append/email/job/:jobId',
+    { onRequest: gate('GET /job', true) },
+    async (request, reply) => {
+      const job = state.jobs.get(request.params.jobId);
+      if (job === undefined) throw new ApiError(404, `job not found: ${request.params.jobId.slice(0, 100)}`);
+      job.getJobCalls++;
+      const body = renderJob(job, observe(job, options.now()), state.faults.trailingCommaBodies);
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+}

@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal as proto } from '@temporalio/proto';
+import { startJob, jobOutcome, queryStatus, sendHint, statusFromSearchAttributes } from '../src/job-commands.js';
+import { signWorkflowId } from '../src/shared/notify-url.js';
+import {
+  WORKFLOW_TYPE,
+  type EmailAppendJobInput,
+  type EmailAppendJobResult,
+  type JobStatus,
+} from '../src/shared/definitions.js';
+import {
+  connectTemporal,
+  runSimulator,
+  secret,
+  simulatorActivities,
+  uniqueId,
+  waitFor,
+  type SimulatorHandle,
+  type TemporalHandle,
+} from './helpers/harness.js';
+
+/** Short intervals so a real-time test takes seconds; the schedule's shape is unit-tested elsewhere. */
+const FAST = { initialIntervalMs: 200, backoffFactor: 1.5, maxIntervalMs: 1_000, maxIntervalWithNotificationsMs: 2_000 };
+
+let temporal: TemporalHandle;
+let sim: SimulatorHandle;
+
+beforeAll(async () => {
+  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+});
+afterAll(async () => {
+  await sim?.close();
+  await temporal?.close();
+});
+
+function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
+  return temporal.client.workflow.start(WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue: temporal.taskQueue,
+    args: [input],
+  });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected the workflow to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+const EventType = proto.api.enums.v1.EventType;
+
+describe('emailAppendJob on a real Temporal dev server', () => {
+  it('creates the job, publishes its id and returns the batch list on COMPLETED', async () => {
+    const name = uniqueId('complete') + ' [sim duration=1500ms batches=3]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: FAST });
+      const status = await waitFor(async () => {
+        const s = await queryStatus(handle);
+        return s.jobId ? s : undefined;
+      });
+      expect(status.jobId).toMatch(/^[0-9a-f]{15}$/);
+      const visible = await waitFor(async () => {
+        const v = await statusFromSearchAttributes(handle);
+        return v.jobId ? v : undefined;
+      });
+      expect(visible.jobId).toBe(status.jobId);
+
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.state).toBe('COMPLETED');
+      expect(result.jobId).toBe(status.jobId);
+      expect(result.batchList).toHaveLength(3);
+      expect(result.counts.completed).toBe(3);
+      expect(result.createdDate).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(result.timeline.map((t) => t.state).at(-1)).toBe('COMPLETED');
+      const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
+      expect(job?.getJobCalls).toBe(result.checks);
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get({ name: 'TdgJobState', type: 'KEYWORD' })).toBe('COMPLETED');
+    });
+  });
+
+  it('fails with a non-retryable JobFailed that still carries the batch list', async () => {
+    const name = uniqueId('failing') + ' [sim duration=1s batches=4 outcome=FAILED]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: FAST });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('JobFailed');
+      expect(failure.nonRetryable).toBe(true);
+      const details = failure.details?.[0] as EmailAppendJobResult;
+      expect(details.state).toBe('FAILED');
+      expect(details.batchList).toHaveLength(4);
+      expect(details.counts.failed).toBeGreaterThan(0);
+      const outcome = await jobOutcome(handle);
+      expect(outcome).toMatchObject({ kind: 'failed', failureType: 'JobFailed' });
+    });
+  });
+
+  it('checks at once when a hint arrives instead of sleeping out its timer', async () => {
+    const name = uniqueId('hinted') + ' [sim duration=500ms batches=2]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: slow });
+      await waitFor(async () => ((await queryStatus(handle)).nextCheckAt ? true : undefined));
+      await new Promise((r) => setTimeout(r, 800));
+      const hintedAt = Date.now();
+      await sendHint(handle, 'TEST');
+      const result: EmailAppendJobResult = await handle.result();
+      expect(Date.now() - hintedAt).toBeLessThan(30_000); // the timer alone would take 60 s
+      expect(result.state).toBe('COMPLETED');
+      expect(result.checks).toBe(2);
+      expect(result.notifications).toBe(1);
+    });
+  });
+
+  it('fails with JobDeadlineExceeded carrying the last snapshot when the deadline passes', async () => {
+    const name = uniqueId('slow') + ' [sim duration=1h]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: FAST, deadlineMs: 2_000 });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('JobDeadlineExceeded');
+      const last = failure.details?.[0] as JobStatus;
+      expect(last.jobId).toMatch(/^[0-9a-f]{15}$/);
+      expect(last.checks).toBeGreaterThan(0);
+    });
+  });
+
+  it('continues as new with its job id and counters, and creates one TDG job', async () => {
+    // The dev server fires timers on whole seconds, so a 5 s job sees about five checks.
+    const name = uniqueId('long') + ' [sim duration=5s batches=2]';
+    const steady = { initialIntervalMs: 500, backoffFactor: 1, maxIntervalMs: 500, jitter: 0 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: steady, continueAsNewAfterEvents: 20 });
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.state).toBe('COMPLETED');
+      expect(result.checks).toBeGreaterThanOrEqual(4);
+      const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
+      expect(job?.getJobCalls).toBe(result.checks);
+      expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${handle.workflowId})`]).toBe(1);
+      const firstRun = await temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+      expect(firstRun.events?.at(-1)?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+      expect(result.timeline[0]?.state).toBe('WAITING_FOR_UPLOAD');
+    });
+  });
+
+  it('survives 5xx, 429 and malformed answers from TDG', async () => {
+    const faulty = await runSimulator({
+      seed: 11,
+      faults: { errorRate: 0.3, rateLimitRate: 0.1, retryAfterSeconds: 1, malformedRate: 0.1 },
+    });
+    try {
+      const name = uniqueId('faulty') + ' [sim duration=1500ms batches=2]';
+      await temporal.withWorker(simulatorActivities(faulty), async () => {
+        const handle = await start({ name, polling: FAST });
+        const result: EmailAppendJobResult = await handle.result();
+        expect(result.state).toBe('COMPLETED');
+        expect(result.batchList).toHaveLength(2);
+      });
+      const stats = await faulty.stats();
+      expect(stats.jobsCreated.total).toBe(1);
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('refuses a duplicate start: one workflow id, one TDG job', async () => {
+    const workflowId = uniqueId('dup');
+    const name = uniqueId('dup') + ' [sim duration=800ms batches=1]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const options = { name, taskQueue: temporal.taskQueue, notificationMethod: null, workflowId, polling: FAST };
+      const first = await startJob(temporal.client, options);
+      const second = await startJob(temporal.client, options);
+      expect(first.alreadyStarted).toBe(false);
+      expect(second.alreadyStarted).toBe(true);
+      await first.handle.result();
+      const third = await startJob(temporal.client, options);
+      expect(third.alreadyStarted).toBe(true);
+      expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${workflowId})`]).toBe(1);
+    });
+  });
+
+  it('fails fast and clearly when the account may not use the async API', async () => {
+    const trial = await runSimulator({ apiKey: 'trial-key-0123456789', restrictedApiKeys: ['trial-key-0123456789'] });
+    try {
+      await temporal.withWorker(simulatorActivities(trial), async () => {
+        const handle = await start({ name: uniqueId('trial'), polling: FAST });
+        const failure = await failureOf(handle.result());
+        expect(failure.type).toBe('NotPermitted');
+        expect(failure.message).toMatch(/createJob failed/);
+        expect(failure.message).not.toContain('trial-key-0123456789');
+      });
+    } finally {
+      await trial.close();
+    }
+  });
+
+  it('keeps the API key, token, password and signing secret out of the whole history', async () => {
+    const token = `static-token-${secret()}`;
+    const notifySecret = secret();
+    const tokenSim = await runSimulator({ staticTokens: [token] });
+    try {
+      const workflowId = uniqueId('secrets');
+      const notify = { publicUrl: 'http://127.0.0.1:9/notifications', secret: notifySecret };
+      const passwordActivities = simulatorActivities(tokenSim, notify);
+      const tokenActivities = simulatorActivities(tokenSim, notify, { kind: 'static', token });
+      for (const [activities, id] of [
+        [passwordActivities, `${workflowId}-pw`],
+        [tokenActivities, `${workflowId}-tok`],
+      ] as const) {
+        await temporal.withWorker(activities, async () => {
+          const handle = await start(
+            { name: 'Secret check [sim duration=600ms batches=1]', notificationMethod: 'POST', polling: FAST },
+            id,
+          );
+          await handle.result();
+          const history = JSON.stringify(await handle.fetchHistory());
+          const status = JSON.stringify(await queryStatus(handle).catch(() => ({})));
+          for (const text of [history, status]) {
+            for (const forbidden of [
+              tokenSim.options.apiKey,
+              tokenSim.options.password,
+              token,
+              notifySecret,
+              signWorkflowId(notifySecret, id),
+            ]) {
+              expect(text).not.toContain(forbidden);
+            }
+          }
+        });
+      }
+    } finally {
+      await tokenSim.close();
+    }
+  });
+
+  it('rejects invalid input with a non-retryable InvalidWorkflowInput', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name: '  ', polling: { jitter: 2 } });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('InvalidWorkflowInput');
+      expect(failure.message).toMatch(/name must be a non-empty string/);
+      expect(failure.message).toMatch(/jitter/);
+    });
+  });
+});
