@@ -6,4 +6,6 @@ import { bundleWorkflows, PREBUILT_BUNDLE_PATH } from './worker-factory.js';
 const { code } = await bundleWorkflows();
 mkdirSync(dirname(PREBUILT_BUNDLE_PATH), { recursive: true });
 writeFileSync(PREBUILT_BUNDLE_PATH, code);
-process.stdout.write(`workflow bundle written to ${PREBUILT_BUNDLE_PATH} (${Math.round(code.length / 1024)} KiB)\n`);
+process.stdout.write(
+  `workflow bundle written to ${PREBUILT_BUNDLE_PATH} (${Math.round(code.length / 1024)} KiB)\n`,
+);

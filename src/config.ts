@@ -108,7 +108,9 @@ class Reader {
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || hostname.startsWith('127.');
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || hostname.startsWith('127.')
+  );
 }
 
 function readTemporal(r: Reader): TemporalConfig {

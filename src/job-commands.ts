@@ -48,7 +48,10 @@ export function defaultWorkflowId(name: string, now = new Date()): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
-  const stamp = now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = now
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   const suffix = Math.random().toString(36).slice(2, 8);
   return `tdg-${slug || 'job'}-${stamp}-${suffix}`;
 }
@@ -97,9 +100,19 @@ export async function jobOutcome(handle: WorkflowHandle): Promise<JobOutcome> {
     if (cause instanceof ApplicationFailure) {
       const detail = cause.details?.[0];
       const result = cause.type === FailureType.JobFailed ? (detail as EmailAppendJobResult) : null;
-      return { kind: 'failed', failureType: cause.type ?? 'ApplicationFailure', message: cause.message, result };
+      return {
+        kind: 'failed',
+        failureType: cause.type ?? 'ApplicationFailure',
+        message: cause.message,
+        result,
+      };
     }
-    return { kind: 'failed', failureType: cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message, result: null };
+    return {
+      kind: 'failed',
+      failureType: cause?.name ?? 'WorkflowFailed',
+      message: cause?.message ?? err.message,
+      result: null,
+    };
   }
 }
 
@@ -148,7 +161,13 @@ export async function followJob(
   };
   while (!finished) {
     await report();
-    await Promise.race([outcome.then(() => undefined, () => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    await Promise.race([
+      outcome.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise((r) => setTimeout(r, intervalMs)),
+    ]);
   }
   return outcome;
 }
@@ -186,7 +205,9 @@ export async function listJobs(client: Client, limit: number, query?: string): P
 
 export function describeStatusLine(status: JobStatus): string {
   const counts = status.counts;
-  const batches = counts ? `${counts.completed}/${totalBatches(counts)} batches completed` : 'no batch counts yet';
+  const batches = counts
+    ? `${counts.completed}/${totalBatches(counts)} batches completed`
+    : 'no batch counts yet';
   const error = status.lastError ? `; last error: ${status.lastError}` : '';
   return `${status.state} — ${batches} (checks ${status.checks}, notifications ${status.notifications})${error}`;
 }

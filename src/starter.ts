@@ -28,7 +28,14 @@ export const USAGE = `usage: npm run job -- <command>
   notify ID              wake the workflow for an immediate check
   list [--limit N] [--json]`;
 
-export const ExitCode = { ok: 0, jobFailed: 1, usage: 2, workflowFailed: 3, notFound: 4, unreachable: 5 } as const;
+export const ExitCode = {
+  ok: 0,
+  jobFailed: 1,
+  usage: 2,
+  workflowFailed: 3,
+  notFound: 4,
+  unreachable: 5,
+} as const;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -58,7 +65,8 @@ function parseNotify(value: string | undefined): NotificationMethod | null {
 
 function parseLimit(value: string | undefined): number {
   const limit = Number(value ?? 20);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer 1..1000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError('--limit must be an integer 1..1000');
   return limit;
 }
 
@@ -67,7 +75,9 @@ export function printOutcome(outcome: JobOutcome, json: boolean, io: Output): nu
     io.out(JSON.stringify(outcome, null, 2));
   } else if (outcome.kind === 'completed') {
     const { result } = outcome;
-    io.out(`COMPLETED: TDG job ${result.jobId}, ${result.batchList.length} batches (checks ${result.checks}, notifications ${result.notifications})`);
+    io.out(
+      `COMPLETED: TDG job ${result.jobId}, ${result.batchList.length} batches (checks ${result.checks}, notifications ${result.notifications})`,
+    );
     for (const batch of result.batchList) io.out(`  ${batch}`);
   } else {
     io.err(`${outcome.failureType}: ${outcome.message}`);
@@ -123,15 +133,18 @@ export function parseCommand(argv: string[]): Command {
       if (id) throw new UsageError(`unexpected argument "${id}" (use --name and --workflow-id)`);
       const name = values.name?.trim();
       if (!name) throw new UsageError('--name is required and must not be empty');
-      if (name.length > MAX_NAME_LENGTH) throw new UsageError(`--name must be at most ${MAX_NAME_LENGTH} characters`);
+      if (name.length > MAX_NAME_LENGTH)
+        throw new UsageError(`--name must be at most ${MAX_NAME_LENGTH} characters`);
       let deadlineMs: number | undefined;
       try {
         deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline);
       } catch (err) {
         throw new UsageError(`--deadline: ${(err as Error).message}`);
       }
-      if (deadlineMs !== undefined && deadlineMs < 1_000) throw new UsageError('--deadline must be at least 1s');
-      const workflowId = values['workflow-id'] === undefined ? undefined : requireWorkflowId(values['workflow-id']);
+      if (deadlineMs !== undefined && deadlineMs < 1_000)
+        throw new UsageError('--deadline must be at least 1s');
+      const workflowId =
+        values['workflow-id'] === undefined ? undefined : requireWorkflowId(values['workflow-id']);
       return {
         kind: 'start',
         name,
@@ -156,7 +169,12 @@ export function parseCommand(argv: string[]): Command {
   }
 }
 
-export async function runCommand(command: Command, client: Client, temporal: TemporalConfig, io: Output): Promise<number> {
+export async function runCommand(
+  command: Command,
+  client: Client,
+  temporal: TemporalConfig,
+  io: Output,
+): Promise<number> {
   const { json } = command;
   switch (command.kind) {
     case 'start': {
@@ -173,11 +191,15 @@ export async function runCommand(command: Command, client: Client, temporal: Tem
         io.out(`started workflow ${started.workflowId}`);
       }
       if (!command.wait) {
-        if (json) io.out(JSON.stringify({ workflowId: started.workflowId, alreadyStarted: started.alreadyStarted }));
+        if (json)
+          io.out(JSON.stringify({ workflowId: started.workflowId, alreadyStarted: started.alreadyStarted }));
         return ExitCode.ok;
       }
       const outcome = await followJob(started.handle, (status) => {
-        if (!json) io.out(`${new Date().toISOString().slice(11, 19)} ${status.jobId ?? '-'} ${describeStatusLine(status)}`);
+        if (!json)
+          io.out(
+            `${new Date().toISOString().slice(11, 19)} ${status.jobId ?? '-'} ${describeStatusLine(status)}`,
+          );
       });
       return printOutcome(outcome, json, io);
     }
@@ -185,7 +207,11 @@ export async function runCommand(command: Command, client: Client, temporal: Tem
       const handle = client.workflow.getHandle(command.workflowId);
       try {
         const status = await queryStatus(handle);
-        io.out(json ? JSON.stringify(status, null, 2) : `${status.workflowId} job ${status.jobId ?? '-'}: ${describeStatusLine(status)}`);
+        io.out(
+          json
+            ? JSON.stringify(status, null, 2)
+            : `${status.workflowId} job ${status.jobId ?? '-'}: ${describeStatusLine(status)}`,
+        );
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw err;
         // No worker answered (or the workflow is closed and not cached): visibility still knows.
@@ -211,7 +237,9 @@ export async function runCommand(command: Command, client: Client, temporal: Tem
       else if (jobs.length === 0) io.out('no jobs');
       else
         for (const job of jobs) {
-          io.out(`${job.startTime}  ${job.workflowId}  ${job.status}  job ${job.jobId ?? '-'}  ${job.state ?? '-'}  ${job.name ?? ''}`);
+          io.out(
+            `${job.startTime}  ${job.workflowId}  ${job.status}  job ${job.jobId ?? '-'}  ${job.state ?? '-'}  ${job.name ?? ''}`,
+          );
         }
       return ExitCode.ok;
     }
@@ -219,7 +247,10 @@ export async function runCommand(command: Command, client: Client, temporal: Tem
 }
 
 async function main(): Promise<number> {
-  const io: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  const io: Output = {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  };
   let temporal: TemporalConfig;
   let command: Command;
   try {

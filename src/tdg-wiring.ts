@@ -5,7 +5,11 @@ import { createPasswordTokenProvider, createStaticTokenProvider } from '../activ
 import type { TdgLogger } from '../activities/http.js';
 import type { NotifyConfig, TdgConfig } from './config.js';
 
-export function activitiesFromConfig(tdg: TdgConfig, notify: NotifyConfig | null, logger?: TdgLogger): TdgActivities {
+export function activitiesFromConfig(
+  tdg: TdgConfig,
+  notify: NotifyConfig | null,
+  logger?: TdgLogger,
+): TdgActivities {
   const tokens =
     tdg.auth.kind === 'static'
       ? createStaticTokenProvider(tdg.auth.token)

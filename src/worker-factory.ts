@@ -4,7 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { TdgActivities } from '../activities/index.js';
 import type { WorkerLimits } from './config.js';
 
@@ -18,7 +24,14 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
 }
 
 const noop = (): void => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: noop, error: console.error };
+const quietBundlerLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  log: noop,
+  warn: noop,
+  error: console.error,
+};
 
 export interface TdgWorkerOptions {
   connection: NativeConnection;
@@ -36,7 +49,9 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
   let workflowBundle = options.workflowBundle;
   if (!workflowBundle && process.env.NODE_ENV === 'production') {
     if (!existsSync(PREBUILT_BUNDLE_PATH)) {
-      throw new Error(`NODE_ENV=production needs the prebuilt workflow bundle at ${PREBUILT_BUNDLE_PATH} (npm run build)`);
+      throw new Error(
+        `NODE_ENV=production needs the prebuilt workflow bundle at ${PREBUILT_BUNDLE_PATH} (npm run build)`,
+      );
     }
     workflowBundle = { codePath: PREBUILT_BUNDLE_PATH };
   }

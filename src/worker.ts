@@ -9,14 +9,19 @@ import { activitiesFromConfig } from './tdg-wiring.js';
 import { createTdgWorker } from './worker-factory.js';
 
 /** Temporal may still be starting (compose, CI): retry with backoff instead of dying at once. */
-export async function connectWithRetry(temporal: TemporalConfig, maxWaitMs = 120_000): Promise<NativeConnection> {
+export async function connectWithRetry(
+  temporal: TemporalConfig,
+  maxWaitMs = 120_000,
+): Promise<NativeConnection> {
   const started = Date.now();
   for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
     try {
       return await NativeConnection.connect({ address: temporal.address });
     } catch (err) {
       if (Date.now() - started + delay > maxWaitMs) throw err;
-      process.stderr.write(`Temporal at ${temporal.address} not reachable yet (${(err as Error).message}); retrying in ${delay} ms\n`);
+      process.stderr.write(
+        `Temporal at ${temporal.address} not reachable yet (${(err as Error).message}); retrying in ${delay} ms\n`,
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -41,8 +46,12 @@ async function main(): Promise<number> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: activitiesFromConfig(config.tdg, config.notify, {
-      info: (message, meta) => log.info(message, meta),
-      warn: (message, meta) => log.warn(message, meta),
+      info: (message, meta) => {
+        log.info(message, meta);
+      },
+      warn: (message, meta) => {
+        log.warn(message, meta);
+      },
     }),
     limits: config.limits,
   });

@@ -18,7 +18,11 @@ function problems(env: Record<string, string>): string[] {
 describe('worker configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadWorkerConfig(base);
-    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'tdg-email-append' });
+    expect(config.temporal).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'tdg-email-append',
+    });
     expect(config.tdg.baseUrl).toBe('https://api.thedatagroup.com');
     expect(config.tdg.apiVersion).toBe('v3');
     expect(config.tdg.auth).toEqual({ kind: 'static', token: 'token-abc' });
@@ -53,7 +57,11 @@ describe('worker configuration', () => {
   });
 
   it('allows http notification URLs only on loopback', () => {
-    const ok = loadWorkerConfig({ ...base, NOTIFY_PUBLIC_URL: 'http://127.0.0.1:8788/notifications/', NOTIFY_SECRET: SECRET });
+    const ok = loadWorkerConfig({
+      ...base,
+      NOTIFY_PUBLIC_URL: 'http://127.0.0.1:8788/notifications/',
+      NOTIFY_SECRET: SECRET,
+    });
     expect(ok.notify?.publicUrl).toBe('http://127.0.0.1:8788/notifications');
     expect(problems({ ...base, NOTIFY_PUBLIC_URL: 'https://hooks.example.com/n' })).toEqual([
       expect.stringMatching(/must be set together/),

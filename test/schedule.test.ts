@@ -25,17 +25,21 @@ describe('polling schedule', () => {
     const late = { stableChecks: 100, notificationsWorking: true };
     expect(nextPollDelayMs(noJitter, late, mid)).toBe(noJitter.maxIntervalWithNotificationsMs);
     expect(intervalCapMs(noJitter, late)).toBe(noJitter.maxIntervalWithNotificationsMs);
-    expect(nextPollDelayMs(noJitter, { ...late, notificationsWorking: false }, mid)).toBe(noJitter.maxIntervalMs);
+    expect(nextPollDelayMs(noJitter, { ...late, notificationsWorking: false }, mid)).toBe(
+      noJitter.maxIntervalMs,
+    );
   });
 
   it('spreads by ±jitter but never above the cap', () => {
     const policy = { ...DEFAULT_POLLING_POLICY, jitter: 0.2 };
     expect(nextPollDelayMs(policy, { stableChecks: 0, notificationsWorking: false }, () => 0)).toBe(4_000);
-    expect(nextPollDelayMs(policy, { stableChecks: 0, notificationsWorking: false }, () => 0.999999)).toBe(6_000);
+    expect(nextPollDelayMs(policy, { stableChecks: 0, notificationsWorking: false }, () => 0.999999)).toBe(
+      6_000,
+    );
     for (let r = 0; r < 1; r += 0.05) {
-      expect(nextPollDelayMs(policy, { stableChecks: 50, notificationsWorking: false }, () => r)).toBeLessThanOrEqual(
-        policy.maxIntervalMs,
-      );
+      expect(
+        nextPollDelayMs(policy, { stableChecks: 50, notificationsWorking: false }, () => r),
+      ).toBeLessThanOrEqual(policy.maxIntervalMs);
     }
   });
 
@@ -48,7 +52,9 @@ describe('polling schedule', () => {
     const b = seq();
     for (let i = 0; i < 10; i++) {
       const state = { stableChecks: i, notificationsWorking: false };
-      expect(nextPollDelayMs(DEFAULT_POLLING_POLICY, state, a)).toBe(nextPollDelayMs(DEFAULT_POLLING_POLICY, state, b));
+      expect(nextPollDelayMs(DEFAULT_POLLING_POLICY, state, a)).toBe(
+        nextPollDelayMs(DEFAULT_POLLING_POLICY, state, b),
+      );
     }
   });
 

@@ -3,10 +3,20 @@ import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TdgActivities } from '../activities/index.js';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_NAMES, WORKFLOW_TYPE, type EmailAppendJobResult } from '../src/shared/definitions.js';
+import {
+  SEARCH_ATTRIBUTE_NAMES,
+  WORKFLOW_TYPE,
+  type EmailAppendJobResult,
+} from '../src/shared/definitions.js';
 import { createTdgWorker } from '../src/worker-factory.js';
 import { DEFAULT_POLLING_POLICY, nextPollDelayMs } from '../workflows/schedule.js';
-import { runSimulator, simulatorActivities, uniqueId, workflowBundle, type SimulatorHandle } from './helpers/harness.js';
+import {
+  runSimulator,
+  simulatorActivities,
+  uniqueId,
+  workflowBundle,
+  type SimulatorHandle,
+} from './helpers/harness.js';
 
 const JOB_MS = 3 * 24 * 3_600_000;
 
@@ -22,7 +32,11 @@ function checksNeeded(draw: number): number {
   let phase = phaseAt(0);
   let stableChecks = 0;
   while (phase < 3) {
-    elapsed += nextPollDelayMs(DEFAULT_POLLING_POLICY, { stableChecks, notificationsWorking: false }, () => draw);
+    elapsed += nextPollDelayMs(
+      DEFAULT_POLLING_POLICY,
+      { stableChecks, notificationsWorking: false },
+      () => draw,
+    );
     checks += 1;
     const now = phaseAt(elapsed);
     stableChecks = now === phase ? stableChecks + 1 : 0;
@@ -44,7 +58,10 @@ beforeAll(async () => {
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTE_NAMES.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      SEARCH_ATTRIBUTE_NAMES.map((name) => [
+        name,
+        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
     ),
   });
   sim = await runSimulator({ now: () => workflowNow });
@@ -77,7 +94,7 @@ describe('a three-day job on the time-skipping server', () => {
       env.client.workflow.execute(WORKFLOW_TYPE, {
         workflowId: uniqueId('three-days'),
         taskQueue,
-        args: [{ name: "Three day job [sim duration=3d batches=6]" }],
+        args: [{ name: 'Three day job [sim duration=3d batches=6]' }],
       }) as Promise<EmailAppendJobResult>,
     );
 

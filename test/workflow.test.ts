@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import { startJob, jobOutcome, queryStatus, sendHint, statusFromSearchAttributes } from '../src/job-commands.js';
+import {
+  startJob,
+  jobOutcome,
+  queryStatus,
+  sendHint,
+  statusFromSearchAttributes,
+} from '../src/job-commands.js';
+import type { emailAppendJob } from '../workflows/index.js';
 import { signWorkflowId } from '../src/shared/notify-url.js';
 import {
   WORKFLOW_TYPE,
@@ -22,7 +29,12 @@ import {
 } from './helpers/harness.js';
 
 /** Short intervals so a real-time test takes seconds; the schedule's shape is unit-tested elsewhere. */
-const FAST = { initialIntervalMs: 200, backoffFactor: 1.5, maxIntervalMs: 1_000, maxIntervalWithNotificationsMs: 2_000 };
+const FAST = {
+  initialIntervalMs: 200,
+  backoffFactor: 1.5,
+  maxIntervalMs: 1_000,
+  maxIntervalWithNotificationsMs: 2_000,
+};
 
 let temporal: TemporalHandle;
 let sim: SimulatorHandle;
@@ -36,7 +48,7 @@ afterAll(async () => {
 });
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.client.workflow.start(WORKFLOW_TYPE, {
+  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
     workflowId,
     taskQueue: temporal.taskQueue,
     args: [input],
@@ -84,7 +96,9 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
       expect(job?.getJobCalls).toBe(result.checks);
       const description = await handle.describe();
-      expect(description.typedSearchAttributes.get({ name: 'TdgJobState', type: 'KEYWORD' })).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get({ name: 'TdgJobState', type: 'KEYWORD' })).toBe(
+        'COMPLETED',
+      );
     });
   });
 
@@ -145,8 +159,12 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
       expect(job?.getJobCalls).toBe(result.checks);
       expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${handle.workflowId})`]).toBe(1);
-      const firstRun = await temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
-      expect(firstRun.events?.at(-1)?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+      const firstRun = await temporal.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .fetchHistory();
+      expect(firstRun.events?.at(-1)?.eventType).toBe(
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+      );
       expect(result.timeline[0]?.state).toBe('WAITING_FOR_UPLOAD');
     });
   });
@@ -175,7 +193,13 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     const workflowId = uniqueId('dup');
     const name = uniqueId('dup') + ' [sim duration=800ms batches=1]';
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const options = { name, taskQueue: temporal.taskQueue, notificationMethod: null, workflowId, polling: FAST };
+      const options = {
+        name,
+        taskQueue: temporal.taskQueue,
+        notificationMethod: null,
+        workflowId,
+        polling: FAST,
+      };
       const first = await startJob(temporal.client, options);
       const second = await startJob(temporal.client, options);
       expect(first.alreadyStarted).toBe(false);
@@ -188,7 +212,10 @@ describe('emailAppendJob on a real Temporal dev server', () => {
   });
 
   it('fails fast and clearly when the account may not use the async API', async () => {
-    const trial = await runSimulator({ apiKey: 'trial-key-0123456789', restrictedApiKeys: ['trial-key-0123456789'] });
+    const trial = await runSimulator({
+      apiKey: 'trial-key-0123456789',
+      restrictedApiKeys: ['trial-key-0123456789'],
+    });
     try {
       await temporal.withWorker(simulatorActivities(trial), async () => {
         const handle = await start({ name: uniqueId('trial'), polling: FAST });
@@ -217,7 +244,11 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       ] as const) {
         await temporal.withWorker(activities, async () => {
           const handle = await start(
-            { name: 'Secret check [sim duration=600ms batches=1]', notificationMethod: 'POST', polling: FAST },
+            {
+              name: 'Secret check [sim duration=600ms batches=1]',
+              notificationMethod: 'POST',
+              polling: FAST,
+            },
             id,
           );
           await handle.result();

@@ -22,7 +22,9 @@ export function renderDetails(status: JobStatus): string {
     ].filter(Boolean);
     lines.push(`- batches: ${parts.join(', ')}`);
   }
-  lines.push(`- checks: ${status.checks}, notifications: ${status.notifications}${status.notificationsRequested ? '' : ' (not requested)'}`);
+  lines.push(
+    `- checks: ${status.checks}, notifications: ${status.notifications}${status.notificationsRequested ? '' : ' (not requested)'}`,
+  );
   if (status.nextCheckAt) lines.push(`- next check: ${status.nextCheckAt}`);
   if (status.lastError) lines.push(`- last error: ${status.lastError}`);
   return lines.join('\n');

@@ -70,14 +70,18 @@ function activities(summary: string, scheduleToCloseMs: number): TdgActivities {
 
 function validateInput(input: EmailAppendJobInput): PollingPolicy {
   const problems: string[] = [];
-  if (typeof input?.name !== 'string' || input.name.trim() === '') problems.push('name must be a non-empty string');
-  else if (input.name.length > MAX_NAME_LENGTH) problems.push(`name must be at most ${MAX_NAME_LENGTH} characters`);
-  if (input?.outputFormat !== undefined && input.outputFormat !== 'JSON') problems.push('outputFormat must be JSON');
+  if (typeof input?.name !== 'string' || input.name.trim() === '')
+    problems.push('name must be a non-empty string');
+  else if (input.name.length > MAX_NAME_LENGTH)
+    problems.push(`name must be at most ${MAX_NAME_LENGTH} characters`);
+  if (input?.outputFormat !== undefined && input.outputFormat !== 'JSON')
+    problems.push('outputFormat must be JSON');
   const method = input?.notificationMethod;
   if (method !== undefined && method !== null && method !== 'GET' && method !== 'POST') {
     problems.push('notificationMethod must be GET, POST or null');
   }
-  if (input?.deadlineMs !== undefined && !(input.deadlineMs >= 1_000)) problems.push('deadlineMs must be ≥ 1000');
+  if (input?.deadlineMs !== undefined && !(input.deadlineMs >= 1_000))
+    problems.push('deadlineMs must be ≥ 1000');
   if (input?.continueAsNewAfterEvents !== undefined && !(input.continueAsNewAfterEvents >= 20)) {
     problems.push('continueAsNewAfterEvents must be ≥ 20');
   }
@@ -133,7 +137,8 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   const carried: CarriedState | undefined = input.carried;
   const startedAt = carried?.startedAt ?? new Date().toISOString();
-  const deadlineAt = carried?.deadlineAt ?? new Date(Date.now() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString();
+  const deadlineAt =
+    carried?.deadlineAt ?? new Date(Date.now() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString();
 
   let jobId: string | null = carried?.jobId ?? null;
   let notificationsRequested = carried?.notificationsRequested ?? false;
@@ -229,13 +234,19 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
           completed: latest.counts.completed,
           total: totalBatches(latest.counts),
         });
-        if (timeline.length > MAX_TIMELINE_ENTRIES) timeline.splice(1, timeline.length - MAX_TIMELINE_ENTRIES);
+        if (timeline.length > MAX_TIMELINE_ENTRIES)
+          timeline.splice(1, timeline.length - MAX_TIMELINE_ENTRIES);
         upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
-        log.info('TDG job state changed', { jobId: currentJobId, from: snapshot?.state ?? null, to: latest.state });
+        log.info('TDG job state changed', {
+          jobId: currentJobId,
+          from: snapshot?.state ?? null,
+          to: latest.state,
+        });
       } else {
         stableChecks += 1;
       }
-      if (latest.missingFields.length > 0) lastError = `TDG response lacked: ${latest.missingFields.join(', ')}`;
+      if (latest.missingFields.length > 0)
+        lastError = `TDG response lacked: ${latest.missingFields.join(', ')}`;
       snapshot = latest;
     } catch (err) {
       if (isDeadlineTimeout(err)) throw deadlineExceeded();
@@ -244,7 +255,10 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
       if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
         recoverableFailure = true;
         lastError = describeError(err);
-        log.warn('getJob refused; waiting for the operator to fix credentials', { jobId: currentJobId, type });
+        log.warn('getJob refused; waiting for the operator to fix credentials', {
+          jobId: currentJobId,
+          type,
+        });
       } else {
         throw fatalActivityError(err, `getJob ${currentJobId} failed`) ?? err;
       }
@@ -300,8 +314,11 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
     const wait = Math.max(1, Math.min(delay, remainingMs()));
     nextCheckAt = new Date(Date.now() + wait).toISOString();
     publish();
-    const why = notificationsRequested ? (notifications > 0 ? 'or on notification' : 'or on notification (none yet)') : 'polling only';
+    const why = notificationsRequested
+      ? notifications > 0
+        ? 'or on notification'
+        : 'or on notification (none yet)'
+      : 'polling only';
     await condition(() => hintPending, wait, { summary: `next check in ${formatDuration(wait)} (${why})` });
   }
 }
-

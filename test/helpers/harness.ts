@@ -5,7 +5,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { createActivities, type TdgActivities } from '../../activities/index.js';
 import { startSimulator } from '../../src/simulator/main.js';
 import type { SimulatorOptions } from '../../src/simulator/app.js';
@@ -76,12 +82,21 @@ export function tdgConfigFor(sim: SimulatorHandle, auth?: TdgConfig['auth']): Td
     baseUrl: sim.url,
     apiVersion: 'v3',
     apiKey: sim.options.apiKey,
-    auth: auth ?? { kind: 'password', username: sim.options.username, password: sim.options.password, tokenTtlMs: 8 * 3_600_000 },
+    auth: auth ?? {
+      kind: 'password',
+      username: sim.options.username,
+      password: sim.options.password,
+      tokenTtlMs: 8 * 3_600_000,
+    },
     requestTimeoutMs: 5_000,
   };
 }
 
-export function simulatorActivities(sim: SimulatorHandle, notify: NotifyConfig | null = null, auth?: TdgConfig['auth']): TdgActivities {
+export function simulatorActivities(
+  sim: SimulatorHandle,
+  notify: NotifyConfig | null = null,
+  auth?: TdgConfig['auth'],
+): TdgActivities {
   return activitiesFromConfig(tdgConfigFor(sim, auth), notify);
 }
 
@@ -141,7 +156,11 @@ export async function connectTemporal(address: string = inject('temporalAddress'
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
