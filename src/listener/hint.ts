@@ -1,0 +1,65 @@
+/**
+ * Turns whatever a caller sent into the small, display-only payload of a `jobNotification`
+ * signal. The payload lands in workflow history and the Web UI, so it is bounded, stripped of
+ * control characters, and never carries the signature.
+ */
+import type { NotificationHint } from '../shared/definitions.js';
+import { redactSignatures } from './logger.js';
+
+export const MAX_FIELDS_BYTES = 1024;
+export const MAX_KEY_CHARS = 64;
+export const MAX_VALUE_CHARS = 256;
+const MAX_FIELDS = 32;
+
+/** Control and format characters (including bidi overrides) would garble or disguise display. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
+
+/** Cuts by code points so a surrogate pair is never split into invalid UTF-16. */
+function truncate(text: string, maxChars: number): string {
+  // Slicing first keeps the cost bounded however long the input is.
+  const head = Array.from(text.slice(0, maxChars * 2)).slice(0, maxChars);
+  return head.join('');
+}
+
+export function cleanText(text: string, maxChars: number): string {
+  return truncate(redactSignatures(text.slice(0, maxChars * 4).replace(UNPRINTABLE, '')), maxChars);
+}
+
+export type RawField = readonly [key: string, value: string];
+
+/** Bounded string→string map; later fields are dropped once the budget is spent. */
+export function sanitiseFields(raw: Iterable<RawField>): Record<string, string> {
+  const fields = new Map<string, string>();
+  let bytes = 0;
+  for (const [rawKey, rawValue] of raw) {
+    if (fields.size >= MAX_FIELDS) break;
+    if (rawKey.toLowerCase() === 'sig') continue;
+    const key = cleanText(rawKey, MAX_KEY_CHARS);
+    if (key === '' || fields.has(key)) continue;
+    const value = cleanText(rawValue, MAX_VALUE_CHARS);
+    const size = Buffer.byteLength(key) + Buffer.byteLength(value);
+    if (bytes + size > MAX_FIELDS_BYTES) break;
+    bytes += size;
+    fields.set(key, value);
+  }
+  // fromEntries defines own properties, so a key such as `__proto__` stays plain data.
+  return Object.fromEntries(fields);
+}
+
+export function queryFields(query: Record<string, unknown>): RawField[] {
+  const fields: RawField[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value === 'string') fields.push([key, value]);
+    else if (Array.isArray(value)) fields.push([key, value.filter((v) => typeof v === 'string').join(',')]);
+  }
+  return fields;
+}
+
+export function buildHint(method: string, receivedAt: Date, raw: Iterable<RawField>): NotificationHint {
+  const fields = sanitiseFields(raw);
+  return {
+    method,
+    receivedAt: receivedAt.toISOString(),
+    ...(Object.keys(fields).length > 0 ? { fields } : {}),
+  };
+}
