@@ -19,7 +19,7 @@ import {
   statusFromSearchAttributes,
   type JobOutcome,
 } from './job-commands.js';
-import type { NotificationMethod } from './shared/definitions.js';
+import type { CheckTrigger, NotificationMethod } from './shared/definitions.js';
 
 export const USAGE = `usage: npm run job -- <command>
   start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]
@@ -70,13 +70,20 @@ function parseLimit(value: string | undefined): number {
   return limit;
 }
 
+const DETECTED_BY: Record<CheckTrigger, string> = {
+  creation: 'by the first check',
+  timer: 'by a poll timer',
+  notification: 'through a notification',
+  'continue-as-new': 'by the first check of a continued run',
+};
+
 export function printOutcome(outcome: JobOutcome, json: boolean, io: Output): number {
   if (json) {
     io.out(JSON.stringify(outcome, null, 2));
   } else if (outcome.kind === 'completed') {
     const { result } = outcome;
     io.out(
-      `COMPLETED: TDG job ${result.jobId}, ${result.batchList.length} batches (checks ${result.checks}, notifications ${result.notifications})`,
+      `COMPLETED: TDG job ${result.jobId}, ${result.batchList.length} batches; noticed ${DETECTED_BY[result.detectedBy]} (checks ${result.checks}, notifications ${result.notifications})`,
     );
     for (const batch of result.batchList) io.out(`  ${batch}`);
   } else {

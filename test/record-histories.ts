@@ -67,7 +67,18 @@ try {
       // `temporal workflow show --output json` writes the format historyFromJSON reads back.
       const json = execFileSync(
         findBinary(TEMPORAL_CLI) ?? 'temporal',
-        ['workflow', 'show', '--address', server.address, '--workflow-id', handle.workflowId, '--run-id', handle.firstExecutionRunId, '--output', 'json'],
+        [
+          'workflow',
+          'show',
+          '--address',
+          server.address,
+          '--workflow-id',
+          handle.workflowId,
+          '--run-id',
+          handle.firstExecutionRunId,
+          '--output',
+          'json',
+        ],
         { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
       writeFileSync(`${outDir}${label}.json`, json);

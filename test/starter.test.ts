@@ -53,7 +53,9 @@ describe('starter argument validation', () => {
   });
 
   it('accepts a complete start command', () => {
-    expect(parseCommand(['start', '--name', 'Job', '--notify', 'get', '--deadline', '2d', '--wait', '--json'])).toEqual({
+    expect(
+      parseCommand(['start', '--name', 'Job', '--notify', 'get', '--deadline', '2d', '--wait', '--json']),
+    ).toEqual({
       kind: 'start',
       name: 'Job',
       notificationMethod: 'GET',
@@ -61,7 +63,9 @@ describe('starter argument validation', () => {
       wait: true,
       json: true,
     });
-    expect(parseCommand(['start', '--name', 'Job', '--notify', 'none'])).toMatchObject({ notificationMethod: null });
+    expect(parseCommand(['start', '--name', 'Job', '--notify', 'none'])).toMatchObject({
+      notificationMethod: null,
+    });
   });
 });
 
@@ -94,7 +98,10 @@ describe('starter CLI against the dev server', () => {
 
   it('start --wait --json prints one JSON document and exits 0 on COMPLETED, 1 on FAILED', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const ok = await cli(['start', '--name', 'CLI ok [sim duration=1s batches=2]', '--notify', 'none', '--wait', '--json'], env);
+      const ok = await cli(
+        ['start', '--name', 'CLI ok [sim duration=1s batches=2]', '--notify', 'none', '--wait', '--json'],
+        env,
+      );
       expect(ok.code).toBe(0);
       const outcome = JSON.parse(ok.stdout) as { kind: string; result: EmailAppendJobResult };
       expect(outcome.kind).toBe('completed');
@@ -102,7 +109,14 @@ describe('starter CLI against the dev server', () => {
 
       const workflowId = uniqueId('cli-failed');
       const failed = await cli(
-        ['start', '--name', 'CLI failed [sim duration=1s batches=2 outcome=FAILED]', '--workflow-id', workflowId, '--wait'],
+        [
+          'start',
+          '--name',
+          'CLI failed [sim duration=1s batches=2 outcome=FAILED]',
+          '--workflow-id',
+          workflowId,
+          '--wait',
+        ],
         env,
       );
       expect(failed.code).toBe(1);

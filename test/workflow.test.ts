@@ -132,6 +132,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(result.state).toBe('COMPLETED');
       expect(result.checks).toBe(2);
       expect(result.notifications).toBe(1);
+      expect(result.detectedBy).toBe('notification');
     });
   });
 

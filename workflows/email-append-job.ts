@@ -23,6 +23,7 @@ import {
   statusQuery,
   totalBatches,
   type CarriedState,
+  type CheckTrigger,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type JobSnapshot,
@@ -152,6 +153,7 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
   let lastNotificationAt: string | null = null;
   let lastError: string | null = null;
   let nextCheckAt: string | null = null;
+  let trigger: CheckTrigger = carried ? 'continue-as-new' : 'creation';
 
   const status = (): JobStatus => ({
     workflowId: info.workflowId,
@@ -276,6 +278,7 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
         timeline,
         checks,
         notifications,
+        detectedBy: trigger,
       };
       if (snapshot.state === 'COMPLETED') return result;
       throw ApplicationFailure.create({
@@ -319,6 +322,9 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
         ? 'or on notification'
         : 'or on notification (none yet)'
       : 'polling only';
-    await condition(() => hintPending, wait, { summary: `next check in ${formatDuration(wait)} (${why})` });
+    const hinted = await condition(() => hintPending, wait, {
+      summary: `next check in ${formatDuration(wait)} (${why})`,
+    });
+    trigger = hinted ? 'notification' : 'timer';
   }
 }

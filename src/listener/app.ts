@@ -51,13 +51,12 @@ const ALLOWED_METHODS: readonly { pattern: RegExp; allow: string }[] = [
   { pattern: /^\/healthz$/, allow: 'GET, HEAD' },
 ];
 
-const OUTCOME_ANSWERS: Record<NotifyOutcome, { status: number; body: object }> = {
+const OUTCOME_ANSWERS: Record<Exclude<NotifyOutcome, 'unavailable'>, { status: number; body: object }> = {
   signalled: { status: 202, body: { status: 'accepted' } },
   // The id was signed by us but Temporal has never heard of it: retrying cannot help.
   'not-found': { status: 404, body: { error: 'unknown workflow' } },
   // A 2xx so TDG stops retrying: the job already finished, there is nothing to wake.
   closed: { status: 200, body: { status: 'already closed' } },
-  unavailable: { status: 503, body: { error: 'temporal unavailable' } },
 };
 
 function pathOf(url: string): string {
@@ -84,7 +83,9 @@ function frameworkAnswer(error: FastifyError): { status: number; error: string }
       return { status: 503, error: 'timed out' };
     default: {
       const status = error.statusCode ?? 500;
-      return status >= 400 && status < 500 ? { status, error: 'bad request' } : { status: 500, error: 'internal error' };
+      return status >= 400 && status < 500
+        ? { status, error: 'bad request' }
+        : { status: 500, error: 'internal error' };
     }
   }
 }
@@ -95,7 +96,8 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const maxInFlight = deps.maxConcurrentSignals ?? DEFAULT_MAX_CONCURRENT_SIGNALS;
   const secrets = deps.secrets.filter((secret) => secret.length > 0);
-  if (secrets.length === 0) throw new TypeError('buildListenerApp: at least one non-empty secret is required');
+  if (secrets.length === 0)
+    throw new TypeError('buildListenerApp: at least one non-empty secret is required');
   let inFlight = 0;
   let healthCheck: Promise<boolean> | undefined;
 
@@ -137,12 +139,17 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
     return reply.code(answer.status).send({ error: answer.error });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = pathOf(request.url);
     const known = ALLOWED_METHODS.find(({ pattern }) => pattern.test(path));
     if (known) return reply.code(405).header('allow', known.allow).send({ error: 'method not allowed' });
     return reply.code(404).send({ error: 'not found' });
+  };
+  // Answered before the body is read, so a body never turns a 404/405 into a 413/415.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return answerUnrouted(request, reply);
   });
+  app.setNotFoundHandler(answerUnrouted);
 
   app.addHook('onResponse', (request, reply, done) => {
     logger.info('request', {

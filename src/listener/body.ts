@@ -5,9 +5,7 @@
  */
 import type { RawField } from './hint.js';
 
-export type BodyReading =
-  | { ok: true; fields: RawField[] }
-  | { ok: false; status: 400 | 415; error: string };
+export type BodyReading = { ok: true; fields: RawField[] } | { ok: false; status: 400 | 415; error: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 

@@ -11,6 +11,9 @@ export const MAX_KEY_CHARS = 64;
 export const MAX_VALUE_CHARS = 256;
 const MAX_FIELDS = 32;
 
+/** Harmless in a Map or JSON, but a trap for any consumer that copies fields onto a plain object. */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Control and format characters (including bidi overrides) would garble or disguise display. */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
 
@@ -21,25 +24,37 @@ function truncate(text: string, maxChars: number): string {
   return head.join('');
 }
 
+function truncateToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    out += char;
+  }
+  return out;
+}
+
 export function cleanText(text: string, maxChars: number): string {
   return truncate(redactSignatures(text.slice(0, maxChars * 4).replace(UNPRINTABLE, '')), maxChars);
 }
 
 export type RawField = readonly [key: string, value: string];
 
-/** Bounded string→string map; later fields are dropped once the budget is spent. */
+/** Bounded string→string map: once the byte budget is spent, the last value is cut and the rest dropped. */
 export function sanitiseFields(raw: Iterable<RawField>): Record<string, string> {
   const fields = new Map<string, string>();
   let bytes = 0;
   for (const [rawKey, rawValue] of raw) {
     if (fields.size >= MAX_FIELDS) break;
-    if (rawKey.toLowerCase() === 'sig') continue;
+    if (rawKey.toLowerCase() === 'sig' || UNSAFE_KEYS.has(rawKey)) continue;
     const key = cleanText(rawKey, MAX_KEY_CHARS);
     if (key === '' || fields.has(key)) continue;
-    const value = cleanText(rawValue, MAX_VALUE_CHARS);
-    const size = Buffer.byteLength(key) + Buffer.byteLength(value);
-    if (bytes + size > MAX_FIELDS_BYTES) break;
-    bytes += size;
+    const room = MAX_FIELDS_BYTES - bytes - Buffer.byteLength(key);
+    if (room <= 0) break;
+    const value = truncateToBytes(cleanText(rawValue, MAX_VALUE_CHARS), room);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     fields.set(key, value);
   }
   // fromEntries defines own properties, so a key such as `__proto__` stays plain data.

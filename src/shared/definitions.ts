@@ -120,6 +120,9 @@ export interface CarriedState {
   stableChecks: number;
 }
 
+/** What made the workflow run the check that saw the terminal state. */
+export type CheckTrigger = 'creation' | 'timer' | 'notification' | 'continue-as-new';
+
 export interface EmailAppendJobResult {
   jobId: string;
   state: string;
@@ -129,6 +132,7 @@ export interface EmailAppendJobResult {
   timeline: TimelineEntry[];
   checks: number;
   notifications: number;
+  detectedBy: CheckTrigger;
 }
 
 /** The small, sanitised payload the listener attaches to a `jobNotification` signal. */

@@ -1,0 +1,109 @@
+/**
+ * `npm run listener`: the webhook listener as a process. Environment: LISTENER_PORT (8788),
+ * LISTENER_HOST (0.0.0.0), NOTIFY_SECRET (required, ≥ 32 bytes), NOTIFY_SECRET_PREVIOUS
+ * (optional, during rotation), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE.
+ * Also re-exports startListener so the dev stack and tests can run it in-process.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError } from '../config.js';
+import { loadListenerConfig } from './config.js';
+import { consoleLogger } from './logger.js';
+import { startListener } from './server.js';
+import { createTemporalNotifier } from './temporal-notifier.js';
+
+export { startListener, type ListenOptions, type RunningListener } from './server.js';
+export { buildListenerApp, type ListenerDeps, type NotifyOutcome, type WorkflowNotifier } from './app.js';
+export { createTemporalNotifier } from './temporal-notifier.js';
+export { loadListenerConfig, type ListenerConfig } from './config.js';
+
+const EXIT_BAD_CONFIG = 2;
+const EXIT_CANNOT_START = 1;
+
+function errorLine(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === undefined ? error.message : `${error.message} (${code})`;
+  }
+  return String(error);
+}
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config;
+  try {
+    config = loadListenerConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`listener: ${error.message}`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+  const logger = consoleLogger();
+
+  // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const notifier = createTemporalNotifier(client);
+
+  let running;
+  try {
+    running = await startListener(
+      { secrets: config.secrets, notifier, logger },
+      { port: config.port, host: config.host },
+    );
+  } catch (error) {
+    console.error(`listener: cannot listen on ${config.host}:${config.port}: ${errorLine(error)}`);
+    await connection.close().catch(() => undefined);
+    process.exit(EXIT_CANNOT_START);
+  }
+  const reachable = await notifier.healthy();
+  logger.info(`listening on ${running.url}`, {
+    notifications: `${running.url}/notifications/{workflowId}?sig=…`,
+    health: `${running.url}/healthz`,
+    temporal: { address: config.temporal.address, namespace: config.temporal.namespace, reachable },
+    secrets: config.secrets.length,
+  });
+  if (!reachable) logger.warn('Temporal is not reachable yet: notifications get 503 until it is');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting at once`);
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    running
+      .close()
+      .then(() => connection.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.warn(`shutdown failed: ${errorLine(error)}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((error: unknown) => {
+    console.error(`listener: ${errorLine(error)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * The listener with the REAL Temporal notifier against the suite's dev server: signals reach a
+ * running emailAppendJob, unknown and closed workflows get the answers that stop TDG retrying,
+ * an unreachable Temporal gets 503, and the simulator's own notifications finish a job end to end.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import type { ListenerLogger } from '../src/listener/logger.js';
+import { startListener, type RunningListener } from '../src/listener/server.js';
+import { createTemporalNotifier } from '../src/listener/temporal-notifier.js';
+import {
+  statusQuery,
+  WORKFLOW_TYPE,
+  type EmailAppendJobInput,
+  type EmailAppendJobResult,
+} from '../src/shared/definitions.js';
+import { signWorkflowId } from '../src/shared/notify-url.js';
+import type { emailAppendJob } from '../workflows/index.js';
+import {
+  connectTemporal,
+  runSimulator,
+  simulatorActivities,
+  uniqueId,
+  waitFor,
+  type SimulatorHandle,
+  type TemporalHandle,
+} from './helpers/harness.js';
+
+const SECRET = randomBytes(32).toString('hex');
+const PREVIOUS_SECRET = randomBytes(32).toString('hex');
+const SLOW_POLLING = {
+  initialIntervalMs: 60_000,
+  maxIntervalMs: 60_000,
+  maxIntervalWithNotificationsMs: 60_000,
+};
+
+const logLines: string[] = [];
+const capturingLogger: ListenerLogger = {
+  info: (msg, meta) => void logLines.push(`info ${msg} ${JSON.stringify(meta)}`),
+  warn: (msg, meta) => void logLines.push(`warn ${msg} ${JSON.stringify(meta)}`),
+  error: (msg, meta) => void logLines.push(`error ${msg} ${JSON.stringify(meta)}`),
+};
+const issuedSignatures = new Set<string>();
+
+let temporal: TemporalHandle;
+let sim: SimulatorHandle;
+let listener: RunningListener;
+
+function notificationUrl(workflowId: string, secret = SECRET): string {
+  const sig = signWorkflowId(secret, workflowId);
+  issuedSignatures.add(sig);
+  return `${listener.url}/notifications/${encodeURIComponent(workflowId)}?sig=${sig}`;
+}
+
+function start(input: EmailAppendJobInput, workflowId = uniqueId('listener')) {
+  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue: temporal.taskQueue,
+    args: [input],
+  });
+}
+
+beforeAll(async () => {
+  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+  listener = await startListener(
+    {
+      secrets: [SECRET, PREVIOUS_SECRET],
+      notifier: createTemporalNotifier(temporal.client),
+      logger: capturingLogger,
+    },
+    { port: 0, host: '127.0.0.1' },
+  );
+});
+afterAll(async () => {
+  await listener?.close();
+  await sim?.close();
+  await temporal?.close();
+});
+
+describe('listener with the real Temporal notifier', () => {
+  it('signals a running workflow (GET and POST) and keeps the signature out of history', async () => {
+    const name = `${uniqueId('signalled')} [sim duration=1h]`;
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: SLOW_POLLING });
+      await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
+
+      const get = await fetch(`${notificationUrl(handle.workflowId)}&state=IN_PROGRESS`);
+      expect([get.status, await get.json()]).toEqual([202, { status: 'accepted' }]);
+      await waitFor(async () => ((await handle.query(statusQuery)).notifications === 1 ? true : undefined));
+
+      const post = await fetch(notificationUrl(handle.workflowId, PREVIOUS_SECRET), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ job_id: 'J', state: 'IN_PROGRESS' }),
+      });
+      expect(post.status).toBe(202);
+      const status = await waitFor(async () => {
+        const s = await handle.query(statusQuery);
+        return s.notifications === 2 ? s : undefined;
+      });
+      expect(status.lastNotificationAt).not.toBeNull();
+
+      const history = JSON.stringify(await handle.fetchHistory());
+      expect(history).toContain('jobNotification');
+      expect(history).not.toContain(signWorkflowId(SECRET, handle.workflowId));
+      expect(history).not.toContain(signWorkflowId(PREVIOUS_SECRET, handle.workflowId));
+      expect(history).not.toContain(SECRET);
+      // Each hint triggered a getJob (two in a burst collapse into one): let the last one finish
+      // before terminating, so no activity is cut off mid-flight.
+      await waitFor(async () => ((await handle.query(statusQuery)).checks >= 3 ? true : undefined));
+      await handle.terminate('test done');
+    });
+  });
+
+  it('a signature for workflow A used on workflow B is refused and B is not signalled', async () => {
+    const a = await start({ name: 'a [sim duration=1h]', polling: SLOW_POLLING });
+    const b = await start({ name: 'b [sim duration=1h]', polling: SLOW_POLLING });
+    const sigForA = signWorkflowId(SECRET, a.workflowId);
+    issuedSignatures.add(sigForA);
+    const res = await fetch(`${listener.url}/notifications/${b.workflowId}?sig=${sigForA}`, {
+      method: 'POST',
+    });
+    expect(res.status).toBe(401);
+    const history = await b.fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(false);
+    await Promise.all([a.terminate(), b.terminate()]);
+  });
+
+  it('404 for a workflow id that never existed', async () => {
+    const res = await fetch(notificationUrl(uniqueId('never-started')));
+    expect([res.status, await res.json()]).toEqual([404, { error: 'unknown workflow' }]);
+  });
+
+  it('200 "already closed" for a terminated workflow, so TDG stops retrying', async () => {
+    // No worker needed: the workflow only has to exist and be closed.
+    const handle = await start({ name: 'closed [sim duration=1h]', polling: SLOW_POLLING });
+    await handle.terminate('closing for the test');
+    const res = await fetch(notificationUrl(handle.workflowId), { method: 'POST' });
+    expect([res.status, await res.json()]).toEqual([200, { status: 'already closed' }]);
+  });
+
+  it('/healthz reports Temporal reachable', async () => {
+    const res = await fetch(`${listener.url}/healthz`);
+    expect([res.status, await res.json()]).toEqual([200, { status: 'ok', temporal: 'reachable' }]);
+  });
+
+  it('503 with Retry-After and an unhealthy /healthz when Temporal is unreachable', async () => {
+    // Nothing listens on port 1; a lazy connection lets the listener start anyway.
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const down = await startListener(
+      {
+        secrets: [SECRET],
+        notifier: createTemporalNotifier(new Client({ connection }), {
+          signalTimeoutMs: 1_000,
+          healthTimeoutMs: 500,
+        }),
+        logger: capturingLogger,
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const health = await fetch(`${down.url}/healthz`);
+      expect([health.status, await health.json()]).toEqual([
+        503,
+        { status: 'degraded', temporal: 'unreachable' },
+      ]);
+      const sig = signWorkflowId(SECRET, 'wf-any');
+      issuedSignatures.add(sig);
+      const startedAt = Date.now();
+      const res = await fetch(`${down.url}/notifications/wf-any?sig=${sig}`, { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      // A bad signature is still refused first, without touching Temporal.
+      expect((await fetch(`${down.url}/notifications/wf-any?sig=${'0'.repeat(64)}`)).status).toBe(401);
+    } finally {
+      await down.close();
+      await connection.close();
+    }
+  });
+
+  for (const method of ['GET', 'POST'] as const) {
+    it(`simulator → listener → Temporal: a ${method} notification finishes the job long before the poll timer`, async () => {
+      const name = `${uniqueId(`e2e-${method}`)} [sim duration=1500ms batches=2]`;
+      const notify = { publicUrl: `${listener.url}/notifications`, secret: SECRET };
+      await temporal.withWorker(simulatorActivities(sim, notify), async () => {
+        const startedAt = Date.now();
+        const handle = await start({ name, polling: SLOW_POLLING, notificationMethod: method });
+        issuedSignatures.add(signWorkflowId(SECRET, handle.workflowId));
+        const result: EmailAppendJobResult = await handle.result();
+        // The first poll alone would take 60 s.
+        expect(Date.now() - startedAt).toBeLessThan(20_000);
+        expect(result.state).toBe('COMPLETED');
+        expect(result.notifications).toBeGreaterThanOrEqual(1);
+        expect(result.detectedBy).toBe('notification');
+        const history = JSON.stringify(await handle.fetchHistory());
+        expect(history).not.toContain(signWorkflowId(SECRET, handle.workflowId));
+      });
+      const stats = await sim.stats();
+      expect(stats.notifications.failed).toBe(0);
+    });
+  }
+});
+
+describe('secrets in logs (real Temporal)', () => {
+  it('the captured log never contains a secret or a valid signature', () => {
+    expect(logLines.length).toBeGreaterThan(5);
+    const log = logLines.join('\n');
+    expect(log).not.toContain(SECRET);
+    expect(log).not.toContain(PREVIOUS_SECRET);
+    for (const sig of issuedSignatures) expect(log).not.toContain(sig);
+  });
+});
