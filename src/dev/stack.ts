@@ -2,7 +2,9 @@
  * The embedded stack. `npm start` (--once): bring everything up, run "Tutorial Job" end to
  * end, print it, exit. `npm run dev`: keep it up for the Web UI and the starter.
  * A part is started here only when its address is not configured: TEMPORAL_ADDRESS unset →
- * a Temporal dev server (SQLite in .data/, Web UI on 8233); TDG_BASE_URL unset → the simulator.
+ * a Temporal dev server (SQLite in .data/, Web UI on 8233); NOTIFY_PUBLIC_URL unset → the
+ * webhook listener on loopback; TDG_BASE_URL unset → the simulator, which then delivers its
+ * notifications to that listener.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadWorkerConfig } from '../config.js';
 import { describeStatusLine, followJob, startJob } from '../job-commands.js';
 import { printOutcome } from '../starter.js';
+import { createTemporalNotifier, startListener } from '../listener/main.js';
 import { startSimulator } from '../simulator/main.js';
 import { activitiesFromConfig } from '../tdg-wiring.js';
 import { createTdgWorker } from '../worker-factory.js';
@@ -45,6 +48,21 @@ async function main(): Promise<number> {
       say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
     }
 
+    const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+    stoppers.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+
+    if (!env.NOTIFY_PUBLIC_URL) {
+      env.NOTIFY_SECRET ??= randomSecret();
+      const listener = await startListener(
+        { secrets: [env.NOTIFY_SECRET], notifier: createTemporalNotifier(client) },
+        { port: Number(env.LISTENER_PORT ?? 8788), host: '127.0.0.1' },
+      );
+      stoppers.push(() => listener.close());
+      env.NOTIFY_PUBLIC_URL = `${listener.url}/notifications`;
+      say(`webhook listener on ${env.NOTIFY_PUBLIC_URL}`);
+    }
+
     if (!env.TDG_BASE_URL) {
       env.TDG_API_KEY ??= randomSecret();
       env.TDG_USERNAME ??= 'tutorial';
@@ -74,10 +92,6 @@ async function main(): Promise<number> {
       activities: activitiesFromConfig(config.tdg, config.notify),
       limits: config.limits,
     });
-    const clientConnection = await Connection.connect({ address: config.temporal.address });
-    stoppers.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-
     if (!once) {
       say(
         `worker on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`,
