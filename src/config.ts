@@ -2,6 +2,7 @@
  * Environment configuration, parsed and validated once at start-up. Every problem is
  * collected and reported together in one clear message; secrets are never echoed.
  */
+import { accessSync, constants } from 'node:fs';
 import { DEFAULT_TASK_QUEUE } from './shared/definitions.js';
 import { parseDuration } from './shared/duration.js';
 
@@ -43,11 +44,49 @@ export interface WorkerLimits {
   maxTdgCallsPerSecond: number;
 }
 
+/**
+ * How to reach a secured Temporal (Temporal Cloud, or a self-hosted cluster with TLS), read from
+ * the same `TEMPORAL_*` variables as the Temporal CLI and the SDKs' envconfig.
+ */
+export interface TemporalConnectionSecurity {
+  /** `TEMPORAL_API_KEY`: a secret, never logged. Turns TLS on unless `TEMPORAL_TLS=false`. */
+  apiKey?: string;
+  /** null: plain connection (or the SDK's default with an API key: TLS). */
+  tls: TemporalTlsFiles | null;
+  /** `TEMPORAL_TLS=false` with an API key: send the key without TLS (a local proxy that adds TLS). */
+  tlsDisabled: boolean;
+}
+
+export interface TemporalTlsFiles {
+  /** mTLS client certificate and key (PEM files); both or neither. */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** CA that signed the server's certificate, when the system's trust store does not know it. */
+  serverCaCertPath?: string;
+  serverName?: string;
+}
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/** The worker process's own endpoints and lifecycle. */
+export interface WorkerOperationsConfig {
+  /** Prometheus exporter of the SDK's runtime metrics (`host:port`, path /metrics); null: off. */
+  metricsBindAddress: string | null;
+  /** The worker's `/healthz` endpoint; null: off. */
+  health: { host: string; port: number } | null;
+  /** On SIGTERM/SIGINT: how long in-flight activities may run before they are cancelled. */
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+}
+
 export interface WorkerConfig {
   temporal: TemporalConfig;
   tdg: TdgConfig;
   notify: NotifyConfig | null;
   limits: WorkerLimits;
+  temporalSecurity: TemporalConnectionSecurity;
+  operations: WorkerOperationsConfig;
 }
 
 class Reader {
@@ -182,11 +221,106 @@ function readNotify(r: Reader): NotifyConfig | null {
   return { publicUrl: url, secret };
 }
 
+function readableFile(r: Reader, name: string): string | undefined {
+  const path = r.optional(name);
+  if (path === undefined) return undefined;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    r.problems.push(`${name}: cannot read the file "${path}"`);
+  }
+  return path;
+}
+
+function readBoolean(r: Reader, name: string): boolean | undefined {
+  const value = r.optional(name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  r.problems.push(`${name} must be true or false, got "${value.slice(0, 40)}"`);
+  return undefined;
+}
+
+function readTemporalSecurity(r: Reader): TemporalConnectionSecurity {
+  const apiKey = r.optional('TEMPORAL_API_KEY');
+  const tlsFlag = readBoolean(r, 'TEMPORAL_TLS');
+  const files: TemporalTlsFiles = {};
+  const clientCertPath = readableFile(r, 'TEMPORAL_TLS_CLIENT_CERT_PATH');
+  const clientKeyPath = readableFile(r, 'TEMPORAL_TLS_CLIENT_KEY_PATH');
+  const serverCaCertPath = readableFile(r, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+  const serverName = r.optional('TEMPORAL_TLS_SERVER_NAME');
+  if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) {
+    r.problems.push(
+      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together (mTLS)',
+    );
+  }
+  if (clientCertPath !== undefined) files.clientCertPath = clientCertPath;
+  if (clientKeyPath !== undefined) files.clientKeyPath = clientKeyPath;
+  if (serverCaCertPath !== undefined) files.serverCaCertPath = serverCaCertPath;
+  if (serverName !== undefined) files.serverName = serverName;
+  const hasFiles = Object.keys(files).length > 0;
+  if (tlsFlag === false && hasFiles) {
+    r.problems.push('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* certificate settings');
+  }
+  return {
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    tls: hasFiles || tlsFlag === true ? files : null,
+    tlsDisabled: tlsFlag === false,
+  };
+}
+
+/** `WORKER_*_PORT`: a port number (1-65535) or `off`. */
+function portOrOff(r: Reader, name: string, fallback: number): number | null {
+  const value = r.optional(name);
+  if (value === undefined) return fallback;
+  if (['off', 'false', 'none', 'disabled'].includes(value.toLowerCase())) return null;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) {
+    r.problems.push(`${name} must be a port number (1-65535) or "off", got "${value.slice(0, 40)}"`);
+    return fallback;
+  }
+  return port;
+}
+
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+export const DEFAULT_WORKER_HEALTH_PORT = 8081;
+
+function readOperations(r: Reader): WorkerOperationsConfig {
+  const host = r.optional('WORKER_HTTP_HOST') ?? '0.0.0.0';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host) || host.startsWith('[')) {
+    r.problems.push(`WORKER_HTTP_HOST must be a host name or IP address, got "${host.slice(0, 60)}"`);
+  }
+  const metricsPort = portOrOff(r, 'WORKER_METRICS_PORT', DEFAULT_WORKER_METRICS_PORT);
+  const healthPort = portOrOff(r, 'WORKER_HEALTH_PORT', DEFAULT_WORKER_HEALTH_PORT);
+  if (metricsPort !== null && metricsPort === healthPort) {
+    r.problems.push('WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ');
+  }
+  const logLevel = (r.optional('LOG_LEVEL') ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel.slice(0, 40)}"`);
+  }
+  const bindHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    metricsBindAddress: metricsPort === null ? null : `${bindHost}:${metricsPort}`,
+    health: healthPort === null ? null : { host, port: healthPort },
+    shutdownGraceMs: r.duration('WORKER_SHUTDOWN_GRACE', '20s'),
+    logLevel: (LOG_LEVELS as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'INFO',
+  };
+}
+
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   const r = new Reader(env);
   const config = readTemporal(r);
   r.finish();
   return config;
+}
+
+/** The `TEMPORAL_API_KEY` / `TEMPORAL_TLS*` settings alone (for any process that connects to Temporal). */
+export function loadTemporalSecurity(env: Env = process.env): TemporalConnectionSecurity {
+  const r = new Reader(env);
+  const security = readTemporalSecurity(r);
+  r.finish();
+  return security;
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -199,6 +333,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       maxConcurrentActivities: r.positiveNumber('WORKER_MAX_CONCURRENT_ACTIVITIES', 100),
       maxTdgCallsPerSecond: r.positiveNumber('TDG_MAX_CALLS_PER_SECOND', 20),
     },
+    temporalSecurity: readTemporalSecurity(r),
+    operations: readOperations(r),
   };
   r.finish();
   return config;

@@ -2,7 +2,8 @@
  * Builds the Temporal worker that hosts `emailAppendJob` and the TDG activities. Shared by
  * the worker process, the embedded dev stack and the tests, so all run the same wiring.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
@@ -14,9 +15,32 @@ import {
 import type { TdgActivities } from '../activities/index.js';
 import type { WorkerLimits } from './config.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Written by `npm run build:bundle`; production workers load it instead of bundling at start-up. */
-export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+/**
+ * The folder holding package.json: this module runs from `src/` (tsx) and, compiled, from
+ * `dist/src/` (the container image), so paths are resolved from the project root, not from here.
+ */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return fileURLToPath(new URL('..', import.meta.url));
+  }
+}
+
+export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
+/** Written by `npm run build` (`build:bundle`); production workers load it instead of bundling at start-up. */
+export const PREBUILT_BUNDLE_PATH = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+/** The prebuilt bundle for `NODE_ENV=production`; a clear error when it was not built. */
+export function prebuiltWorkflowBundle(path: string = PREBUILT_BUNDLE_PATH): {
+  codePath: string;
+  sizeBytes: number;
+} {
+  if (!existsSync(path)) {
+    throw new Error(`NODE_ENV=production needs the prebuilt workflow bundle at ${path} (npm run build)`);
+  }
+  return { codePath: path, sizeBytes: statSync(path).size };
+}
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
@@ -41,19 +65,15 @@ export interface TdgWorkerOptions {
   limits?: Partial<WorkerLimits>;
   /** A bundle built once (tests, production); omitted: the prebuilt file in production, else bundled now. */
   workflowBundle?: WorkflowBundleOption;
-  shutdownGraceTime?: string;
+  /** Milliseconds or an ms-style string; default 20 seconds. */
+  shutdownGraceTime?: string | number;
   identity?: string;
 }
 
 export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker> {
   let workflowBundle = options.workflowBundle;
   if (!workflowBundle && process.env.NODE_ENV === 'production') {
-    if (!existsSync(PREBUILT_BUNDLE_PATH)) {
-      throw new Error(
-        `NODE_ENV=production needs the prebuilt workflow bundle at ${PREBUILT_BUNDLE_PATH} (npm run build)`,
-      );
-    }
-    workflowBundle = { codePath: PREBUILT_BUNDLE_PATH };
+    workflowBundle = { codePath: prebuiltWorkflowBundle().codePath };
   }
   return Worker.create({
     connection: options.connection,

@@ -1,34 +1,82 @@
 /**
- * `npm run worker`: the long-running process hosting `emailAppendJob` and its activities.
- * Configuration comes from the environment (validated once); SIGINT/SIGTERM drain in-flight
- * activities within the grace period, and Temporal hands unfinished work to another worker.
+ * `npm run worker` (the container runs the compiled `dist/src/worker.js`): the long-running
+ * process hosting `emailAppendJob` and its activities. Configuration comes from the environment,
+ * validated once (src/config.ts). It serves Prometheus metrics from Temporal's runtime telemetry
+ * (WORKER_METRICS_PORT) and `/healthz` (WORKER_HEALTH_PORT); with NODE_ENV=production it loads the
+ * prebuilt workflow bundle. SIGINT/SIGTERM stop polling, let in-flight activities finish within
+ * WORKER_SHUTDOWN_GRACE and exit 0: Temporal hands the rest of each workflow to another replica.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig, type TemporalConfig } from './config.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type NativeConnectionOptions,
+  type Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from './config.js';
+import { formatDuration } from './shared/duration.js';
 import { activitiesFromConfig } from './tdg-wiring.js';
-import { createTdgWorker } from './worker-factory.js';
+import { connectionSecurityOptions, describeConnectionSecurity } from './temporal-connection.js';
+import { createTdgWorker, prebuiltWorkflowBundle } from './worker-factory.js';
+import { startHealthServer, workerHealth, type HealthServer } from './worker-health.js';
+
+export class ConnectAborted extends Error {
+  override name = 'ConnectAborted';
+}
 
 /** Temporal may still be starting (compose, CI): retry with backoff instead of dying at once. */
 export async function connectWithRetry(
   temporal: TemporalConfig,
   maxWaitMs = 120_000,
+  options: { connection?: Omit<NativeConnectionOptions, 'address'>; signal?: AbortSignal } = {},
 ): Promise<NativeConnection> {
   const started = Date.now();
   for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    if (options.signal?.aborted) throw new ConnectAborted('stopped while connecting to Temporal');
     try {
-      return await NativeConnection.connect({ address: temporal.address });
+      return await NativeConnection.connect({ ...options.connection, address: temporal.address });
     } catch (err) {
       if (Date.now() - started + delay > maxWaitMs) throw err;
       process.stderr.write(
         `Temporal at ${temporal.address} not reachable yet (${(err as Error).message}); retrying in ${delay} ms\n`,
       );
-      await new Promise((r) => setTimeout(r, delay));
+      await abortableSleep(delay, options.signal);
     }
   }
 }
 
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function installRuntime(config: WorkerConfig): void {
+  const { metricsBindAddress, logLevel } = config.operations;
+  Runtime.install({
+    logger: new DefaultLogger(logLevel),
+    ...(metricsBindAddress
+      ? {
+          telemetryOptions: {
+            // Core labels every series with namespace and task_queue itself.
+            metrics: { prometheus: { bindAddress: metricsBindAddress } },
+          },
+        }
+      : {}),
+  });
+}
+
 async function main(): Promise<number> {
-  let config;
+  let config: WorkerConfig;
   try {
     config = loadWorkerConfig();
   } catch (err) {
@@ -38,41 +86,115 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
-  const log = Runtime.instance().logger;
-  const connection = await connectWithRetry(config.temporal);
-  const worker = await createTdgWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: activitiesFromConfig(config.tdg, config.notify, {
-      info: (message, meta) => {
-        log.info(message, meta);
-      },
-      warn: (message, meta) => {
-        log.warn(message, meta);
-      },
-    }),
-    limits: config.limits,
-  });
-  log.info('worker started', {
-    address: config.temporal.address,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    tdg: `${config.tdg.baseUrl}/${config.tdg.apiVersion}`,
-    notifications: config.notify ? config.notify.publicUrl : 'off (polling only)',
-    maxTdgCallsPerSecond: config.limits.maxTdgCallsPerSecond,
-  });
+  const { temporal, operations } = config;
   try {
-    await worker.run();
-  } finally {
-    await connection.close();
+    installRuntime(config);
+  } catch (err) {
+    process.stderr.write(
+      `worker: cannot start the Temporal runtime (metrics on ${operations.metricsBindAddress ?? 'off'}): ${(err as Error).message}\n`,
+    );
+    return 1;
   }
-  log.info('worker stopped');
-  return 0;
+  const log = Runtime.instance().logger;
+
+  // Until the worker exists the SDK only notes a signal: stop the connect loop here ourselves.
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info(`${signal}: stopping`);
+    stopping.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let worker: Worker | null = null;
+  let phase = 'connecting';
+  let health: HealthServer | undefined;
+  if (operations.health) {
+    health = await startHealthServer({
+      ...operations.health,
+      report: () =>
+        workerHealth(worker, { namespace: temporal.namespace, taskQueue: temporal.taskQueue, phase }),
+    });
+  }
+
+  let connection: NativeConnection | undefined;
+  try {
+    let workflowBundle: WorkflowBundleOption | undefined;
+    let workflowCode = 'bundled at start-up from workflows/ (development)';
+    if (process.env.NODE_ENV === 'production') {
+      const prebuilt = prebuiltWorkflowBundle();
+      workflowBundle = { codePath: prebuilt.codePath };
+      workflowCode = `prebuilt bundle ${prebuilt.codePath} (${Math.round(prebuilt.sizeBytes / 1024)} KiB)`;
+    }
+    try {
+      connection = await connectWithRetry(temporal, 120_000, {
+        connection: connectionSecurityOptions(config.temporalSecurity),
+        signal: stopping.signal,
+      });
+    } catch (err) {
+      if (err instanceof ConnectAborted) {
+        log.info('worker stopped before it connected to Temporal');
+        return 0;
+      }
+      throw err;
+    }
+    phase = 'starting';
+    worker = await createTdgWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      activities: activitiesFromConfig(config.tdg, config.notify, {
+        info: (message, meta) => {
+          log.info(message, meta);
+        },
+        warn: (message, meta) => {
+          log.warn(message, meta);
+        },
+      }),
+      limits: config.limits,
+      shutdownGraceTime: operations.shutdownGraceMs,
+      ...(workflowBundle ? { workflowBundle } : {}),
+    });
+    // From here the SDK's runtime handles SIGINT/SIGTERM (after a signal that came while this
+    // process was connecting, it shuts the new worker down at once).
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log.info('worker started', {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      connection: describeConnectionSecurity(config.temporalSecurity),
+      workflowCode,
+      tdg: `${config.tdg.baseUrl}/${config.tdg.apiVersion}`,
+      notifications: config.notify ? config.notify.publicUrl : 'off (polling only)',
+      maxConcurrentActivities: config.limits.maxConcurrentActivities,
+      maxTdgCallsPerSecond: config.limits.maxTdgCallsPerSecond,
+      shutdownGrace: formatDuration(operations.shutdownGraceMs),
+      metrics: operations.metricsBindAddress ? `http://${operations.metricsBindAddress}/metrics` : 'off',
+      health: health?.url ?? 'off',
+    });
+    await worker.run();
+    log.info('worker stopped');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await connection?.close().catch(() => undefined);
+    await health?.close();
+  }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main().then(
     (code) => {
       process.exitCode = code;

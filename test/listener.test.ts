@@ -3,6 +3,7 @@
  * answer, over inject() and over a real socket, plus a fuzz run and the no-secrets-in-logs rule.
  * The real Temporal notifier is exercised in listener-temporal.test.ts.
  */
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -262,7 +263,7 @@ describe('listener answers (inject, fake notifier)', () => {
         await gate;
         return 'signalled';
       },
-      healthy: async () => true,
+      healthy: () => Promise.resolve(true),
     };
     const limited = buildListenerApp({ secrets: [SECRET], notifier: slow, maxConcurrentSignals: 2 });
     const pending = [0, 1].map(() => limited.inject({ method: 'GET', url: signedPath('wf-slow') }));
@@ -302,6 +303,8 @@ describe('notification hint', () => {
 
   it('never splits a surrogate pair when truncating', () => {
     expect(cleanText('😀'.repeat(300), 256)).toBe('😀'.repeat(256));
+    expect(cleanText(`${'\u0001'.repeat(1023)}😀`, 256)).toBe('');
+    expect(cleanText('a\ud800b', 256)).toBe('ab');
     // The byte budget (1 KiB) cuts whole characters too.
     const { e } = sanitiseFields([['e', '😀'.repeat(300)]]);
     expect(e).toBe('😀'.repeat(255));
@@ -460,6 +463,28 @@ describe('listener over a real socket', () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 
+  it('cuts off an unsigned caller that keeps streaming a body after its 401', async () => {
+    const { hostname, port } = new URL(running.url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = '';
+    let sent = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write('POST /notifications/wf?sig=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `${(1000).toString(16)}\r\n${'y'.repeat(1000)}\r\n`;
+    const pump = setInterval(() => {
+      if (!socket.destroyed) socket.write(chunk);
+      sent += 1000;
+    }, 2);
+    await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    clearInterval(pump);
+    const closed = socket.destroyed || socket.readyState === 'closed';
+    socket.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 401/);
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(1_000_000);
+  });
+
   it('a stalled caller does not block others', async () => {
     const { hostname, port } = new URL(running.url);
     const stalled = connect({ host: hostname, port: Number(port) });
@@ -550,8 +575,10 @@ describe('listener over a real socket', () => {
           method === 'HEAD' || response.status === 431
             ? `${response.status} ${method === 'HEAD' ? '(head)' : ''}`
             : `${response.status} ${text.startsWith('{"error"') ? (JSON.parse(text) as { error: string }).error : ''}`;
-      } catch {
-        answer = 'no answer'; // the server closed a connection whose request it would not read
+      } catch (error) {
+        // A caller that keeps sending a body nobody will read may be cut off (see drainBodyWithin);
+        // a timeout, though, would mean the listener hung.
+        answer = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'connection closed';
       }
       answers.set(answer, (answers.get(answer) ?? 0) + 1);
     };
@@ -596,6 +623,7 @@ describe('listener over a real socket', () => {
       '404 unknown workflow',
       '405 method not allowed',
       '431 ',
+      'connection closed',
       ...['200', '400', '404', '405', '431'].map((status) => `${status} (head)`),
     ]);
     const unexpected = [...answers.keys()].filter((answer) => !expected.has(answer));

@@ -50,15 +50,23 @@ async function main(): Promise<number> {
 
     const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
     stoppers.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    });
 
     if (!env.NOTIFY_PUBLIC_URL) {
       env.NOTIFY_SECRET ??= randomSecret();
+      const notifier = createTemporalNotifier(client);
       const listener = await startListener(
-        { secrets: [env.NOTIFY_SECRET], notifier: createTemporalNotifier(client) },
+        { secrets: [env.NOTIFY_SECRET], notifier },
         { port: Number(env.LISTENER_PORT ?? 8788), host: '127.0.0.1' },
       );
-      stoppers.push(() => listener.close());
+      // Signals still in flight must settle before the client connection closes.
+      stoppers.push(async () => {
+        await listener.close();
+        await notifier.idle();
+      });
       env.NOTIFY_PUBLIC_URL = `${listener.url}/notifications`;
       say(`webhook listener on ${env.NOTIFY_PUBLIC_URL}`);
     }

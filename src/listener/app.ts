@@ -64,6 +64,21 @@ function pathOf(url: string): string {
   return cut < 0 ? url : url.slice(0, cut);
 }
 
+/**
+ * For answers given before the body is read (401, 404, 405): Node would otherwise discard an
+ * unread body for as long as the caller keeps sending it. Up to the body limit it is drained, so
+ * the connection stays reusable; beyond, the socket is closed.
+ */
+function drainBodyWithin(request: FastifyRequest, limit: number): void {
+  const raw = request.raw;
+  if (raw.readableEnded) return;
+  let seen = 0;
+  raw.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) raw.socket.destroy();
+  });
+}
+
 function retryLater(reply: FastifyReply, error: string): FastifyReply {
   return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error });
 }
@@ -140,6 +155,7 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
   });
 
   const answerUnrouted = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    drainBodyWithin(request, bodyLimit);
     const path = pathOf(request.url);
     const known = ALLOWED_METHODS.find(({ pattern }) => pattern.test(path));
     if (known) return reply.code(405).header('allow', known.allow).send({ error: 'method not allowed' });
@@ -163,6 +179,7 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
 
   const requireSignature = async (request: FastifyRequest<NotificationRoute>, reply: FastifyReply) => {
     if (!verifySignature(secrets, request.params.workflowId, request.query.sig)) {
+      drainBodyWithin(request, bodyLimit);
       return reply.code(401).send({ error: 'invalid signature' });
     }
   };

@@ -14,8 +14,11 @@ const MAX_FIELDS = 32;
 /** Harmless in a Map or JSON, but a trap for any consumer that copies fields onto a plain object. */
 const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Control and format characters (including bidi overrides) would garble or disguise display. */
-const UNPRINTABLE = /[\p{Cc}\p{Cf}]/gu;
+/**
+ * Control and format characters (including bidi overrides) would garble or disguise display;
+ * lone surrogates (e.g. left by a cut) are not valid text.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
 
 /** Cuts by code points so a surrogate pair is never split into invalid UTF-16. */
 function truncate(text: string, maxChars: number): string {

@@ -15,7 +15,7 @@ import { createTemporalNotifier } from './temporal-notifier.js';
 
 export { startListener, type ListenOptions, type RunningListener } from './server.js';
 export { buildListenerApp, type ListenerDeps, type NotifyOutcome, type WorkflowNotifier } from './app.js';
-export { createTemporalNotifier } from './temporal-notifier.js';
+export { createTemporalNotifier, type TemporalNotifier } from './temporal-notifier.js';
 export { loadListenerConfig, type ListenerConfig } from './config.js';
 
 const EXIT_BAD_CONFIG = 2;
@@ -53,17 +53,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     );
   } catch (error) {
     console.error(`listener: cannot listen on ${config.host}:${config.port}: ${errorLine(error)}`);
-    await connection.close().catch(() => undefined);
     process.exit(EXIT_CANNOT_START);
   }
-  const reachable = await notifier.healthy();
   logger.info(`listening on ${running.url}`, {
     notifications: `${running.url}/notifications/{workflowId}?sig=…`,
     health: `${running.url}/healthz`,
-    temporal: { address: config.temporal.address, namespace: config.temporal.namespace, reachable },
+    temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
     secrets: config.secrets.length,
   });
-  if (!reachable) logger.warn('Temporal is not reachable yet: notifications get 503 until it is');
+  // Informational only: the listener serves either way, answering 503 while Temporal is away.
+  void notifier.healthy().then((reachable) => {
+    if (reachable) logger.info('Temporal is reachable');
+    else logger.warn('Temporal is not reachable yet: notifications get 503 until it is');
+  });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -75,6 +77,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     logger.info(`${signal}: shutting down`);
     running
       .close()
+      .then(() => notifier.idle())
       .then(() => connection.close())
       .then(
         () => {

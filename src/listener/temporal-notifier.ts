@@ -60,7 +60,24 @@ export function classifyTemporalError(error: unknown): Classified {
   return 'permanent';
 }
 
-export function createTemporalNotifier(client: Client, opts: TemporalNotifierOptions = {}): WorkflowNotifier {
+/** `work`'s result, or `fallback` once `ms` have passed (a later rejection of `work` stays handled). */
+function settleWithin<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface TemporalNotifier extends WorkflowNotifier {
+  /**
+   * Resolves once no call to Temporal is pending. Await it before `connection.close()`: the
+   * client's retry interceptor crashes the process if its retry timer fires on a closed channel.
+   */
+  idle(): Promise<void>;
+}
+
+export function createTemporalNotifier(client: Client, opts: TemporalNotifierOptions = {}): TemporalNotifier {
   const signalTimeoutMs = opts.signalTimeoutMs ?? DEFAULT_SIGNAL_TIMEOUT_MS;
   const healthTimeoutMs = opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
 
@@ -89,28 +106,50 @@ export function createTemporalNotifier(client: Client, opts: TemporalNotifierOpt
     }
   };
 
-  return {
-    notify(workflowId, hint) {
-      return client.withDeadline(Date.now() + signalTimeoutMs, async () => {
-        const first = await signal(workflowId, hint);
-        if (first !== 'not-found') return first;
-        const status = await statusAfterNotFound(workflowId);
-        if (status !== 'open') return status;
-        // The run we aimed at closed as a new one started (continue-as-new): aim again, once.
-        const second = await signal(workflowId, hint);
-        return second === 'not-found' ? 'unavailable' : second;
-      });
-    },
+  const deliver = async (workflowId: string, hint: NotificationHint): Promise<NotifyOutcome> => {
+    const first = await signal(workflowId, hint);
+    if (first !== 'not-found') return first;
+    const status = await statusAfterNotFound(workflowId);
+    if (status !== 'open') return status;
+    // The run we aimed at closed as a new one started (continue-as-new): aim again, once.
+    const second = await signal(workflowId, hint);
+    return second === 'not-found' ? 'unavailable' : second;
+  };
 
-    async healthy() {
-      try {
-        await client.connection.withDeadline(Date.now() + healthTimeoutMs, () =>
-          client.connection.workflowService.getSystemInfo({}),
-        );
-        return true;
-      } catch {
-        return false;
-      }
+  const probe = async (): Promise<boolean> => {
+    try {
+      await client.connection.withDeadline(Date.now() + healthTimeoutMs, () =>
+        client.connection.workflowService.getSystemInfo({}),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  // Calls still running after their answer was given (see settleWithin); idle() waits for them.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.then(
+      () => inFlight.delete(work),
+      () => inFlight.delete(work),
+    );
+    return work;
+  };
+
+  // The gRPC deadline stops the calls; the race caps the wait, because the client's retry
+  // interceptor may sleep past the deadline before it notices (a late signal is a harmless hint).
+  return {
+    notify: (workflowId, hint) =>
+      settleWithin(
+        tracked(client.withDeadline(Date.now() + signalTimeoutMs, () => deliver(workflowId, hint))),
+        signalTimeoutMs,
+        'unavailable',
+      ),
+    healthy: () => settleWithin(tracked(probe()), healthTimeoutMs, false),
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }

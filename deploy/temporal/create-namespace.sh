@@ -1,0 +1,43 @@
+#!/bin/sh
+# Waits for the Temporal frontend, then creates the namespace and registers the search
+# attributes the workflow publishes (TdgJobId, TdgJobState; both Keyword). Idempotent: run by
+# docker compose on every `up`, it only adds what is missing.
+set -eu
+
+: "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is required}"
+NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
+SEARCH_ATTRIBUTES="TdgJobId TdgJobState"
+
+echo "waiting for Temporal at $TEMPORAL_ADDRESS"
+tries=0
+until temporal operator cluster health --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q SERVING; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 90 ]; then
+    echo "Temporal did not become healthy in time" >&2
+    exit 1
+  fi
+  sleep 2
+done
+
+if temporal operator namespace describe --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+  echo "namespace $NAMESPACE exists"
+else
+  temporal operator namespace create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" --retention "$RETENTION"
+  echo "namespace $NAMESPACE created (retention $RETENTION)"
+fi
+
+# A new namespace takes a moment to reach every service: retry until the attributes are listed.
+for name in $SEARCH_ATTRIBUTES; do
+  tries=0
+  until temporal operator search-attribute list --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" | grep -qw "$name"; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 30 ]; then
+      echo "could not register search attribute $name" >&2
+      exit 1
+    fi
+    temporal operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
+      --name "$name" --type Keyword || sleep 2
+  done
+  echo "search attribute $name (Keyword) registered"
+done
