@@ -3,24 +3,8 @@
  * serializer writes the full URL, and the URL's query carries the signature (design §4: the
  * signature must not spread). Everything the listener logs goes through here, already redacted.
  */
-export interface ListenerLogger {
-  info(msg: string, meta?: object): void;
-  warn(msg: string, meta?: object): void;
-  error(msg: string, meta?: object): void;
-}
-
-export const quietLogger: ListenerLogger = { info: () => {}, warn: () => {}, error: () => {} };
-
-/** One line per event, for `npm run listener`. */
-export function consoleLogger(prefix = 'listener'): ListenerLogger {
-  const line = (msg: string, meta?: object): string =>
-    `${new Date().toISOString()} [${prefix}] ${msg}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}`;
-  return {
-    info: (msg, meta) => console.log(line(msg, meta)),
-    warn: (msg, meta) => console.warn(line(msg, meta)),
-    error: (msg, meta) => console.error(line(msg, meta)),
-  };
-}
+export type { ProcessLogger as ListenerLogger } from '../shared/process.js';
+export { quietLogger } from '../shared/process.js';
 
 const MAX_LOGGED_PATH = 300;
 /** A signature is 64 hex digits; a caller may put one anywhere, so any such run is masked. */

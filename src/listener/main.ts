@@ -4,12 +4,10 @@
  * (optional, during rotation), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE.
  * Also re-exports startListener so the dev stack and tests can run it in-process.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { consoleLogger, errorLine, exitOnSignals, isEntryPoint } from '../shared/process.js';
 import { ConfigError } from '../config.js';
 import { loadListenerConfig } from './config.js';
-import { consoleLogger } from './logger.js';
 import { startListener } from './server.js';
 import { createTemporalNotifier } from './temporal-notifier.js';
 
@@ -21,14 +19,6 @@ export { loadListenerConfig, type ListenerConfig } from './config.js';
 const EXIT_BAD_CONFIG = 2;
 const EXIT_CANNOT_START = 1;
 
-function errorLine(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === undefined ? error.message : `${error.message} (${code})`;
-  }
-  return String(error);
-}
-
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
   try {
@@ -38,7 +28,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     console.error(`listener: ${error.message}`);
     process.exit(EXIT_BAD_CONFIG);
   }
-  const logger = consoleLogger();
+  const logger = consoleLogger('listener');
 
   // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
   const connection = Connection.lazy({ address: config.temporal.address });
@@ -67,44 +57,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     else logger.warn('Temporal is not reachable yet: notifications get 503 until it is');
   });
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting at once`);
-      process.exit(130);
-    }
-    stopping = true;
-    logger.info(`${signal}: shutting down`);
-    running
-      .close()
-      .then(() => notifier.idle())
-      .then(() => connection.close())
-      .then(
-        () => {
-          logger.info('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          logger.warn(`shutdown failed: ${errorLine(error)}`);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  exitOnSignals(logger, async () => {
+    await running.close();
+    await notifier.idle();
+    await connection.close();
+  });
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((error: unknown) => {
     console.error(`listener: ${errorLine(error)}`);
     process.exit(1);

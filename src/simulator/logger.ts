@@ -1,20 +1,8 @@
-export interface SimulatorLogger {
-  info(msg: string, meta?: object): void;
-  warn(msg: string, meta?: object): void;
-}
+import type { ProcessLogger } from '../shared/process.js';
 
-/** Tests stay silent unless they inject a logger. */
-export const quietLogger: SimulatorLogger = { info: () => {}, warn: () => {} };
-
-/** One line per event on stdout/stderr, for the `npm run simulator` process. */
-export function consoleLogger(prefix = 'simulator'): SimulatorLogger {
-  const line = (msg: string, meta?: object): string =>
-    `${new Date().toISOString()} [${prefix}] ${msg}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}`;
-  return {
-    info: (msg, meta) => console.log(line(msg, meta)),
-    warn: (msg, meta) => console.warn(line(msg, meta)),
-  };
-}
+/** The simulator only logs info and warnings; any process logger serves. */
+export type SimulatorLogger = Pick<ProcessLogger, 'info' | 'warn'>;
+export { quietLogger } from '../shared/process.js';
 
 /** The URL without query or fragment: notification URLs carry a signature that logs must not spread. */
 export function redactUrl(url: string): string {
