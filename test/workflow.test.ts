@@ -18,6 +18,7 @@ import {
   type JobStatus,
 } from '../src/shared/definitions.js';
 import {
+  capturedLogs,
   connectTemporal,
   runSimulator,
   secret,
@@ -230,7 +231,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     }
   });
 
-  it('keeps the API key, token, password and signing secret out of the whole history', async () => {
+  it('keeps the API key, token, password and signing secret out of history, status and logs', async () => {
     const token = `static-token-${secret()}`;
     const notifySecret = secret();
     const tokenSim = await runSimulator({ staticTokens: [token] });
@@ -255,7 +256,8 @@ describe('emailAppendJob on a real Temporal dev server', () => {
           await handle.result();
           const history = JSON.stringify(await handle.fetchHistory());
           const status = JSON.stringify(await queryStatus(handle).catch(() => ({})));
-          for (const text of [history, status]) {
+          expect(capturedLogs.join('\n')).toContain(handle.workflowId); // the logs were captured
+          for (const text of [history, status, capturedLogs.join('\n')]) {
             for (const forbidden of [
               tokenSim.options.apiKey,
               tokenSim.options.password,

@@ -119,11 +119,22 @@ export interface TemporalHandle {
 }
 
 let runtimeInstalled = false;
-/** Worker lifecycle chatter drowns test output; warnings and errors still show. */
+/** Every worker log entry of this test file (activity and workflow logs included), for secret checks. */
+export const capturedLogs: string[] = [];
+
+/** Worker lifecycle chatter drowns test output: everything is captured, only warnings and errors print. */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const printer = new DefaultLogger('WARN');
+  const logger = new DefaultLogger('INFO', (entry) => {
+    capturedLogs.push(
+      JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)),
+    );
+    if (entry.level === 'WARN' || entry.level === 'ERROR')
+      printer.log(entry.level, entry.message, entry.meta);
+  });
+  Runtime.install({ logger });
 }
 
 export async function connectTemporal(address: string = inject('temporalAddress')): Promise<TemporalHandle> {
