@@ -75,7 +75,8 @@ function drainBodyWithin(request: FastifyRequest, limit: number): void {
   let seen = 0;
   raw.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > limit) raw.socket.destroy();
+    // In-process injection has no real socket; destroying the request stream then suffices.
+    if (seen > limit) (typeof raw.socket?.destroy === 'function' ? raw.socket : raw).destroy();
   });
 }
 
