@@ -295,6 +295,7 @@ function readOperations(r: Reader): WorkerOperationsConfig {
   if (metricsPort !== null && metricsPort === healthPort) {
     r.problems.push('WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ');
   }
+  const shutdownGraceMs = r.duration('WORKER_SHUTDOWN_GRACE', '20s');
   const logLevel = (r.optional('LOG_LEVEL') ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel.slice(0, 40)}"`);
@@ -303,7 +304,7 @@ function readOperations(r: Reader): WorkerOperationsConfig {
   return {
     metricsBindAddress: metricsPort === null ? null : `${bindHost}:${metricsPort}`,
     health: healthPort === null ? null : { host, port: healthPort },
-    shutdownGraceMs: r.duration('WORKER_SHUTDOWN_GRACE', '20s'),
+    shutdownGraceMs,
     logLevel: (LOG_LEVELS as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'INFO',
   };
 }

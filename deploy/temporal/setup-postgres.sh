@@ -1,7 +1,9 @@
 #!/bin/sh
 # Creates, or upgrades to this image's version, Temporal's two PostgreSQL databases: what the
 # deprecated auto-setup image did at start-up, as a one-shot job with temporalio/admin-tools.
-# Safe to run on every `docker compose up`: an existing schema is only upgraded.
+# Safe on every `docker compose up`: `create` skips an existing database, `setup-schema -v 0.0`
+# skips a database that already has a schema version, and `update-schema` applies only newer
+# versions (the image's schema files are the reference).
 set -eu
 
 : "${POSTGRES_SEEDS:?POSTGRES_SEEDS (PostgreSQL host) is required}"
@@ -14,32 +16,13 @@ sql() {
   temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" "$@"
 }
 
-# $1 database, $2 folder of versioned schema updates
+# $1 database, $2 folder of its versioned schema updates
 setup_database() {
-  db="$1"
-  versioned="$2"
-  if sql --db "$db" create; then
-    echo "created database $db"
-    sql --db "$db" setup-schema -v 0.0
-  else
-    echo "database $db exists (or cannot be created by $POSTGRES_USER): upgrading its schema"
-  fi
-  if ! out="$(sql --db "$db" update-schema -d "$versioned" 2>&1)"; then
-    echo "$out"
-    case "$out" in
-      *schema_version*"does not exist"*)
-        # The database exists but never got a schema (created by hand, or an earlier run stopped early).
-        echo "database $db has no Temporal schema yet: setting it up"
-        sql --db "$db" setup-schema -v 0.0
-        sql --db "$db" update-schema -d "$versioned"
-        ;;
-      *) exit 1 ;;
-    esac
-  else
-    echo "$out"
-  fi
+  sql --db "$1" create
+  sql --db "$1" setup-schema -v 0.0
+  sql --db "$1" update-schema -d "$2"
+  echo "database $1: schema up to date"
 }
 
 setup_database "${DBNAME:-temporal}" "$SCHEMA_ROOT/temporal/versioned"
 setup_database "${VISIBILITY_DBNAME:-temporal_visibility}" "$SCHEMA_ROOT/visibility/versioned"
-echo "Temporal schemas are up to date"

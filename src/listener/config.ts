@@ -1,5 +1,12 @@
 /** The listener's environment, validated once at start-up; secrets are checked, never echoed. */
-import { checkNotifySecret, ConfigError, loadTemporalConfig, type TemporalConfig } from '../config.js';
+import {
+  checkNotifySecret,
+  ConfigError,
+  loadTemporalConfig,
+  loadTemporalSecurity,
+  type TemporalConfig,
+  type TemporalConnectionSecurity,
+} from '../config.js';
 
 export interface ListenerConfig {
   port: number;
@@ -7,6 +14,8 @@ export interface ListenerConfig {
   /** Current secret first, then the previous one during a rotation. */
   secrets: string[];
   temporal: TemporalConfig;
+  /** TLS / API key for Temporal Cloud or a secured cluster, as the worker uses. */
+  temporalSecurity: TemporalConnectionSecurity;
 }
 
 export const DEFAULT_LISTENER_PORT = 8788;
@@ -48,14 +57,20 @@ export function loadListenerConfig(env: Env = process.env): ListenerConfig {
     secrets.push(previous);
   }
 
-  let temporal: TemporalConfig | undefined;
-  try {
-    temporal = loadTemporalConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
+  const collect = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const temporal = collect(() => loadTemporalConfig(env));
+  const temporalSecurity = collect(() => loadTemporalSecurity(env));
 
-  if (problems.length > 0 || temporal === undefined) throw new ConfigError(problems);
-  return { port, host, secrets, temporal };
+  if (problems.length > 0 || temporal === undefined || temporalSecurity === undefined) {
+    throw new ConfigError(problems);
+  }
+  return { port, host, secrets, temporal, temporalSecurity };
 }

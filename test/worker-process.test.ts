@@ -1,0 +1,236 @@
+/**
+ * The worker as the container runs it: the compiled `dist/src/worker.js` with NODE_ENV=production,
+ * as a real process against the suite's Temporal dev server and an in-process simulator.
+ * Prebuilt bundle, Prometheus metrics, /healthz, and SIGTERM in the middle of a job: the first
+ * worker finishes its in-flight getJob and exits 0, a second one completes the workflow, and TDG
+ * saw exactly one job created.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { jobNameFor } from '../activities/job-name.js';
+import { freePort } from '../src/dev/dev-server.js';
+import {
+  WORKFLOW_TYPE,
+  type EmailAppendJobInput,
+  type EmailAppendJobResult,
+} from '../src/shared/definitions.js';
+import { PREBUILT_BUNDLE_PATH, PROJECT_ROOT } from '../src/worker-factory.js';
+import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
+
+const children = new Set<ChildProcess>();
+
+interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  healthUrl: string;
+  metricsUrl: string;
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs an npm script of this project (the same ones the Dockerfile runs). */
+function npmRun(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', script], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`npm run ${script} exited ${code}:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+let sim: SimulatorHandle;
+let connection: Connection;
+let client: Client;
+
+async function startWorker(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/worker.js')], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TDG_BASE_URL: sim.url,
+      TDG_API_KEY: sim.options.apiKey,
+      TDG_USERNAME: sim.options.username,
+      TDG_PASSWORD: sim.options.password,
+      WORKER_HTTP_HOST: '127.0.0.1',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_HEALTH_PORT: String(healthPort),
+      WORKER_SHUTDOWN_GRACE: '10s',
+      ...env,
+    },
+  });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    pid: child.pid ?? -1,
+    healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    output: () => output,
+    exited,
+    async waitForOutput(pattern, timeoutMs = 20_000) {
+      await Promise.race([
+        waitFor(() => Promise.resolve(pattern.test(output) ? true : undefined), timeoutMs),
+        exited.then(({ code }) => {
+          if (!pattern.test(output)) throw new Error(`worker exited (${code}) before ${pattern}:\n${output}`);
+        }),
+      ]);
+    },
+  };
+}
+
+beforeAll(async () => {
+  // What `docker build` runs: the compiled JavaScript and the prebuilt workflow bundle.
+  await Promise.all([npmRun('build:js'), npmRun('build:bundle')]);
+  sim = await runSimulator();
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await connection?.close();
+  await sim?.close();
+});
+
+describe('worker process (dist/src/worker.js, NODE_ENV=production)', () => {
+  it('loads the prebuilt bundle, serves Prometheus metrics and /healthz, and exits 0 on SIGTERM', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    const worker = await startWorker(taskQueue);
+    await worker.waitForOutput(/worker started/);
+    expect(worker.output()).toContain(`prebuilt bundle ${PREBUILT_BUNDLE_PATH}`);
+    // No webpack at start-up: the SDK logs this line only when it bundles workflow code itself.
+    expect(worker.output()).not.toContain('Workflow bundle created');
+
+    const health = await waitFor(async () => {
+      const response = await fetch(worker.healthUrl);
+      return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
+    });
+    expect(health).toMatchObject({
+      status: 'ok',
+      state: 'RUNNING',
+      workflowPoller: 'POLLING',
+      activityPoller: 'POLLING',
+      namespace: 'default',
+      taskQueue,
+    });
+
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(worker.metricsUrl)).text();
+      return text.includes('temporal_num_pollers{') ? text : undefined;
+    });
+    expect(metrics).toMatch(/^temporal_request\{[^}]*operation="DescribeNamespace"[^}]*\} \d+$/m);
+    expect(metrics).toMatch(
+      new RegExp(`^temporal_num_pollers\\{[^}]*task_queue="${taskQueue}"[^}]*\\} \\d+$`, 'm'),
+    );
+    // Valid exposition: no series repeats a label name (Prometheus rejects such a scrape).
+    for (const line of metrics.split('\n').filter((l) => /^\w+\{/.test(l))) {
+      const labels = [...(line.split('{')[1] ?? '').matchAll(/(\w+)="/g)].map((m) => m[1]);
+      expect(new Set(labels).size, line).toBe(labels.length);
+    }
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    expect(worker.output()).toContain('worker stopped');
+    await expect(fetch(worker.healthUrl)).rejects.toThrow();
+  });
+
+  it('rejects bad configuration with exit code 2 and one message per problem', async () => {
+    const worker = await startWorker(`proc-${randomUUID()}`, {
+      WORKER_METRICS_PORT: 'ninety',
+      WORKER_SHUTDOWN_GRACE: 'soon',
+    });
+    expect(await worker.exited).toEqual({ code: 2, signal: null });
+    expect(worker.output()).toContain('WORKER_METRICS_PORT must be a port number (1-65535) or "off"');
+    expect(worker.output()).toContain('WORKER_SHUTDOWN_GRACE: invalid duration "soon"');
+  });
+
+  it('SIGTERM during a getJob: the in-flight call finishes, a second worker completes the job, one TDG job', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    const tag = randomUUID().slice(0, 8);
+    const name = `Deploy SIGTERM ${tag} [sim duration=4s batches=3]`;
+    const workflowId = `deploy-sigterm-${tag}`;
+    /** TDG jobs created for this workflow, whatever name a retry might have used. */
+    const jobsCreated = async (): Promise<number> =>
+      Object.entries((await sim.stats()).jobsCreated.byName)
+        .filter(([jobName]) => jobName.includes(tag))
+        .reduce((sum, [, count]) => sum + count, 0);
+    // Every TDG call takes 1.5 s, so the SIGTERM below lands while a getJob is in flight.
+    await sim.setFaults({ latencyMs: 1_500 });
+    const workerA = await startWorker(taskQueue);
+    await workerA.waitForOutput(/worker started/);
+
+    const input: EmailAppendJobInput = {
+      name,
+      notificationMethod: null,
+      polling: { initialIntervalMs: 1_000, backoffFactor: 1, maxIntervalMs: 1_000, jitter: 0 },
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [input],
+    });
+    const before = await sim.stats();
+    await waitFor(async () => {
+      const stats = await sim.stats();
+      return (stats.requests['GET /job'] ?? 0) > (before.requests['GET /job'] ?? 0) ? true : undefined;
+    }, 30_000);
+    expect((await sim.stats()).jobsCreated.byName[jobNameFor(name, workflowId)]).toBe(1);
+
+    const signalledAt = Date.now();
+    workerA.child.kill('SIGTERM');
+    expect(await workerA.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+
+    const workerB = await startWorker(taskQueue);
+    const result = (await handle.result()) as EmailAppendJobResult;
+    expect(result.state).toBe('COMPLETED');
+    expect(result.batchList).toHaveLength(3);
+    expect((await sim.stats()).jobsCreated.byName[jobNameFor(name, workflowId)]).toBe(1);
+    expect(await jobsCreated()).toBe(1);
+
+    // From the history: A completed the getJob it was running when SIGTERM came (no failed
+    // attempt), and B ran the later ones.
+    const { events } = await handle.fetchHistory();
+    const started = (events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    const identities = started.map((e) => e.activityTaskStartedEventAttributes?.identity ?? '');
+    expect(identities[0]).toMatch(new RegExp(`^${workerA.pid}@`)); // createJob
+    expect(identities[1]).toMatch(new RegExp(`^${workerA.pid}@`)); // the in-flight getJob
+    expect(identities.at(-1)).toMatch(new RegExp(`^${workerB.pid}@`));
+    expect(
+      (events ?? []).filter(
+        (e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes,
+      ),
+    ).toEqual([]);
+    expect(started.every((e) => e.activityTaskStartedEventAttributes?.attempt === 1)).toBe(true);
+
+    await sim.setFaults({ latencyMs: 0 });
+    workerB.child.kill('SIGTERM');
+    expect(await workerB.exited).toEqual({ code: 0, signal: null });
+  });
+});
