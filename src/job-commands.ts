@@ -23,6 +23,8 @@ import {
   type NotificationMethod,
 } from './shared/definitions.js';
 import type { emailAppendJob } from '../workflows/index.js';
+import { escapeMarkdown } from '../workflows/details.js';
+import { formatDuration } from './shared/duration.js';
 
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
@@ -56,6 +58,19 @@ export function defaultWorkflowId(name: string, now = new Date()): string {
   return `tdg-${slug || 'job'}-${stamp}-${suffix}`;
 }
 
+/** The Web UI's static "Details" (markdown): what this job was started with. No secrets. */
+export function staticDetails(options: StartJobOptions, workflowId: string): string {
+  const notify = options.notificationMethod
+    ? `${options.notificationMethod} to our webhook listener (a hint; getJob decides)`
+    : 'none: polling only';
+  return [
+    `- **job name:** ${escapeMarkdown(options.name)}`,
+    `- **notifications:** ${notify}`,
+    `- **deadline:** ${options.deadlineMs === undefined ? '7d (default)' : formatDuration(options.deadlineMs)} from the start`,
+    `- **progress:** Current Details, or \`npm run job -- status ${workflowId}\``,
+  ].join('\n');
+}
+
 export async function startJob(client: Client, options: StartJobOptions): Promise<StartedJob> {
   const workflowId = options.workflowId ?? defaultWorkflowId(options.name);
   const input: EmailAppendJobInput = {
@@ -75,6 +90,7 @@ export async function startJob(client: Client, options: StartJobOptions): Promis
       workflowIdConflictPolicy: 'FAIL',
       memo: { jobName: options.name },
       staticSummary: `TDG job ${options.name}`,
+      staticDetails: staticDetails(options, workflowId),
       typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: 'PENDING' }]),
     });
     return { workflowId, alreadyStarted: false, handle };
@@ -116,32 +132,64 @@ export async function jobOutcome(handle: WorkflowHandle): Promise<JobOutcome> {
   }
 }
 
-export async function queryStatus(handle: WorkflowHandle): Promise<JobStatus> {
-  return handle.query(statusQuery);
+/**
+ * The workflow's `status` query. With `timeoutMs` the call gives up after that long: a query
+ * waits for a worker to answer, and with no worker polling it would otherwise hang for the
+ * client's default RPC deadline.
+ */
+export async function queryStatus(handle: WorkflowHandle, timeoutMs?: number): Promise<JobStatus> {
+  if (timeoutMs === undefined) return handle.query(statusQuery);
+  return handle.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
+}
+
+export interface VisibleStatus {
+  workflowId: string;
+  jobId: string | null;
+  state: string | null;
+  workflowStatus: string;
+  name: string | null;
+  startTime: string;
+  closeTime: string | null;
 }
 
 /** Status from visibility alone: works when no worker is running to answer the query. */
-export async function statusFromSearchAttributes(
-  handle: WorkflowHandle,
-): Promise<{ workflowId: string; jobId: string | null; state: string | null; workflowStatus: string }> {
+export async function statusFromSearchAttributes(handle: WorkflowHandle): Promise<VisibleStatus> {
   const description = await handle.describe();
+  const memo = description.memo as { jobName?: unknown } | undefined;
   return {
     workflowId: handle.workflowId,
     jobId: description.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
     state: description.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
     workflowStatus: description.status.name,
+    name: typeof memo?.jobName === 'string' ? memo.jobName : null,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString() ?? null,
   };
 }
 
+export interface FollowOptions {
+  /** How often the status query runs (default 250 ms). */
+  intervalMs?: number;
+  /** Bound on each status query, so a missing worker never stalls the loop (default 2 s). */
+  queryTimeoutMs?: number;
+  /** Called with every status read, changed or not (live displays: next check time, elapsed). */
+  onStatus?: (status: JobStatus) => void;
+}
+
 /**
- * Follows a job until it ends, calling `onChange` whenever its state, counts, checks or
- * notifications change. Query failures (no worker yet) are tolerated: the result decides.
+ * Follows a job until it ends, calling `onChange` whenever its job id, state, counts or last
+ * error change. Query failures (no worker yet) are tolerated: the result decides.
  */
 export async function followJob(
   handle: WorkflowHandle,
   onChange: (status: JobStatus) => void,
-  intervalMs = 250,
+  options: FollowOptions | number = {},
 ): Promise<JobOutcome> {
+  const {
+    intervalMs = 250,
+    queryTimeoutMs = 2_000,
+    onStatus,
+  } = typeof options === 'number' ? { intervalMs: options } : options;
   let finished = false;
   const outcome = jobOutcome(handle).finally(() => {
     finished = true;
@@ -149,7 +197,8 @@ export async function followJob(
   let last = '';
   const report = async (): Promise<void> => {
     try {
-      const status = await queryStatus(handle);
+      const status = await queryStatus(handle, queryTimeoutMs);
+      onStatus?.(status);
       const key = JSON.stringify([status.jobId, status.state, status.counts, status.lastError]);
       if (key !== last) {
         last = key;

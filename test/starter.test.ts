@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand, UsageError } from '../src/starter.js';
+import { startJob, statusFromSearchAttributes } from '../src/job-commands.js';
+import { CLEAR_LINE } from '../src/progress.js';
 import type { EmailAppendJobResult } from '../src/shared/definitions.js';
 import {
   connectTemporal,
   runSimulator,
   simulatorActivities,
   uniqueId,
+  waitFor,
   type SimulatorHandle,
   type TemporalHandle,
 } from './helpers/harness.js';
@@ -47,6 +50,12 @@ describe('starter argument validation', () => {
     [['list', '--limit', '0'], /--limit/],
     [['start', '--name', 'x', '--bogus'], /Unknown option/],
     [['launch'], /unknown command "launch"/],
+    [['status', 'wf-1', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
+    [['status', 'wf-1', '--timeout', '10m'], /--timeout must be between 100ms and 5m/],
+    [['status', 'wf-1', '--name', 'x'], /"status" does not take --name/],
+    [['list', '--state', 'in progress!'], /--state must be a TDG job state/],
+    [['list', '--wait'], /"list" does not take --wait/],
+    [['notify', 'wf-1', 'extra'], /unexpected argument "extra"/],
   ])('%j is refused', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);
@@ -67,7 +76,47 @@ describe('starter argument validation', () => {
       notificationMethod: null,
     });
   });
+
+  it('accepts status with a query timeout and list with a state filter', () => {
+    expect(parseCommand(['status', 'wf-1'])).toEqual({
+      kind: 'status',
+      workflowId: 'wf-1',
+      timeoutMs: 5_000,
+      json: false,
+    });
+    expect(parseCommand(['status', 'wf-1', '--timeout', '1.5s', '--json'])).toMatchObject({
+      timeoutMs: 1_500,
+    });
+    expect(parseCommand(['list', '--state', 'in_progress', '--limit', '5'])).toEqual({
+      kind: 'list',
+      state: 'IN_PROGRESS',
+      limit: 5,
+      json: false,
+    });
+  });
 });
+
+/** CLEAR_LINE ("\r" + ESC "[2K") as a regular-expression source. */
+const CL = CLEAR_LINE.replace(/[[\]\\^$.*+?()|{}]/g, '\\$&');
+
+/** Shell-quotes one argument for `script -c`. */
+const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/** Runs the starter on a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
+async function cliOnTerminal(args: string[], env: Record<string, string>): Promise<CliResult> {
+  // tsx directly: npx draws a spinner of its own on a terminal.
+  const command = `stty cols 160 rows 40 2>/dev/null; exec node_modules/.bin/tsx src/starter.ts ${args.map(quote).join(' ')}`;
+  try {
+    const { stdout, stderr } = await run('script', ['-qfec', command, '/dev/null'], {
+      env: { ...process.env, ...env, TERM: 'xterm' },
+      timeout: 90_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 describe('starter CLI against the dev server', () => {
   let temporal: TemporalHandle;
@@ -136,5 +185,98 @@ describe('starter CLI against the dev server', () => {
     });
     const missing = await cli(['result', uniqueId('never-started')], env);
     expect(missing.code).toBe(4);
+  });
+
+  it('start --wait on a terminal redraws one live progress line in place', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const name = `${uniqueId('tty')} [sim duration=3s batches=3]`;
+      const result = await cliOnTerminal(['start', '--name', name, '--notify', 'none', '--wait'], env);
+      expect(result.code).toBe(0);
+      const out = result.stdout;
+      // \r + erase line, then the live line: state, batches with a bar, elapsed, next check, job id.
+      expect(out).toMatch(
+        new RegExp(
+          `${CL}(WAITING_FOR_UPLOAD|QUEUED|IN_PROGRESS) {2}\\d+/3 batches \\[[#-]{12}\\] {2}elapsed \\d+s {2}(next check in \\d+s|checking now) {2}job [0-9a-f]{15}`,
+        ),
+      );
+      // The live line ticks (elapsed, countdown) between changes.
+      expect(out.split(CLEAR_LINE).filter((chunk) => chunk.includes('next check in')).length).toBeGreaterThan(
+        2,
+      );
+      // A state change stays on screen as its own line; the outcome takes the live line's place.
+      expect(out).toMatch(
+        new RegExp(`${CL}\\d{2}:\\d{2}:\\d{2} [0-9a-f]{15} COMPLETED — 3/3 batches completed`),
+      );
+      expect(out).toMatch(new RegExp(`${CL}COMPLETED: TDG job [0-9a-f]{15}, 3 batches`));
+    });
+  });
+
+  it('start --wait elsewhere prints plain lines, one per change, nothing rewritten', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const name = `${uniqueId('plain')} [sim duration=1s batches=2]`;
+      const result = await cli(['start', '--name', name, '--notify', 'none', '--wait'], env);
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('\r');
+      expect(result.stdout).not.toContain(CLEAR_LINE);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^started workflow tdg-/);
+      const progress = lines.slice(1, lines.indexOf(lines.find((l) => l.startsWith('COMPLETED:'))!));
+      expect(progress.length).toBeGreaterThan(1);
+      for (const line of progress)
+        expect(line).toMatch(
+          /^\d{2}:\d{2}:\d{2} (-|[0-9a-f]{15}) [A-Z_]+ — (no batch counts yet|\d+\/2 batches completed)/,
+        );
+      expect(new Set(progress).size).toBe(progress.length); // a line per change, no repeats
+      expect(lines).toContainEqual(expect.stringMatching(/ COMPLETED — 2\/2 batches completed/));
+    });
+  });
+
+  it('status answers from search attributes within its timeout when no worker answers', async () => {
+    const workflowId = uniqueId('no-worker');
+    const started = await temporal.withWorker(simulatorActivities(sim), async () => {
+      const job = await startJob(temporal.client, {
+        name: 'No worker [sim duration=1h]',
+        taskQueue: temporal.taskQueue,
+        notificationMethod: null,
+        workflowId,
+      });
+      await waitFor(async () => ((await statusFromSearchAttributes(job.handle)).jobId ? true : undefined));
+      const answered = await cli(['status', workflowId], env);
+      expect(answered.stdout).toMatch(
+        new RegExp(
+          `^${workflowId} job [0-9a-f]{15}: WAITING_FOR_UPLOAD — 0/5 batches completed .*; next check 20`,
+        ),
+      );
+      return job;
+    });
+    try {
+      // The worker is gone but polled this task queue a moment ago: the server would hold the query.
+      const began = Date.now();
+      const fallback = await cli(['status', workflowId, '--timeout', '1s'], env);
+      expect(Date.now() - began).toBeLessThan(30_000);
+      expect(fallback.code).toBe(0);
+      expect(fallback.stdout).toMatch(
+        new RegExp(
+          `^${workflowId} job [0-9a-f]{15}: WAITING_FOR_UPLOAD \\(workflow RUNNING; no worker answered the status query within 1s; from search attributes\\)`,
+        ),
+      );
+      const json = await cli(['status', workflowId, '--timeout', '1s', '--json'], env);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        source: 'search-attributes',
+        workflowId,
+        state: 'WAITING_FOR_UPLOAD',
+        workflowStatus: 'RUNNING',
+        name: 'No worker [sim duration=1h]',
+      });
+
+      const listed = await cli(['list', '--state', 'waiting_for_upload', '--limit', '50'], env);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^STARTED \(UTC\)\s+STATE\s+TDG JOB/);
+      expect(listed.stdout).toMatch(
+        new RegExp(`WAITING_FOR_UPLOAD\\s+[0-9a-f]{15}\\s+RUNNING\\s+${workflowId}\\s+No worker`),
+      );
+    } finally {
+      await started.handle.terminate('test done');
+    }
   });
 });

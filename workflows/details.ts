@@ -1,6 +1,10 @@
-/** Human-readable progress for the Web UI's "current details" (markdown). Pure. */
-import { totalBatches, type JobStatus } from '../src/shared/definitions.js';
+/**
+ * Human-readable progress for the Web UI's "Current Details" (markdown). Pure and
+ * deterministic: it only formats the status it is given (the workflow calls it on every change).
+ */
+import { isTerminalState, totalBatches, type JobCounts, type JobStatus } from '../src/shared/definitions.js';
 
+/** Used in timer summaries (recorded in history): keep its output stable. */
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Math.round(ms / 1_000)}s`;
@@ -8,24 +12,79 @@ export function formatDuration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)}h`;
 }
 
-export function renderDetails(status: JobStatus): string {
-  const lines = [`**TDG job ${status.jobId ?? '(creating)'}** — ${status.state}`];
-  const counts = status.counts;
-  if (counts) {
-    const parts = [
-      `${counts.completed}/${totalBatches(counts)} completed`,
-      counts.inProgress ? `${counts.inProgress} in progress` : '',
-      counts.queued ? `${counts.queued} queued` : '',
-      counts.waitingForUpload ? `${counts.waitingForUpload} waiting for upload` : '',
-      counts.failed ? `${counts.failed} failed` : '',
-      counts.malformed ? `${counts.malformed} malformed` : '',
-    ].filter(Boolean);
-    lines.push(`- batches: ${parts.join(', ')}`);
-  }
-  lines.push(
-    `- checks: ${status.checks}, notifications: ${status.notifications}${status.notificationsRequested ? '' : ' (not requested)'}`,
+const MAX_ERROR_LENGTH = 300;
+
+/** Text from outside (TDG's state, error messages) must not turn into markdown or HTML. */
+export function escapeMarkdown(text: string): string {
+  return (
+    text
+      .replace(/\s+/g, ' ')
+      .replace(/[\\`*{}[\]<>|~]/g, (c) => `\\${c}`)
+      // An underscore inside a word (IN_PROGRESS) is never emphasis: keep the raw text readable.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
   );
-  if (status.nextCheckAt) lines.push(`- next check: ${status.nextCheckAt}`);
-  if (status.lastError) lines.push(`- last error: ${status.lastError}`);
+}
+
+/** `2026-11-28T13:12:14.986Z` → `2026-11-28 13:12:14 UTC`; anything else unchanged. */
+export function formatUtc(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
+}
+
+/** "3 of 7 completed · 4 in progress" — completed of total first, then every other non-empty state. */
+export function describeBatches(counts: JobCounts): string {
+  const parts = [
+    `${counts.completed} of ${totalBatches(counts)} completed`,
+    counts.inProgress ? `${counts.inProgress} in progress` : '',
+    counts.queued ? `${counts.queued} queued` : '',
+    counts.waitingForUpload ? `${counts.waitingForUpload} waiting for upload` : '',
+    counts.failed ? `${counts.failed} failed` : '',
+    counts.malformed ? `${counts.malformed} malformed` : '',
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+function nextCheck(status: JobStatus): string {
+  if (isTerminalState(status.state)) return 'none: the job is finished';
+  if (status.nextCheckAt) return formatUtc(status.nextCheckAt);
+  return status.jobId ? 'checking now' : 'after the job is created';
+}
+
+function notifications(status: JobStatus): string {
+  if (!status.notificationsRequested) return `${status.notifications} (not requested: polling only)`;
+  const last = status.lastNotificationAt ? `, last ${formatUtc(status.lastNotificationAt)}` : '';
+  return `${status.notifications}${last}`;
+}
+
+function lastError(status: JobStatus): string {
+  if (!status.lastError) return 'none';
+  const error =
+    status.lastError.length > MAX_ERROR_LENGTH
+      ? `${status.lastError.slice(0, MAX_ERROR_LENGTH)}…`
+      : status.lastError;
+  return escapeMarkdown(error);
+}
+
+/**
+ * A short markdown view, e.g.
+ *
+ *     **IN_PROGRESS** · TDG job `7ed69f4c06591ff`
+ *
+ *     - **batches:** 3 of 7 completed · 4 in progress
+ *     - **checks:** 10 · **notifications:** 2, last 2026-11-28 13:10:02 UTC
+ *     - **next check:** 2026-11-28 13:12:14 UTC
+ *     - **last error:** none
+ */
+export function renderDetails(status: JobStatus): string {
+  const job = status.jobId ? `TDG job \`${status.jobId}\`` : 'TDG job (being created)';
+  const lines = [
+    `**${escapeMarkdown(status.state)}** · ${job}`,
+    '',
+    `- **batches:** ${status.counts ? describeBatches(status.counts) : 'not known yet'}`,
+    `- **checks:** ${status.checks} · **notifications:** ${notifications(status)}`,
+    `- **next check:** ${nextCheck(status)}`,
+    `- **last error:** ${lastError(status)}`,
+  ];
+  if (status.runs > 1) lines.push(`- **run:** ${status.runs} (continued as new)`);
   return lines.join('\n');
 }

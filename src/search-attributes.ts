@@ -1,0 +1,227 @@
+/**
+ * Registers the custom search attributes the workflow writes (`TdgJobId`, `TdgJobState`,
+ * both Keyword) through Temporal's operator service, idempotently. The dev server gets them
+ * from its command line (src/dev/dev-server.ts); any other cluster needs this once per
+ * namespace: `npm run setup` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY/TLS…).
+ *
+ * Temporal Cloud does not let a namespace's clients add search attributes: there they are
+ * created in the Cloud UI or with `tcld`, and this module says so instead of failing vaguely.
+ */
+import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { ConfigError, loadTemporalConfig, loadTemporalSecurity } from './config.js';
+import { SEARCH_ATTRIBUTE_NAMES } from './shared/definitions.js';
+import { errorLine, isEntryPoint } from './shared/process.js';
+import { connectionSecurityOptions } from './temporal-connection.js';
+
+/** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
+const IndexedValueType = { KEYWORD: 2 } as const;
+const TYPE_NAMES: Record<number, string> = {
+  1: 'Text',
+  2: 'Keyword',
+  3: 'Int',
+  4: 'Double',
+  5: 'Bool',
+  6: 'Datetime',
+  7: 'KeywordList',
+};
+
+/** gRPC status codes this module tells apart. */
+const GrpcStatus = {
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  UNIMPLEMENTED: 12,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export const REQUIRED_SEARCH_ATTRIBUTES: Readonly<Record<string, number>> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_NAMES.map((name) => [name, IndexedValueType.KEYWORD]),
+);
+
+export type SetupProblem = 'permission' | 'conflict' | 'not-visible';
+
+export class SearchAttributeSetupError extends Error {
+  override name = 'SearchAttributeSetupError';
+  constructor(
+    readonly problem: SetupProblem,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface EnsureResult {
+  namespace: string;
+  /** Registered by this call. */
+  added: string[];
+  /** Already registered with the right type. */
+  existing: string[];
+}
+
+/** The part of a `Connection` this module uses (a fake in unit tests). */
+export interface OperatorConnection {
+  operatorService: Pick<Connection['operatorService'], 'listSearchAttributes' | 'addSearchAttributes'>;
+}
+
+function typeName(type: number): string {
+  return TYPE_NAMES[type] ?? `type ${type}`;
+}
+
+/** What to do where this client may not add search attributes (Temporal Cloud, locked-down clusters). */
+export function manualSetupInstructions(namespace: string, missing: readonly string[]): string {
+  const list = missing.map((name) => `${name}=Keyword`).join(', ');
+  const tcld = missing.map((name) => ` --search-attribute "${name}=Keyword"`).join('');
+  const cli = missing
+    .map(
+      (name) =>
+        `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type Keyword`,
+    )
+    .join(' && ');
+  return [
+    `create the search attributes ${list} in namespace "${namespace}" by hand:`,
+    `  Temporal Cloud: in the Cloud UI (Namespaces → ${namespace} → Custom Search Attributes), or`,
+    `    tcld namespace search-attributes add --namespace ${namespace}${tcld}`,
+    `  self-hosted: an admin runs ${cli}`,
+  ].join('\n');
+}
+
+function grpcCode(err: unknown): number | undefined {
+  return isGrpcServiceError(err) ? Number(err.code) : undefined;
+}
+
+function refused(err: unknown): boolean {
+  const code = grpcCode(err);
+  return (
+    code === GrpcStatus.PERMISSION_DENIED ||
+    code === GrpcStatus.UNAUTHENTICATED ||
+    code === GrpcStatus.UNIMPLEMENTED
+  );
+}
+
+function permissionError(
+  namespace: string,
+  missing: readonly string[],
+  err: unknown,
+): SearchAttributeSetupError {
+  const reason = isGrpcServiceError(err) ? err.details || err.message : String(err);
+  return new SearchAttributeSetupError(
+    'permission',
+    `not allowed to register search attributes through the operator service (${reason});\n${manualSetupInstructions(
+      namespace,
+      missing,
+    )}`,
+    { cause: err },
+  );
+}
+
+async function listCustom(
+  connection: OperatorConnection,
+  namespace: string,
+): Promise<Record<string, number>> {
+  const response = await connection.operatorService.listSearchAttributes({ namespace });
+  return response.customAttributes ?? {};
+}
+
+/**
+ * Makes sure `TdgJobId` and `TdgJobState` exist as Keyword in `namespace`; adds what is missing.
+ * Throws SearchAttributeSetupError when it may not (with what to do instead), when a name exists
+ * with another type, or when added attributes do not show up within `verifyTimeoutMs`.
+ */
+export async function ensureSearchAttributes(
+  connection: OperatorConnection,
+  namespace: string,
+  options: { verifyTimeoutMs?: number } = {},
+): Promise<EnsureResult> {
+  const required = Object.keys(REQUIRED_SEARCH_ATTRIBUTES);
+  let current: Record<string, number>;
+  try {
+    current = await listCustom(connection, namespace);
+  } catch (err) {
+    if (refused(err)) throw permissionError(namespace, required, err);
+    throw err;
+  }
+  const existing: string[] = [];
+  const missing: string[] = [];
+  for (const [name, type] of Object.entries(REQUIRED_SEARCH_ATTRIBUTES)) {
+    const found = current[name];
+    if (found === undefined) missing.push(name);
+    else if (found === type) existing.push(name);
+    else
+      throw new SearchAttributeSetupError(
+        'conflict',
+        `search attribute ${name} exists in namespace "${namespace}" as ${typeName(found)}, but the workflow needs ${typeName(type)}; ` +
+          'Temporal cannot change its type: remove it (temporal operator search-attribute remove) and run setup again',
+      );
+  }
+  if (missing.length === 0) return { namespace, added: [], existing };
+
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, REQUIRED_SEARCH_ATTRIBUTES[name]!])),
+    });
+  } catch (err) {
+    if (refused(err)) throw permissionError(namespace, missing, err);
+    // Someone else registered them meanwhile: the listing below decides.
+    if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS) throw err;
+  }
+
+  const deadline = Date.now() + (options.verifyTimeoutMs ?? 15_000);
+  for (;;) {
+    const after = await listCustom(connection, namespace);
+    const absent = missing.filter((name) => after[name] === undefined);
+    if (absent.length === 0) return { namespace, added: missing, existing };
+    if (Date.now() > deadline)
+      throw new SearchAttributeSetupError(
+        'not-visible',
+        `added ${absent.join(', ')} to namespace "${namespace}" but the cluster does not list them yet; run setup again shortly`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function describeResult(result: EnsureResult): string {
+  const parts = [
+    ...result.existing.map((name) => `${name} (Keyword) already registered`),
+    ...result.added.map((name) => `${name} (Keyword) added`),
+  ];
+  return `namespace "${result.namespace}": ${parts.join('; ')}`;
+}
+
+/** `npm run setup`: 0 done, 2 configuration error, 3 refused or conflicting, 5 Temporal unreachable. */
+async function main(): Promise<number> {
+  let temporal;
+  let security;
+  try {
+    temporal = loadTemporalConfig();
+    security = loadTemporalSecurity();
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : errorLine(err)}\n`);
+    return 2;
+  }
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      ...connectionSecurityOptions(security),
+      address: temporal.address,
+      connectTimeout: 5_000,
+    });
+  } catch (err) {
+    process.stderr.write(`cannot reach Temporal at ${temporal.address}: ${errorLine(err)}\n`);
+    return 5;
+  }
+  try {
+    const result = await ensureSearchAttributes(connection, temporal.namespace);
+    process.stdout.write(`${describeResult(result)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`error: ${errorLine(err)}\n`);
+    return err instanceof SearchAttributeSetupError ? 3 : 5;
+  } finally {
+    await connection.close();
+  }
+}
+
+if (isEntryPoint(import.meta.url)) {
+  process.exitCode = await main();
+}

@@ -1,0 +1,205 @@
+/**
+ * The Web UI shows a job's progress, proven in a real browser: a Temporal dev server with its
+ * Web UI, the TDG simulator, the webhook listener and a worker; headless Chromium finds the
+ * job's workflow by `TdgJobId`, opens it and reads the summary and the current details while
+ * the job runs and after it completed. Screenshots go to docs/ (SCREENSHOT_DIR overrides),
+ * where the README shows them.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FrameLocator, Page } from 'playwright-core';
+import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
+import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/main.js';
+import { queryStatus, startJob } from '../../src/job-commands.js';
+import { PROJECT_ROOT } from '../../src/dev/temporal-binaries.js';
+import {
+  DEFAULT_TASK_QUEUE,
+  type EmailAppendJobResult,
+  type JobStatus,
+} from '../../src/shared/definitions.js';
+import { createTdgWorker } from '../../src/worker-factory.js';
+import { NativeConnection } from '@temporalio/worker';
+import {
+  connectTemporal,
+  runSimulator,
+  secret,
+  simulatorActivities,
+  waitFor,
+  workflowBundle,
+  type SimulatorHandle,
+  type TemporalHandle,
+} from '../helpers/harness.js';
+import { launchChromium, type Browser } from './chromium.js';
+
+const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? join(PROJECT_ROOT, 'docs');
+const UI_TIMEOUT = 45_000;
+const JOB_NAME = 'Nightly CRM append [sim duration=75s batches=7]';
+
+let server: DevServer;
+let sim: SimulatorHandle;
+let temporal: TemporalHandle;
+let listener: RunningListener;
+let notifierIdle: () => Promise<void>;
+let notifySecret: string;
+let browser: Browser;
+let workerConnection: NativeConnection;
+
+async function uiAnswers(url: string): Promise<true | undefined> {
+  const response = await fetch(url);
+  return response.ok ? true : undefined;
+}
+
+beforeAll(async () => {
+  server = await startDevServer({ uiPort: await freePort(), startTimeoutMs: 90_000 });
+  const uiUrl = server.uiUrl!;
+  [sim, temporal, workerConnection, browser] = await Promise.all([
+    runSimulator(),
+    connectTemporal(server.address),
+    NativeConnection.connect({ address: server.address }),
+    launchChromium(),
+    waitFor(() => uiAnswers(uiUrl), 60_000, 250),
+  ]);
+  notifySecret = secret();
+  const notifier = createTemporalNotifier(temporal.client);
+  notifierIdle = () => notifier.idle();
+  listener = await startListener({ secrets: [notifySecret], notifier }, { port: 0, host: '127.0.0.1' });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await listener?.close();
+  await notifierIdle?.();
+  await sim?.close();
+  await temporal?.close();
+  await workerConnection?.close();
+  await server?.stop();
+});
+
+/** The markdown panes of the "User Metadata" tab render in iframes. */
+const pane = (page: Page, id: 'summary' | 'details' | 'current-details'): FrameLocator =>
+  page.frameLocator(`#user-metadata-${id}`);
+
+let currentPage: Page | undefined;
+
+async function failureShot(err: unknown): Promise<Error> {
+  const path = join(tmpdir(), `web-ui-failure-${Date.now()}.png`);
+  await currentPage?.screenshot({ path, fullPage: true }).catch(() => undefined);
+  return new Error(`${(err as Error).message}\n(the page as it was: ${path})`, { cause: err });
+}
+
+/** Waits for `text`; on a time-out leaves a screenshot of what the page showed instead. */
+async function seeText(scope: Page | FrameLocator, text: string | RegExp): Promise<void> {
+  try {
+    await scope.getByText(text).first().waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+  } catch (err) {
+    throw await failureShot(err);
+  }
+}
+
+async function openUserMetadata(page: Page): Promise<void> {
+  await page.locator('a[href$="/user-metadata"]').first().click({ timeout: UI_TIMEOUT });
+  await pane(page, 'summary').getByText(`TDG job ${JOB_NAME}`).waitFor({ timeout: UI_TIMEOUT });
+}
+
+/**
+ * Reloads until "Current Details" shows every text. The UI asks the worker once per load (a
+ * user presses R to ask again) and shows "No Current Details" when that query fails, e.g. on
+ * a machine busy with other work.
+ */
+async function seeCurrentDetails(page: Page, texts: (string | RegExp)[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  const current = pane(page, 'current-details');
+  for (;;) {
+    await page.reload();
+    try {
+      const [first, ...rest] = texts;
+      const shown = current.getByText(first!).first();
+      await shown.or(current.getByText('No Current Details')).waitFor({ timeout: 15_000 });
+      if (await shown.isVisible()) {
+        for (const text of rest) await current.getByText(text).first().waitFor({ timeout: 5_000 });
+        return;
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw await failureShot(err);
+    }
+    if (Date.now() > deadline)
+      throw await failureShot(new Error(`Current Details never showed ${texts.join(', ')}`));
+    await page.waitForTimeout(1_000);
+  }
+}
+
+describe('the Temporal Web UI shows a TDG job', () => {
+  it('finds the workflow by TdgJobId and shows its state and current details, running and completed', async () => {
+    const uiUrl = server.uiUrl!;
+    const notify = { publicUrl: `${listener.url}/notifications`, secret: notifySecret };
+    // This server is the test's own: the worker serves the real task queue name, as in the screenshots.
+    const worker = await createTdgWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue: DEFAULT_TASK_QUEUE,
+      activities: simulatorActivities(sim, notify),
+      workflowBundle: await workflowBundle(),
+      shutdownGraceTime: '1 second',
+    });
+    await worker.runUntil(async () => {
+      const started = await startJob(temporal.client, {
+        name: JOB_NAME,
+        taskQueue: DEFAULT_TASK_QUEUE,
+        notificationMethod: 'POST',
+        // Batch counts change between notifications (TDG notifies state changes only): poll often
+        // enough that the running screenshot has some batches done with time to spare.
+        polling: { initialIntervalMs: 2_000, maxIntervalMs: 3_000, maxIntervalWithNotificationsMs: 3_000 },
+      });
+      const { workflowId, handle } = started;
+      const jobId = await waitFor(async () => (await queryStatus(handle, 2_000)).jobId ?? undefined);
+
+      const page = await browser.context.newPage();
+      currentPage = page;
+      // The list, filtered by the search attribute the workflow published: exactly this workflow.
+      const query = encodeURIComponent(`TdgJobId="${jobId}"`);
+      await page.goto(`${uiUrl}/namespaces/default/workflows?query=${query}`);
+      await page.getByRole('link', { name: workflowId }).first().click({ timeout: UI_TIMEOUT });
+      await page.waitForURL(new RegExp(`/workflows/${workflowId}/`), { timeout: UI_TIMEOUT });
+      await openUserMetadata(page);
+      await seeText(pane(page, 'details'), /notifications:/);
+
+      // Running: wait until some batches are done, then reload so the UI asks the worker afresh.
+      const running = await waitFor(
+        async () => {
+          const s: JobStatus = await queryStatus(handle, 2_000);
+          return s.state === 'IN_PROGRESS' && (s.counts?.completed ?? 0) >= 1 ? s : undefined;
+        },
+        90_000,
+        250,
+      );
+      expect(running.notifications).toBeGreaterThan(0);
+      await seeCurrentDetails(page, ['IN_PROGRESS', jobId, /[1-6] of 7 completed/, /next check:/], 20_000);
+      await seeText(page, 'RUNNING');
+      await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-running.png') });
+
+      // Completed: the badge, the final details, and the result with the batch list.
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.state).toBe('COMPLETED');
+      await seeCurrentDetails(
+        page,
+        ['COMPLETED', jobId, '7 of 7 completed', 'none: the job is finished'],
+        60_000,
+      );
+      await seeText(page, 'COMPLETED');
+      await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-completed.png') });
+
+      await page.locator('a[href*="/timeline"]').first().click({ timeout: UI_TIMEOUT });
+      await seeText(page, result.batchList[0]!);
+      await seeText(page, `getJob ${jobId}`);
+      await seeText(page, /next check in \S+ \(or on notification/);
+      // The page scrolls inside its main pane: a taller window shows more of the timeline.
+      await page.setViewportSize({ width: 1400, height: 1500 });
+      await seeText(page, /next check in \S+ \(or on notification/);
+      await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-timeline.png') });
+      await page.close();
+    });
+  });
+});

@@ -1,0 +1,126 @@
+/** Search-attribute registration against the suite's real dev server, in `default` and in a fresh namespace. */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
+import { ensureSearchAttributes } from '../src/search-attributes.js';
+import { describeError, searchAttributeHint } from '../src/starter.js';
+import { listJobs, startJob } from '../src/job-commands.js';
+import { connectTemporal, waitFor, type TemporalHandle } from './helpers/harness.js';
+
+const run = promisify(execFile);
+
+async function setupCli(
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/search-attributes.ts'], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let temporal: TemporalHandle;
+let connection: Connection;
+
+beforeAll(async () => {
+  temporal = await connectTemporal();
+  connection = await Connection.connect({ address: temporal.address });
+});
+afterAll(async () => {
+  await connection?.close();
+  await temporal?.close();
+});
+
+describe('search attributes on a real Temporal server', () => {
+  it('finds both registered in the dev server’s default namespace, every time', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(ensureSearchAttributes(connection, 'default')).resolves.toEqual({
+        namespace: 'default',
+        added: [],
+        existing: ['TdgJobId', 'TdgJobState'],
+      });
+    }
+    const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toBe(
+      'namespace "default": TdgJobId (Keyword) already registered; TdgJobState (Keyword) already registered\n',
+    );
+  });
+
+  it('registers them in a namespace that lacks them, once; starting a job there works only after', async () => {
+    const namespace = `tdg-setup-${randomUUID().slice(0, 8)}`;
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // A new namespace reaches every part of the server after a short cache refresh.
+    const client = new Client({ connection, namespace });
+    const options = { name: 'Setup check', taskQueue: `no-worker-${randomUUID()}`, notificationMethod: null };
+    const refusal = await waitFor(
+      async () => {
+        try {
+          await startJob(client, options);
+          return new Error('started without the search attributes');
+        } catch (err) {
+          return /namespace .*not found/i.test(describeError(err)) ? undefined : (err as Error);
+        }
+      },
+      60_000,
+      500,
+    );
+    expect(describeError(refusal)).toMatch(/^Failed to start Workflow: .*TdgJobState/);
+    expect(searchAttributeHint(refusal)).toMatch(/npm run setup/);
+
+    await expect(ensureSearchAttributes(connection, namespace)).resolves.toEqual({
+      namespace,
+      added: ['TdgJobId', 'TdgJobState'],
+      existing: [],
+    });
+    await expect(ensureSearchAttributes(connection, namespace)).resolves.toMatchObject({
+      added: [],
+      existing: ['TdgJobId', 'TdgJobState'],
+    });
+    const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/TdgJobState \(Keyword\) already registered/);
+
+    const started = await waitFor(
+      () => startJob(client, { ...options, workflowId: `setup-${randomUUID().slice(0, 8)}` }),
+      30_000,
+      500,
+    );
+    try {
+      // Visibility answers with no worker at all: the state set at start is searchable.
+      const listed = await waitFor(async () => {
+        const jobs = await listJobs(
+          client,
+          5,
+          `TdgJobState = 'PENDING' AND WorkflowId = '${started.workflowId}'`,
+        );
+        return jobs.length === 1 ? jobs : undefined;
+      });
+      expect(listed[0]).toMatchObject({
+        workflowId: started.workflowId,
+        state: 'PENDING',
+        name: 'Setup check',
+      });
+    } finally {
+      await started.handle.terminate('test done');
+    }
+  });
+
+  it('setup exits 5 with one line when Temporal is unreachable', async () => {
+    const cli = await setupCli({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(cli.code).toBe(5);
+    expect(cli.stderr).toMatch(/^cannot reach Temporal at 127\.0\.0\.1:1/);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
