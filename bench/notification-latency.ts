@@ -3,62 +3,38 @@
  * the workflow's result being available to a client, over the real path (simulator → HTTP →
  * listener → Temporal signal → workflow → getJob → result). Poll timers are set to 60 s so
  * only the notification can finish a job quickly. Prints and writes the figures.
+ * Uses the shared bench wiring (bench/lib/stack.ts); the worker runs as its own process.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { startDevServer } from '../src/dev/dev-server.js';
-import { createTemporalNotifier, startListener } from '../src/listener/main.js';
-import { startSimulator } from '../src/simulator/main.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobResult,
   type NotificationMethod,
 } from '../src/shared/definitions.js';
-import { activitiesFromConfig } from '../src/tdg-wiring.js';
-import { createTdgWorker } from '../src/worker-factory.js';
+import { buildBundles, percentile, spawnWorker, startStack, workerConfig } from './lib/stack.js';
 
 const RUNS = Number(process.argv[2] ?? 20);
-const secret = (): string => randomBytes(32).toString('hex');
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const server = await startDevServer({ uiPort: null });
-const connection = await Connection.connect({ address: server.address });
-const client = new Client({ connection });
-const notifySecret = secret();
-const notifier = createTemporalNotifier(client);
-const listener = await startListener({ secrets: [notifySecret], notifier }, { port: 0, host: '127.0.0.1' });
-const apiKey = secret();
-const sim = await startSimulator(
-  { apiKey, username: 'bench', password: 'bench-password', seed: 42 },
-  { port: 0, host: '127.0.0.1' },
-);
-const nativeConnection = await NativeConnection.connect({ address: server.address });
+const stack = await startStack({ seed: 42 });
+const bundles = await buildBundles({ bench: false });
 const taskQueue = 'bench-notify';
-const worker = await createTdgWorker({
-  connection: nativeConnection,
-  namespace: 'default',
-  taskQueue,
-  activities: activitiesFromConfig(
-    {
-      baseUrl: sim.url,
-      apiVersion: 'v3',
-      apiKey,
-      auth: { kind: 'password', username: 'bench', password: 'bench-password', tokenTtlMs: 3_600_000 },
-      requestTimeoutMs: 5_000,
-    },
-    { publicUrl: `${listener.url}/notifications`, secret: notifySecret },
-  ),
-});
+const worker = spawnWorker(
+  workerConfig(stack, taskQueue, bundles.ours, {
+    notifications: true,
+    maxTdgCallsPerSecond: 20,
+    requestTimeoutMs: 5_000,
+  }),
+  join(tmpdir(), `tdg-bench-notify-worker-${process.pid}.log`),
+);
+await worker.ready;
 
 const samples: { method: NotificationMethod; latencyMs: number; checks: number; detectedBy: string }[] = [];
-await worker.runUntil(async () => {
+try {
   for (let i = 0; i < RUNS; i++) {
     const method: NotificationMethod = i % 2 === 0 ? 'POST' : 'GET';
-    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+    const handle = await stack.client.workflow.start(WORKFLOW_TYPE, {
       workflowId: `latency-${Date.now()}-${i}`,
       taskQueue,
       args: [
@@ -75,7 +51,9 @@ await worker.runUntil(async () => {
     });
     const result = (await handle.result()) as EmailAppendJobResult;
     const resultAt = Date.now();
-    const sent = sim.simulator.job(result.jobId)?.notifications.find((n) => n.state === 'COMPLETED')?.sentAt;
+    const sent = stack.sim.simulator
+      .job(result.jobId)
+      ?.notifications.find((n) => n.state === 'COMPLETED')?.sentAt;
     if (!sent) throw new Error(`job ${result.jobId}: no COMPLETED notification was sent`);
     samples.push({
       method,
@@ -84,7 +62,11 @@ await worker.runUntil(async () => {
       detectedBy: result.detectedBy,
     });
   }
-});
+} finally {
+  await worker.stop();
+  await stack.close();
+  bundles.remove();
+}
 
 const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
 const summary = {
@@ -108,10 +90,3 @@ process.stdout.write(
     `  median ${summary.medianMs} ms, p95 ${summary.p95Ms} ms, min ${summary.minMs} ms, max ${summary.maxMs} ms; ` +
     `all detected by notification: ${summary.allDetectedByNotification}\n`,
 );
-
-await listener.close();
-await notifier.idle();
-await sim.close();
-await nativeConnection.close();
-await connection.close();
-await server.stop();

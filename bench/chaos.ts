@@ -1,0 +1,664 @@
+/**
+ * `npm run chaos`: 200 concurrent emailAppendJob workflows while everything around them fails:
+ *
+ *   - the worker process is SIGKILLed 5 times at seeded random moments and restarted at once
+ *     (as a process manager would);
+ *   - the Temporal dev server is stopped and started again once, on the same port and SQLite file;
+ *   - the simulator answers 20% 5xx, 5% 429, 2% malformed bodies, has latency spikes, and drops
+ *     30% of notifications (`PUT /_sim/faults`).
+ *
+ * Then it checks that every workflow completed with its TDG job's batch list, counts the TDG jobs
+ * created per workflow (`GET /_sim/stats` → jobsCreated.byName, names carry the workflow id) and
+ * explains each duplicate from the createJob exchanges a recording proxy saw: a kill or a dev
+ * server outage while that request was in flight, or an answer the worker could not read. Writes
+ * bench/results/chaos.{json,md}. Exits 1 only on a correctness failure: a job lost or failed, a
+ * wrong result, or a duplicate nothing explains.
+ *
+ * Options: --jobs 200, --kills 5, --durations 10s..20m (real), --time-scale 20, --ramp 20s,
+ * --seed N, --name NAME, --out DIR, --quick (30 jobs, 2 kills, shorter jobs; writes to a temp dir).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { formatDuration, parseDuration } from '../src/shared/duration.js';
+import {
+  WORKFLOW_TYPE,
+  type EmailAppendJobInput,
+  type EmailAppendJobResult,
+  type PollingPolicy,
+} from '../src/shared/definitions.js';
+import type { StatsView } from '../src/simulator/app.js';
+import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
+import { startRecordingProxy, type CreateJobExchange } from './lib/recording-proxy.js';
+import { jobsByWorkflow, workflowIdOfJobName } from './lib/sim-jobs.js';
+import {
+  buildBundles,
+  machineDescription,
+  mapLimit,
+  parseArgs,
+  percentile,
+  seededRandom,
+  sleep,
+  spawnWorker,
+  startStack,
+  workerConfig,
+  type WorkerProcess,
+} from './lib/stack.js';
+
+const RESULTS_DIR = new URL('./results/', import.meta.url);
+const args = parseArgs(process.argv.slice(2));
+const quick = args.has('quick');
+const opt = (name: string): string | undefined => {
+  const value = args.get(name);
+  return value === true ? undefined : value;
+};
+const jobCount = Number(opt('jobs') ?? (quick ? 30 : 200));
+const killCount = Number(opt('kills') ?? (quick ? 2 : 5));
+const timeScale = Number(opt('time-scale') ?? 20);
+const [loText, hiText] = (opt('durations') ?? (quick ? '10s..5m' : '10s..20m')).split('..');
+const realLoMs = parseDuration(loText ?? '');
+const realHiMs = parseDuration(hiText ?? loText ?? '');
+const rampMs = parseDuration(opt('ramp') ?? (quick ? '5s' : '20s'));
+const seed = Number(opt('seed') ?? 7);
+const runName = opt('name') ?? (quick ? 'chaos-quick' : 'chaos');
+const outDir = opt('out') ?? (quick ? mkdtempSync(join(tmpdir(), 'tdg-chaos-quick-')) : RESULTS_DIR.pathname);
+mkdirSync(outDir, { recursive: true });
+
+const FAULTS = {
+  errorRate: 0.2,
+  rateLimitRate: 0.05,
+  retryAfterSeconds: 1,
+  malformedRate: 0.02,
+  dropNotificationRate: 0.3,
+  latencyMs: 0,
+  latencyJitterMs: 150,
+};
+/** A latency spike: every request waits this long (plus jitter) while it lasts. */
+const SPIKE = { latencyMs: 2_500, durationMs: 2_000, everyMs: 6_000, probability: 0.4 };
+/** After this long past a createJob answer, a killed worker may still have lost it (completion not yet reported). */
+const REPORT_SLACK_MS = 2_000;
+/** A request written just before a SIGKILL can reach the proxy just after it: the kernel still sends the bytes. */
+const SEND_SLACK_MS = 1_000;
+
+const polling: PollingPolicy = {
+  ...DEFAULT_POLLING_POLICY,
+  initialIntervalMs: Math.max(100, Math.round(DEFAULT_POLLING_POLICY.initialIntervalMs / timeScale)),
+  maxIntervalMs: Math.round(DEFAULT_POLLING_POLICY.maxIntervalMs / timeScale),
+  maxIntervalWithNotificationsMs: Math.round(
+    DEFAULT_POLLING_POLICY.maxIntervalWithNotificationsMs / timeScale,
+  ),
+};
+
+const t0 = Date.now();
+const log = (message: string): void => {
+  process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+};
+const random = seededRandom(seed);
+const plan = Array.from({ length: jobCount }, (_, index) => {
+  const realMs = Math.exp(Math.log(realLoMs) + random() * (Math.log(realHiMs) - Math.log(realLoMs)));
+  return {
+    index,
+    simMs: Math.max(100, Math.round(realMs / timeScale)),
+    batches: 1 + Math.floor(random() * 8),
+  };
+});
+const maxSimMs = Math.max(...plan.map((p) => p.simMs));
+// Chaos happens while jobs are being created and running, in [2 s, ramp + maxSim/2]: the window is cut
+// into one slot per kill and each kill falls at a random moment of its slot (random, yet spread out).
+const chaosWindowMs = rampMs + maxSimMs / 2;
+const slotMs = (chaosWindowMs - 2_000) / Math.max(1, killCount);
+const killOffsets = Array.from({ length: killCount }, (_, i) => 2_000 + (i + random()) * slotMs);
+const restartOffset = rampMs / 2 + random() * (chaosWindowMs - rampMs / 2);
+
+const machine = machineDescription();
+log(
+  `${jobCount} jobs, durations ${formatDuration(realLoMs)}..${formatDuration(realHiMs)} real ÷${timeScale} → up to ${formatDuration(maxSimMs)}; ` +
+    `${killCount} worker kills (after the first start) at ${killOffsets.map((k) => `${(k / 1000).toFixed(1)}s`).join(', ')}; ` +
+    `dev server restart at ${(restartOffset / 1000).toFixed(1)}s; load average ${machine.loadAverage.join(' ')}`,
+);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tdg-chaos-'));
+const dbFilename = join(dataDir, 'temporal.sqlite');
+const [stack, bundles] = await Promise.all([
+  startStack({ dbFilename, seed, devServerLog: join(outDir, `${runName}-dev-server.log`) }),
+  buildBundles({ bench: false }),
+]);
+const proxy = await startRecordingProxy(stack.sim.url);
+log(
+  `dev server ${stack.address} (SQLite ${dbFilename}), simulator ${stack.sim.url} behind proxy ${proxy.url}`,
+);
+
+async function putFaults(faults: Record<string, number>): Promise<void> {
+  const response = await fetch(`${stack.sim.url}/_sim/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!response.ok) throw new Error(`PUT /_sim/faults: HTTP ${response.status} ${await response.text()}`);
+}
+await putFaults(FAULTS);
+
+// ---------------------------------------------------------------- the supervised worker
+const taskQueue = `chaos-${Date.now().toString(36)}`;
+const config = workerConfig(stack, taskQueue, bundles.ours, {
+  notifications: true,
+  maxTdgCallsPerSecond: 20 * timeScale,
+  tdgBaseUrl: proxy.url,
+});
+const workerLog = join(outDir, `${runName}-worker.log`);
+let worker: WorkerProcess = spawnWorker(config, workerLog);
+let supervising = true;
+const kills: { at: number; pid: number }[] = [];
+const unexpectedExits: { at: number; pid: number; code: number | null; signal: string | null }[] = [];
+let restarts = 0;
+let workerCpuSeconds = 0;
+let workerPeakRssMiB = 0;
+const supervise = (current: WorkerProcess): void => {
+  void current.exited.then(async ({ code, signal }) => {
+    const usage = current.usage();
+    workerCpuSeconds += usage.cpuSeconds;
+    workerPeakRssMiB = Math.max(workerPeakRssMiB, Math.round(usage.peakRssBytes / 2 ** 20));
+    if (!supervising) return;
+    if (!kills.some((k) => k.pid === current.pid))
+      unexpectedExits.push({ at: Date.now(), pid: current.pid, code, signal });
+    await sleep(200);
+    if (!supervising) return;
+    worker = spawnWorker(config, workerLog);
+    restarts++;
+    supervise(worker);
+  });
+};
+supervise(worker);
+await worker.ready;
+log(`worker ready (pid ${worker.pid})`);
+
+// ---------------------------------------------------------------- chaos schedule
+const started = Date.now();
+const chaosLog: { at: number; what: string }[] = [];
+let devServerDown: { from: number; to: number } | null = null;
+const chaosDone = (async () => {
+  const events = [
+    ...killOffsets.map((offset) => ({ offset, kind: 'kill' as const })),
+    { offset: restartOffset, kind: 'restart' as const },
+  ].sort((a, b) => a.offset - b.offset);
+  for (const event of events) {
+    const wait = started + event.offset - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (event.kind === 'kill') {
+      // Never kill a process that is already dead or still starting: wait for the restarted worker to poll.
+      for (
+        let waited = 0;
+        (worker.child.exitCode !== null || worker.child.signalCode !== null) && waited < 30_000;
+        waited += 100
+      ) {
+        await sleep(100);
+      }
+      await worker.ready.catch(() => undefined);
+      const victim = worker;
+      kills.push({ at: Date.now(), pid: victim.pid });
+      victim.kill('SIGKILL');
+      chaosLog.push({ at: Date.now(), what: `SIGKILL worker pid ${victim.pid}` });
+      log(`SIGKILL worker pid ${victim.pid}`);
+    } else {
+      const from = Date.now();
+      log('stopping the dev server');
+      const { downMs } = await stack.restartDevServer();
+      devServerDown = { from, to: Date.now() };
+      chaosLog.push({ at: from, what: `dev server stopped and restarted (down ${downMs} ms)` });
+      log(`dev server back after ${downMs} ms`);
+    }
+  }
+})();
+
+// Latency spikes until the run ends.
+let spiking = true;
+const spikes: { at: number; ms: number }[] = [];
+const spikeLoop = (async () => {
+  while (spiking) {
+    await sleep(SPIKE.everyMs);
+    if (!spiking) break;
+    if (random() < SPIKE.probability) {
+      spikes.push({ at: Date.now(), ms: SPIKE.latencyMs });
+      await putFaults({ latencyMs: SPIKE.latencyMs });
+      await sleep(SPIKE.durationMs);
+      await putFaults({ latencyMs: FAULTS.latencyMs });
+    }
+  }
+})();
+
+// ---------------------------------------------------------------- the jobs
+interface Tracked {
+  index: number;
+  workflowId: string;
+  simMs: number;
+  handle?: WorkflowHandle;
+  startError: string | null;
+}
+const runTag = Date.now().toString(36);
+const tracked: Tracked[] = plan.map((p) => ({
+  index: p.index,
+  workflowId: `chaos-${runTag}-${p.index}`,
+  simMs: p.simMs,
+  startError: null,
+}));
+
+/** Starts are retried through the dev server outage; an id already started counts as started. */
+async function startWithRetry(t: Tracked, p: (typeof plan)[number]): Promise<void> {
+  const input: EmailAppendJobInput = {
+    name: `Chaos job ${p.index} [sim duration=${p.simMs}ms batches=${p.batches}]`,
+    notificationMethod: p.index % 2 === 0 ? 'POST' : 'GET',
+    polling,
+  };
+  const until = Date.now() + 120_000;
+  for (;;) {
+    try {
+      t.handle = await stack.client.workflow.start(WORKFLOW_TYPE, {
+        workflowId: t.workflowId,
+        taskQueue,
+        args: [input],
+      });
+      return;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        t.handle = stack.client.workflow.getHandle(t.workflowId);
+        return;
+      }
+      if (Date.now() > until) {
+        t.startError = (error as Error).message;
+        return;
+      }
+      await sleep(1_000);
+    }
+  }
+}
+
+await mapLimit(tracked, 16, async (t, i) => {
+  const due = started + (rampMs * i) / tracked.length;
+  if (due > Date.now()) await sleep(due - Date.now());
+  await startWithRetry(t, plan[i] ?? plan[0]!);
+});
+log(`${tracked.filter((t) => t.handle).length} of ${jobCount} workflows started`);
+
+// Wait until every workflow is closed (visibility query; errors while the server is down are retried).
+const closedStatuses = new Map<string, string>();
+const deadline = started + chaosWindowMs + maxSimMs + (quick ? 150_000 : 240_000);
+let lastReport = 0;
+for (;;) {
+  try {
+    for await (const execution of stack.client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`,
+    })) {
+      if (execution.status.name !== 'CONTINUED_AS_NEW')
+        closedStatuses.set(execution.workflowId, execution.status.name);
+    }
+  } catch {
+    // the dev server is restarting
+  }
+  const open = tracked.filter((t) => t.handle && !closedStatuses.has(t.workflowId)).length;
+  if (open === 0 || Date.now() > deadline) break;
+  if (Date.now() - lastReport > 15_000) {
+    lastReport = Date.now();
+    log(`${jobCount - open} of ${jobCount} closed`);
+  }
+  await sleep(2_000);
+}
+await chaosDone;
+spiking = false;
+await spikeLoop;
+supervising = false;
+const endUsage = worker.usage();
+await worker.stop();
+workerPeakRssMiB = Math.max(workerPeakRssMiB, Math.round(endUsage.peakRssBytes / 2 ** 20));
+await putFaults({
+  errorRate: 0,
+  rateLimitRate: 0,
+  malformedRate: 0,
+  dropNotificationRate: 0,
+  latencyMs: 0,
+  latencyJitterMs: 0,
+});
+log('chaos over; checking every workflow');
+
+// ---------------------------------------------------------------- verification
+const stats = (await (await fetch(`${stack.sim.url}/_sim/stats`)).json()) as StatsView;
+const simByWorkflow = jobsByWorkflow(stack.sim.simulator.jobs());
+const createdByWorkflow = new Map<string, number>();
+for (const [name, count] of Object.entries(stats.jobsCreated.byName)) {
+  const id = workflowIdOfJobName(name);
+  if (id) createdByWorkflow.set(id, (createdByWorkflow.get(id) ?? 0) + count);
+}
+const exchangesByWorkflow = new Map<string, CreateJobExchange[]>();
+for (const exchange of proxy.exchanges) {
+  const id = exchange.name ? workflowIdOfJobName(exchange.name) : null;
+  if (!id) continue;
+  exchangesByWorkflow.set(id, [...(exchangesByWorkflow.get(id) ?? []), exchange]);
+}
+
+interface Outcome {
+  workflowId: string;
+  /** The TDG job the workflow's result names. */
+  jobId: string | null;
+  status: string;
+  tdgJobsCreated: number;
+  detectionMs: number | null;
+  detectedBy: string | null;
+  problem: string | null;
+}
+const outcomes: Outcome[] = await mapLimit(tracked, 16, async (t): Promise<Outcome> => {
+  const base = {
+    workflowId: t.workflowId,
+    jobId: null,
+    tdgJobsCreated: createdByWorkflow.get(t.workflowId) ?? 0,
+  };
+  if (!t.handle)
+    return {
+      ...base,
+      status: 'NOT_STARTED',
+      detectionMs: null,
+      detectedBy: null,
+      problem: `not started: ${t.startError}`,
+    };
+  const handle = stack.client.workflow.getHandle(t.workflowId);
+  const description = await handle.describe();
+  const status = description.status.name;
+  if (status !== 'COMPLETED') {
+    return {
+      ...base,
+      status,
+      detectionMs: null,
+      detectedBy: null,
+      problem: status === 'RUNNING' ? 'lost: still running at the deadline' : `workflow ${status}`,
+    };
+  }
+  const result = (await handle.result()) as EmailAppendJobResult;
+  const followed = (simByWorkflow.get(t.workflowId) ?? []).find((j) => j.jobId === result.jobId);
+  let problem: string | null = null;
+  if (!followed) problem = `result names TDG job ${result.jobId}, which this workflow never created`;
+  else if (
+    followed.state !== 'COMPLETED' ||
+    JSON.stringify(followed.batchList) !== JSON.stringify(result.batchList)
+  ) {
+    problem = `result differs from TDG job ${result.jobId} (${followed.state}, ${followed.batchList.length} batches vs ${result.batchList.length})`;
+  }
+  const closeTime = description.closeTime?.getTime();
+  const terminalAt = followed?.terminalAt ? Date.parse(followed.terminalAt) : null;
+  return {
+    ...base,
+    jobId: result.jobId,
+    status,
+    detectionMs: closeTime !== undefined && terminalAt !== null ? closeTime - terminalAt : null,
+    detectedBy: result.detectedBy,
+    problem,
+  };
+});
+
+// Every extra TDG job must be explained by what happened to the createJob exchange that made it.
+type DuplicateCause =
+  'worker killed' | 'dev server outage' | 'unreadable answer' | 'client timeout' | 'unexplained';
+interface Duplicate {
+  workflowId: string;
+  tdgJobsCreated: number;
+  explanations: string[];
+  causes: DuplicateCause[];
+  explained: boolean;
+}
+const duplicates: Duplicate[] = [];
+for (const outcome of outcomes) {
+  if (outcome.tdgJobsCreated <= 1) continue;
+  const explanations: string[] = [];
+  const causes: DuplicateCause[] = [];
+  let unexplained = 0;
+  // Every exchange that created a job, except the one whose answer the workflow went on with, lost its answer.
+  const creating = (exchangesByWorkflow.get(outcome.workflowId) ?? []).filter((e) => e.status === 200);
+  let usedSeen = false;
+  for (const exchange of creating) {
+    if (!usedSeen && exchange.jobId !== null && exchange.jobId === outcome.jobId) {
+      usedSeen = true;
+      continue;
+    }
+    const end = (exchange.answeredAt ?? exchange.startedAt) + REPORT_SLACK_MS;
+    const kill = kills.find((k) => k.at >= exchange.startedAt - SEND_SLACK_MS && k.at <= end);
+    const down = devServerDown as { from: number; to: number } | null;
+    const at = (ms: number): string => `${((ms - started) / 1000).toFixed(1)}s`;
+    if (exchange.jobId === null) {
+      causes.push('unreadable answer');
+      explanations.push(
+        `answer at ${at(exchange.answeredAt ?? exchange.startedAt)} was unreadable (injected malformed body): the job existed, the worker could not know its id and retried`,
+      );
+    } else if (kill) {
+      causes.push('worker killed');
+      explanations.push(
+        `worker pid ${kill.pid} SIGKILLed at ${at(kill.at)} while createJob was in flight (sent ${at(exchange.startedAt)}, answered ${exchange.answeredAt ? at(exchange.answeredAt) : 'never'})`,
+      );
+    } else if (down && down.from <= end && down.to >= exchange.startedAt) {
+      causes.push('dev server outage');
+      explanations.push(
+        `dev server down ${at(down.from)}–${at(down.to)} while createJob (sent ${at(exchange.startedAt)}) was being reported`,
+      );
+    } else if (exchange.clientGone) {
+      causes.push('client timeout');
+      explanations.push(`worker hung up before the answer (request timeout) at ${at(exchange.startedAt)}`);
+    } else {
+      unexplained++;
+      causes.push('unexplained');
+      explanations.push(
+        `UNEXPLAINED: createJob sent ${at(exchange.startedAt)}, answered ${exchange.answeredAt ? at(exchange.answeredAt) : 'never'} with job ${exchange.jobId}`,
+      );
+    }
+  }
+  const missing = outcome.tdgJobsCreated - 1 - explanations.length;
+  if (missing > 0) {
+    unexplained += missing;
+    causes.push('unexplained');
+    explanations.push(`UNEXPLAINED: ${missing} more TDG job(s) than lost answers`);
+  }
+  duplicates.push({
+    workflowId: outcome.workflowId,
+    tdgJobsCreated: outcome.tdgJobsCreated,
+    explanations,
+    causes,
+    explained: unexplained === 0,
+  });
+}
+
+const completed = outcomes.filter((o) => o.status === 'COMPLETED' && o.problem === null);
+const detections = outcomes
+  .map((o) => o.detectionMs)
+  .filter((v): v is number => v !== null)
+  .sort((a, b) => a - b);
+const worst = outcomes
+  .filter((o) => o.detectionMs !== null)
+  .sort((a, b) => (b.detectionMs ?? 0) - (a.detectionMs ?? 0))[0];
+const problems = [
+  ...outcomes.filter((o) => o.problem !== null).map((o) => `${o.workflowId}: ${o.problem}`),
+  ...duplicates
+    .filter((d) => !d.explained)
+    .map(
+      (d) =>
+        `${d.workflowId}: ${d.tdgJobsCreated} TDG jobs, not all explained (${d.explanations.join('; ')})`,
+    ),
+];
+const extraJobsByCause: Record<string, number> = {};
+for (const d of duplicates)
+  for (const cause of d.causes) extraJobsByCause[cause] = (extraJobsByCause[cause] ?? 0) + 1;
+const crashCauses = new Set<string>(['worker killed', 'dev server outage']);
+const nonCrashExtra = Object.entries(extraJobsByCause)
+  .filter(([cause]) => !crashCauses.has(cause))
+  .reduce((sum, [, n]) => sum + n, 0);
+
+/** What slowed the worst detections down: the activity attempts that failed or timed out before. */
+async function diagnose(workflowId: string): Promise<string[]> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const notes: string[] = [];
+  for (const event of history.events ?? []) {
+    const startedEvent = event.activityTaskStartedEventAttributes;
+    if (startedEvent && (startedEvent.attempt ?? 1) > 1) {
+      notes.push(
+        `an activity needed ${startedEvent.attempt} attempts (last failure: ${startedEvent.lastFailure?.message ?? '?'})`,
+      );
+    }
+    if (event.workflowTaskTimedOutEventAttributes)
+      notes.push('a workflow task timed out (its worker was killed)');
+  }
+  return [...new Set(notes)];
+}
+const worstDiagnoses = await mapLimit(
+  outcomes
+    .filter((o) => o.detectionMs !== null)
+    .sort((a, b) => (b.detectionMs ?? 0) - (a.detectionMs ?? 0))
+    .slice(0, 3),
+  3,
+  async (o) => ({
+    workflowId: o.workflowId,
+    detectionMs: o.detectionMs,
+    detectedBy: o.detectedBy,
+    why: await diagnose(o.workflowId),
+  }),
+);
+
+const detectedBy: Record<string, number> = {};
+for (const o of outcomes) if (o.detectedBy) detectedBy[o.detectedBy] = (detectedBy[o.detectedBy] ?? 0) + 1;
+
+const report = {
+  name: runName,
+  command: ['npm run chaos', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+  at: new Date().toISOString(),
+  machine: { ...machine, loadAverageAtEnd: machineDescription().loadAverage },
+  settings: {
+    jobs: jobCount,
+    seed,
+    timeScale,
+    realDurations: `${formatDuration(realLoMs)}..${formatDuration(realHiMs)} (log-uniform)`,
+    maxScaledDurationMs: maxSimMs,
+    rampMs,
+    polling,
+    faults: FAULTS,
+    latencySpikes: SPIKE,
+  },
+  chaos: {
+    kills: kills.map((k) => ({ atSeconds: Math.round((k.at - started) / 100) / 10, pid: k.pid })),
+    workerRestarts: restarts,
+    unexpectedWorkerExits: unexpectedExits.map((e) => ({
+      ...e,
+      at: Math.round((e.at - started) / 100) / 10,
+    })),
+    devServerDownSeconds: devServerDown
+      ? [
+          Math.round(((devServerDown as { from: number }).from - started) / 100) / 10,
+          Math.round(((devServerDown as { to: number }).to - started) / 100) / 10,
+        ]
+      : null,
+    latencySpikes: spikes.map((s) => Math.round((s.at - started) / 100) / 10),
+    log: chaosLog.map((c) => ({ atSeconds: Math.round((c.at - started) / 100) / 10, what: c.what })),
+  },
+  jobs: {
+    started: tracked.filter((t) => t.handle).length,
+    completed: completed.length,
+    failed: outcomes.filter((o) => !['COMPLETED', 'RUNNING', 'NOT_STARTED'].includes(o.status)).length,
+    lost: outcomes.filter((o) => o.status === 'RUNNING' || o.status === 'NOT_STARTED').length,
+    wrongResult: outcomes.filter((o) => o.status === 'COMPLETED' && o.problem !== null).length,
+    detectedBy,
+  },
+  tdgJobsCreated: {
+    total: stats.jobsCreated.total,
+    extraJobsByCause,
+    workflowsWithOneJob: outcomes.filter((o) => o.tdgJobsCreated === 1).length,
+    workflowsWithDuplicates: duplicates.length,
+    duplicates,
+  },
+  detectionMs: {
+    p50: percentile(detections, 50),
+    p95: percentile(detections, 95),
+    p99: percentile(detections, 99),
+    worst: worst
+      ? { ms: worst.detectionMs, workflowId: worst.workflowId, detectedBy: worst.detectedBy }
+      : null,
+    worstThree: worstDiagnoses,
+  },
+  targets: [
+    { target: 'every job completes', met: completed.length === jobCount },
+    { target: 'none lost', met: outcomes.every((o) => o.status !== 'RUNNING' && o.status !== 'NOT_STARTED') },
+    {
+      target: 'no duplicate outside a crash inside a createJob request',
+      met: nonCrashExtra === 0,
+      note:
+        nonCrashExtra === 0
+          ? 'every extra TDG job traces back to a kill or outage during its createJob'
+          : `${nonCrashExtra} extra TDG job(s) came from createJob answers the worker could not read or did not wait for (no crash): TDG created the job, its id never reached the worker, and the API has no idempotency key or job listing to find it again`,
+    },
+    { target: 'no unexplained duplicate (CI gate)', met: duplicates.every((d) => d.explained) },
+  ],
+  worker: { cpuSeconds: Math.round(workerCpuSeconds * 10) / 10, peakRssMiB: workerPeakRssMiB },
+  simulator: stats,
+  correctnessProblems: problems,
+  totalSeconds: Math.round((Date.now() - t0) / 1000),
+};
+
+const md = [
+  `# Chaos run: ${runName}`,
+  '',
+  `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s (${machine.nproc} CPUs, node ${machine.node}, load average ${machine.loadAverage.join(' ')} → ${report.machine.loadAverageAtEnd.join(' ')}).`,
+  '',
+  `${jobCount} jobs (${report.settings.realDurations} real ÷${timeScale}), ${kills.length} worker SIGKILLs at ${report.chaos.kills.map((k) => `${k.atSeconds} s`).join(', ')} ` +
+    `(${restarts} restarts, ${unexpectedExits.length} other exits), dev server down ${report.chaos.devServerDownSeconds ? `${report.chaos.devServerDownSeconds[0]}–${report.chaos.devServerDownSeconds[1]} s` : 'never'}, ` +
+    `${spikes.length} latency spikes of ${SPIKE.latencyMs} ms, faults ${JSON.stringify(FAULTS)}.`,
+  '',
+  '| started | completed | failed | lost | wrong result | TDG jobs created | workflows with a duplicate (explained) | detection p50 | p95 | worst |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  `| ${report.jobs.started} | ${report.jobs.completed} | ${report.jobs.failed} | ${report.jobs.lost} | ${report.jobs.wrongResult} | ${stats.jobsCreated.total} | ` +
+    `${duplicates.length} (${duplicates.filter((d) => d.explained).length}) | ${report.detectionMs.p50} ms | ${report.detectionMs.p95} ms | ${report.detectionMs.worst?.ms ?? '–'} ms |`,
+  '',
+  `Simulator: ${stats.faultsInjected.error} injected 5xx, ${stats.faultsInjected.rateLimit} 429, ${stats.faultsInjected.malformed} malformed; ` +
+    `notifications ${stats.notifications.delivered} delivered, ${stats.notifications.dropped} dropped, ${stats.notifications.failed} failed. ` +
+    `Worker: ${report.worker.cpuSeconds} CPU s over all its processes, peak RSS ${report.worker.peakRssMiB} MiB. Detected by: ${JSON.stringify(detectedBy)}.`,
+  '',
+  '| target (issue 6) | met |',
+  '| --- | --- |',
+  ...report.targets.map(
+    (t) => `| ${t.target} | ${t.met ? 'yes' : '**no**'}${'note' in t && t.note ? ` — ${t.note}` : ''} |`,
+  ),
+  '',
+  `Extra TDG jobs by cause: ${
+    Object.keys(extraJobsByCause).length > 0
+      ? Object.entries(extraJobsByCause)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')
+      : 'none'
+  }.`,
+  '',
+  'Slowest detections:',
+  '',
+  ...worstDiagnoses.map(
+    (w) =>
+      `- \`${w.workflowId}\`: ${w.detectionMs} ms (${w.detectedBy}) — ${w.why.length > 0 ? w.why.join('; ') : 'no failed attempt: waited for its poll timer (notification dropped)'}`,
+  ),
+  '',
+  ...(duplicates.length > 0
+    ? [
+        'Duplicates:',
+        '',
+        ...duplicates.map(
+          (d) => `- \`${d.workflowId}\`: ${d.tdgJobsCreated} TDG jobs — ${d.explanations.join('; ')}`,
+        ),
+        '',
+      ]
+    : ['No duplicate TDG job.', '']),
+  problems.length > 0
+    ? `**Correctness problems:** ${problems.join('; ')}`
+    : 'Correctness: every job completed with its TDG batch list; every duplicate is explained.',
+  '',
+].join('\n');
+writeFileSync(join(outDir, `${runName}.json`), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(outDir, `${runName}.md`), md);
+process.stdout.write(`\n${md}\n`);
+log(`wrote ${join(outDir, `${runName}.json`)} and .md`);
+
+await proxy.close();
+await stack.close();
+bundles.remove();
+rmSync(dataDir, { recursive: true, force: true });
+if (problems.length > 0) {
+  process.stderr.write(`CORRECTNESS FAILURE:\n  ${problems.join('\n  ')}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,221 @@
+/** The benchmark's result types and their markdown rendering (bench/results/<name>.md). */
+
+export interface Distribution {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface StrategyResult {
+  strategy: string;
+  letter: string;
+  label: string;
+  jobs: number;
+  completed: number;
+  failed: number;
+  lost: number;
+  unfinished: number;
+  errors: string[];
+  duplicateTdgJobs: number;
+  getJobCallsPerJob: Distribution;
+  /** Simulator's terminal moment → the workflow's close (its result recorded), as the server timed it. */
+  detectionMs: Distribution;
+  detectedBy: Record<string, number>;
+  /** Detection split by what triggered the check that saw the terminal state (ours only). */
+  detectionByTriggerMs: Record<string, Distribution>;
+  /** Per job, the longest scheduled → started wait of a workflow task / of an activity's first attempt. */
+  workflowTaskWaitMs: Distribution;
+  activityTaskWaitMs: Distribution;
+  historyEventsPerJob: number;
+  historyEventsPerJobHour: number;
+  realJobHours: number;
+  workflowTasksPerJob: number;
+  workflowTasksTotal: number;
+  continuedAsNew: number;
+  tasksPerSecond: number;
+  workerCpuSeconds: number;
+  workerCpuMsPerJob: number;
+  workerPeakRssMiB: number;
+  wallSeconds: number;
+  jobsPerSecond: number;
+}
+
+export interface Ratios {
+  versus: string;
+  getJobCallsPerJob: number;
+  detectionP50: number;
+  detectionP99: number;
+  historyEventsPerJobHour: number;
+  workflowTasksPerJob: number;
+  workerCpuSeconds: number;
+}
+
+export interface TargetCheck {
+  target: string;
+  met: boolean | null;
+  measured: string;
+}
+
+export interface BenchReport {
+  name: string;
+  command: string;
+  at: string;
+  machine: {
+    nproc: number;
+    memory: string;
+    node: string;
+    platform: string;
+    loadAverage: number[];
+    loadAverageAtEnd: number[];
+    loadAverageDuringRun: { mean: number; max: number };
+  };
+  settings: {
+    jobsPerStrategy: number;
+    strategies: string[];
+    seed: number;
+    medianScaledDurationMs: number;
+    timeScale: number;
+    realDurations: string;
+    scaledDurations: string;
+    fixedIntervalMs: number;
+    fixedIntervalReal: string;
+    maxTdgCallsPerSecondPerWorker: number;
+    concurrent: boolean;
+    peakOpenWorkflows: number;
+    polling: {
+      initialIntervalMs: number;
+      maxIntervalMs: number;
+      maxIntervalWithNotificationsMs: number;
+      backoffFactor: number;
+      jitter: number;
+    };
+  };
+  results: StrategyResult[];
+  ratiosOursOverEach: Ratios[];
+  targets: TargetCheck[];
+  infrastructure: {
+    devServerCpuSeconds: number | null;
+    devServerPeakRssMiB: number | null;
+    harnessCpuSeconds: number;
+    harnessPeakRssMiB: number;
+    simulator: unknown;
+  };
+  correctnessProblems: string[];
+  capacityNotes: string[];
+  totalSeconds: number;
+}
+
+const ms = (value: number): string =>
+  Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : '–';
+const num = (value: number): string => (Number.isFinite(value) ? value.toLocaleString('en-US') : '–');
+
+export function resultsTable(results: readonly StrategyResult[]): string {
+  const rows = [
+    '| strategy | done | getJob calls/job (mean · p50 · max) | detection p50 | p95 | p99 | max | history events/job | events per job-hour | workflow tasks/job | worker CPU s | worker peak RSS | jobs/s |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const c = r.getJobCallsPerJob;
+    const d = r.detectionMs;
+    rows.push(
+      `| (${r.letter}) ${r.label} | ${r.completed}/${r.jobs} | ${num(c.mean)} · ${num(c.p50)} · ${num(c.max)} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.p99)} | ${ms(d.max)} | ${num(r.historyEventsPerJob)} | ${num(r.historyEventsPerJobHour)} | ${num(r.workflowTasksPerJob)} | ${num(r.workerCpuSeconds)} | ${num(r.workerPeakRssMiB)} MiB | ${num(r.jobsPerSecond)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Where time went: task throughput, queueing before tasks start, worker cost per job. */
+export function costTable(results: readonly StrategyResult[]): string {
+  const rows = [
+    '| strategy | tasks/s sustained (workflow tasks + getJob/createJob attempts) | workflow-task queue wait p50 · p95 (worst per job) | activity queue wait p50 · p95 | worker CPU per job | still running at the deadline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    rows.push(
+      `| (${r.letter}) ${r.label} | ${num(r.tasksPerSecond)} | ${ms(r.workflowTaskWaitMs.p50)} · ${ms(r.workflowTaskWaitMs.p95)} | ${ms(r.activityTaskWaitMs.p50)} · ${ms(r.activityTaskWaitMs.p95)} | ${num(r.workerCpuMsPerJob)} ms | ${r.unfinished} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+export function ratiosTable(ratios: readonly Ratios[]): string {
+  if (ratios.length === 0) return '';
+  const rows = [
+    '| ours ÷ | getJob calls/job | detection p50 | detection p99 | events per job-hour | workflow tasks/job | worker CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of ratios) {
+    rows.push(
+      `| ${r.versus} | ${r.getJobCallsPerJob} | ${r.detectionP50} | ${r.detectionP99} | ${r.historyEventsPerJobHour} | ${r.workflowTasksPerJob} | ${r.workerCpuSeconds} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+export function targetsTable(targets: readonly TargetCheck[]): string {
+  if (targets.length === 0) return '';
+  const rows = ['| target (issue 6) | measured | met |', '| --- | --- | --- |'];
+  for (const t of targets)
+    rows.push(`| ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`);
+  return rows.join('\n');
+}
+
+function triggerLines(results: readonly StrategyResult[]): string[] {
+  const lines = results
+    .filter((r) => Object.keys(r.detectionByTriggerMs).length > 0)
+    .map(
+      (r) =>
+        `- (${r.letter}) detection by what triggered the final check: ` +
+        Object.entries(r.detectionByTriggerMs)
+          .map(
+            ([trigger, d]) =>
+              `${trigger} ${r.detectedBy[trigger] ?? 0} jobs, p50 ${ms(d.p50)}, p95 ${ms(d.p95)}, max ${ms(d.max)}`,
+          )
+          .join('; '),
+    );
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
+  const s = report.settings;
+  const infra = report.infrastructure;
+  const parts = [
+    `# Benchmark results: ${report.name}`,
+    '',
+    `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s on ${report.machine.platform}, ` +
+      `${report.machine.nproc} CPUs, ${report.machine.memory}, node ${report.machine.node} ` +
+      `(1-minute load average during the run: mean ${report.machine.loadAverageDuringRun.mean}, max ${report.machine.loadAverageDuringRun.max}; ` +
+      'the machine is shared with other work, and anything above 2 means processes were waiting for a CPU).',
+    '',
+    `${s.jobsPerStrategy} jobs per strategy (peak ${s.peakOpenWorkflows} workflows open at once, strategies ${s.concurrent ? 'run concurrently' : 'one after another'}), ` +
+      `durations ${s.realDurations} real, time compressed ÷${s.timeScale} to ${s.scaledDurations}. ` +
+      `Our policy (scaled): first check after ${s.polling.initialIntervalMs} ms, ×${s.polling.backoffFactor}, cap ${s.polling.maxIntervalMs} ms ` +
+      `(${s.polling.maxIntervalWithNotificationsMs} ms while notifications arrive). Fixed interval for (c) and (d): ${s.fixedIntervalMs} ms ` +
+      `(${s.fixedIntervalReal} real, our cap without notifications). TDG calls ≤ ${s.maxTdgCallsPerSecondPerWorker}/s per worker. ` +
+      'Latencies are wall-clock milliseconds in the compressed run.',
+    '',
+    resultsTable(report.results),
+    '',
+    costTable(report.results),
+    '',
+    ...triggerLines(report.results),
+    ...(report.ratiosOursOverEach.length > 0
+      ? ['Ratios, ours (a) ÷ each (below 1: ours is lower):', '', ratiosTable(report.ratiosOursOverEach), '']
+      : []),
+    ...(report.targets.length > 0 ? [targetsTable(report.targets), ''] : []),
+    `Dev server: ${infra.devServerCpuSeconds ?? '–'} CPU s, peak RSS ${infra.devServerPeakRssMiB ?? '–'} MiB. ` +
+      `Harness process (simulator, listener, client): ${infra.harnessCpuSeconds} CPU s, peak RSS ${infra.harnessPeakRssMiB} MiB.`,
+    '',
+    ...(chartFile ? [`![detection latency vs getJob calls per job](${chartFile})`, ''] : []),
+    ...(report.capacityNotes.length > 0 ? [`**Capacity:** ${report.capacityNotes.join('; ')}.`, ''] : []),
+    report.correctnessProblems.length > 0
+      ? `**Correctness problems:** ${report.correctnessProblems.join('; ')}`
+      : report.capacityNotes.length > 0
+        ? 'Correctness: no job failed or was lost, no duplicate TDG job.'
+        : 'Correctness: every job completed, no duplicate TDG job.',
+    '',
+  ];
+  return parts.join('\n');
+}
