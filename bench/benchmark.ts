@@ -53,6 +53,7 @@ import {
 } from './lib/stack.js';
 import {
   parseStrategies,
+  scaledPollingPolicy,
   startStrategy,
   STRATEGIES,
   STRATEGY_IDS,
@@ -102,15 +103,7 @@ for (const [name, value] of [
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
 }
 
-/** Our default policy, compressed like everything else (the SDK validates ≥ 100 ms). */
-const polling: PollingPolicy = {
-  ...DEFAULT_POLLING_POLICY,
-  initialIntervalMs: Math.max(100, Math.round(DEFAULT_POLLING_POLICY.initialIntervalMs / timeScale)),
-  maxIntervalMs: Math.round(DEFAULT_POLLING_POLICY.maxIntervalMs / timeScale),
-  maxIntervalWithNotificationsMs: Math.round(
-    DEFAULT_POLLING_POLICY.maxIntervalWithNotificationsMs / timeScale,
-  ),
-};
+const polling: PollingPolicy = scaledPollingPolicy(timeScale);
 const fixedIntervalMs = Math.round(fixedRealMs / timeScale);
 
 // ---------------------------------------------------------------- the job set

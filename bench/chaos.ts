@@ -29,9 +29,9 @@ import {
   type PollingPolicy,
 } from '../src/shared/definitions.js';
 import type { StatsView } from '../src/simulator/app.js';
-import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
 import { startRecordingProxy, type CreateJobExchange } from './lib/recording-proxy.js';
 import { jobsByWorkflow, workflowIdOfJobName } from './lib/sim-jobs.js';
+import { scaledPollingPolicy } from './lib/strategies.js';
 import {
   buildBundles,
   machineDescription,
@@ -81,14 +81,7 @@ const REPORT_SLACK_MS = 2_000;
 /** A request written just before a SIGKILL can reach the proxy just after it: the kernel still sends the bytes. */
 const SEND_SLACK_MS = 1_000;
 
-const polling: PollingPolicy = {
-  ...DEFAULT_POLLING_POLICY,
-  initialIntervalMs: Math.max(100, Math.round(DEFAULT_POLLING_POLICY.initialIntervalMs / timeScale)),
-  maxIntervalMs: Math.round(DEFAULT_POLLING_POLICY.maxIntervalMs / timeScale),
-  maxIntervalWithNotificationsMs: Math.round(
-    DEFAULT_POLLING_POLICY.maxIntervalWithNotificationsMs / timeScale,
-  ),
-};
+const polling: PollingPolicy = scaledPollingPolicy(timeScale);
 
 const t0 = Date.now();
 const log = (message: string): void => {

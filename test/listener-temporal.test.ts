@@ -199,6 +199,28 @@ describe('listener with the real Temporal notifier', () => {
       expect(stats.notifications.failed).toBe(0);
     });
   }
+
+  it('once notifications arrive, polling steps back: about one getJob per notification', async () => {
+    const name = `${uniqueId('safety-net')} [sim duration=4s batches=3]`;
+    const notify = { publicUrl: `${listener.url}/notifications`, secret: SECRET };
+    // Without the notification floor this policy would poll every second all through the job.
+    const polling = {
+      initialIntervalMs: 1_000,
+      backoffFactor: 1,
+      maxIntervalMs: 1_000,
+      minIntervalWithNotificationsMs: 30_000,
+      maxIntervalWithNotificationsMs: 60_000,
+    };
+    await temporal.withWorker(simulatorActivities(sim, notify), async () => {
+      const handle = await start({ name, polling, notificationMethod: 'POST' });
+      issuedSignatures.add(signWorkflowId(SECRET, handle.workflowId));
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.detectedBy).toBe('notification');
+      expect(result.notifications).toBeGreaterThanOrEqual(2);
+      // The check after creation, one per notification, and a poll the first notification may trail.
+      expect(result.checks).toBeLessThanOrEqual(result.notifications + 2);
+    });
+  });
 });
 
 describe('Temporal error classification', () => {

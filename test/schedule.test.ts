@@ -30,6 +30,19 @@ describe('polling schedule', () => {
     );
   });
 
+  it('starts from the notification floor once notifications arrive, still within the cap', () => {
+    const working = { stableChecks: 0, notificationsWorking: true };
+    expect(nextPollDelayMs(noJitter, working, mid)).toBe(noJitter.minIntervalWithNotificationsMs);
+    expect(nextPollDelayMs(noJitter, { ...working, stableChecks: 2 }, mid)).toBe(153_600);
+    const smallCap = { ...noJitter, maxIntervalWithNotificationsMs: 30_000, maxIntervalMs: 30_000 };
+    expect(nextPollDelayMs(smallCap, working, mid)).toBe(30_000);
+    const noFloor = { ...noJitter, minIntervalWithNotificationsMs: 0 };
+    expect(nextPollDelayMs(noFloor, working, mid)).toBe(noJitter.initialIntervalMs);
+    expect(() => resolvePollingPolicy({ minIntervalWithNotificationsMs: -1 })).toThrow(
+      /minIntervalWithNotificationsMs/,
+    );
+  });
+
   it('spreads by ±jitter but never above the cap', () => {
     const policy = { ...DEFAULT_POLLING_POLICY, jitter: 0.2 };
     expect(nextPollDelayMs(policy, { stableChecks: 0, notificationsWorking: false }, () => 0)).toBe(4_000);

@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -38,6 +39,11 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 const MAX_NAME_LENGTH = 200;
 /** Keeps the carried timeline (and so every run's input) small however long the job runs. */
 const MAX_TIMELINE_ENTRIES = 50;
+/**
+ * Patch marker for the notification-aware schedule (floor once notifications arrive, no backoff
+ * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
+ */
+const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
 
 /** Errors after which waiting longer cannot help; everything else is retried by Temporal. */
 const FATAL_TYPES: string[] = [
@@ -55,9 +61,12 @@ const FATAL_TYPES: string[] = [
 const RECOVERABLE_GET_JOB_TYPES: string[] = [FailureType.NotAuthenticated, FailureType.NotPermitted];
 
 function activities(summary: string, scheduleToCloseMs: number): TdgActivities {
+  // An attempt is one HTTP exchange bounded by TDG_REQUEST_TIMEOUT (15 s by default, plus a token
+  // request at most): 30 s notices a killed worker sooner without cutting a slow answer short.
+  const attemptTimeout = patched(NOTIFIED_SCHEDULE_PATCH) ? '30 seconds' : '1 minute';
   const options: ActivityOptions = {
     summary,
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: attemptTimeout,
     scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
     retry: {
       initialInterval: '1 second',
@@ -182,6 +191,7 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
     hintPending = true;
   });
 
+  const notificationsWorking = (): boolean => notificationsRequested && notifications > 0;
   const remainingMs = (): number => Date.parse(deadlineAt) - Date.now();
   const deadlineExceeded = (): ApplicationFailure =>
     ApplicationFailure.create({
@@ -229,7 +239,10 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
       checks += 1;
       lastError = null;
       if (latest.state !== snapshot?.state) {
-        stableChecks = 0;
+        // A change a notification announced says the channel works: the next one will be
+        // announced too, so only a change found by a poll (a lost notification) resets the backoff.
+        const announced = trigger === 'notification' && notificationsWorking();
+        stableChecks = announced && patched(NOTIFIED_SCHEDULE_PATCH) ? stableChecks + 1 : 0;
         timeline.push({
           at: new Date().toISOString(),
           state: latest.state,
@@ -310,10 +323,13 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
       await continueAsNew<typeof emailAppendJob>(next);
     }
 
-    const scheduleState = { stableChecks, notificationsWorking: notificationsRequested && notifications > 0 };
+    const scheduleState = { stableChecks, notificationsWorking: notificationsWorking() };
+    const activePolicy = patched(NOTIFIED_SCHEDULE_PATCH)
+      ? policy
+      : { ...policy, minIntervalWithNotificationsMs: 0 };
     const delay = recoverableFailure
-      ? intervalCapMs(policy, scheduleState)
-      : nextPollDelayMs(policy, scheduleState, Math.random);
+      ? intervalCapMs(activePolicy, scheduleState)
+      : nextPollDelayMs(activePolicy, scheduleState, Math.random);
     const wait = Math.max(1, Math.min(delay, remainingMs()));
     nextCheckAt = new Date(Date.now() + wait).toISOString();
     publish();

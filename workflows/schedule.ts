@@ -9,6 +9,7 @@ export const DEFAULT_POLLING_POLICY: PollingPolicy = {
   backoffFactor: 1.6,
   maxIntervalMs: 10 * 60_000,
   maxIntervalWithNotificationsMs: 60 * 60_000,
+  minIntervalWithNotificationsMs: 60_000,
   jitter: 0.1,
 };
 
@@ -30,6 +31,8 @@ export function resolvePollingPolicy(overrides: Partial<PollingPolicy> = {}): Po
   if (!(policy.maxIntervalWithNotificationsMs >= policy.maxIntervalMs)) {
     problems.push('maxIntervalWithNotificationsMs must be ≥ maxIntervalMs');
   }
+  if (!(policy.minIntervalWithNotificationsMs >= 0))
+    problems.push('minIntervalWithNotificationsMs must be ≥ 0');
   if (!(policy.jitter >= 0 && policy.jitter < 1)) problems.push('jitter must be in [0, 1)');
   if (problems.length > 0) throw new RangeError(`invalid polling policy: ${problems.join('; ')}`);
   return policy;
@@ -41,14 +44,19 @@ export function intervalCapMs(policy: PollingPolicy, state: ScheduleState): numb
 }
 
 /**
- * Delay before the next `getJob`: initial × factor^stableChecks, capped, then spread by
+ * Delay before the next `getJob`: start × factor^stableChecks, capped, then spread by
  * ±jitter (still never above the cap, so the cap is a hard bound on detection delay when
- * notifications are lost).
+ * notifications are lost). The start is the initial interval, or the notification floor once
+ * notifications arrive: every change will then be announced, and a poll only guards against
+ * a lost notification, so polling every few seconds would buy nothing.
  */
 export function nextPollDelayMs(policy: PollingPolicy, state: ScheduleState, random: () => number): number {
   const cap = intervalCapMs(policy, state);
+  const start = state.notificationsWorking
+    ? Math.min(Math.max(policy.initialIntervalMs, policy.minIntervalWithNotificationsMs), cap)
+    : policy.initialIntervalMs;
   const exponent = Math.min(state.stableChecks, 200);
-  const base = Math.min(policy.initialIntervalMs * policy.backoffFactor ** exponent, cap);
+  const base = Math.min(start * policy.backoffFactor ** exponent, cap);
   const spread = 1 + policy.jitter * (2 * random() - 1);
   return Math.round(Math.min(base * spread, cap));
 }

@@ -88,6 +88,7 @@ export interface BenchReport {
       initialIntervalMs: number;
       maxIntervalMs: number;
       maxIntervalWithNotificationsMs: number;
+      minIntervalWithNotificationsMs: number;
       backoffFactor: number;
       jitter: number;
     };
@@ -192,7 +193,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     `${s.jobsPerStrategy} jobs per strategy (peak ${s.peakOpenWorkflows} workflows open at once, strategies ${s.concurrent ? 'run concurrently' : 'one after another'}), ` +
       `durations ${s.realDurations} real, time compressed ÷${s.timeScale} to ${s.scaledDurations}. ` +
       `Our policy (scaled): first check after ${s.polling.initialIntervalMs} ms, ×${s.polling.backoffFactor}, cap ${s.polling.maxIntervalMs} ms ` +
-      `(${s.polling.maxIntervalWithNotificationsMs} ms while notifications arrive). Fixed interval for (c) and (d): ${s.fixedIntervalMs} ms ` +
+      `(${s.polling.minIntervalWithNotificationsMs}..${s.polling.maxIntervalWithNotificationsMs} ms while notifications arrive). Fixed interval for (c) and (d): ${s.fixedIntervalMs} ms ` +
       `(${s.fixedIntervalReal} real, our cap without notifications). TDG calls ≤ ${s.maxTdgCallsPerSecondPerWorker}/s per worker. ` +
       'Latencies are wall-clock milliseconds in the compressed run.',
     '',

@@ -2,6 +2,7 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { WORKFLOW_TYPE, type EmailAppendJobInput, type PollingPolicy } from '../../src/shared/definitions.js';
 import type { FixedIntervalJobInput } from '../workflows/index.js';
+import { DEFAULT_POLLING_POLICY } from '../../workflows/schedule.js';
 
 export const STRATEGY_IDS = ['ours', 'ours-polling', 'timer-loop', 'activity-retry'] as const;
 export type StrategyId = (typeof STRATEGY_IDS)[number];
@@ -44,6 +45,18 @@ export const STRATEGIES: Record<StrategyId, StrategyInfo> = {
     notifications: false,
   },
 };
+
+/** Our default policy with every interval divided by `timeScale` (the SDK needs timers ≥ 100 ms here). */
+export function scaledPollingPolicy(timeScale: number): PollingPolicy {
+  const scale = (ms: number): number => Math.round(ms / timeScale);
+  return {
+    ...DEFAULT_POLLING_POLICY,
+    initialIntervalMs: Math.max(100, scale(DEFAULT_POLLING_POLICY.initialIntervalMs)),
+    maxIntervalMs: scale(DEFAULT_POLLING_POLICY.maxIntervalMs),
+    maxIntervalWithNotificationsMs: scale(DEFAULT_POLLING_POLICY.maxIntervalWithNotificationsMs),
+    minIntervalWithNotificationsMs: scale(DEFAULT_POLLING_POLICY.minIntervalWithNotificationsMs),
+  };
+}
 
 export function parseStrategies(text: string): StrategyId[] {
   const ids = text

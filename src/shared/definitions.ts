@@ -81,6 +81,8 @@ export interface PollingPolicy {
   maxIntervalMs: number;
   /** Cap used while notifications are known to be arriving: polling is then only a safety net. */
   maxIntervalWithNotificationsMs: number;
+  /** Shortest interval once notifications arrive (0 keeps initialIntervalMs): polls then only catch a lost one. */
+  minIntervalWithNotificationsMs: number;
   /** 0..1: each interval is spread by ±jitter, deterministically (seeded workflow PRNG). */
   jitter: number;
 }
