@@ -176,6 +176,11 @@ export interface FollowOptions {
   onStatus?: (status: JobStatus) => void;
 }
 
+/** What makes a status news for `followJob`: its job id, state, counts or last error. */
+export function statusKey(status: JobStatus): string {
+  return JSON.stringify([status.jobId, status.state, status.counts, status.lastError]);
+}
+
 /**
  * Follows a job until it ends, calling `onChange` whenever its job id, state, counts or last
  * error change. Query failures (no worker yet) are tolerated: the result decides.
@@ -199,7 +204,7 @@ export async function followJob(
     try {
       const status = await queryStatus(handle, queryTimeoutMs);
       onStatus?.(status);
-      const key = JSON.stringify([status.jobId, status.state, status.counts, status.lastError]);
+      const key = statusKey(status);
       if (key !== last) {
         last = key;
         onChange(status);

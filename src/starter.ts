@@ -23,6 +23,7 @@ import {
   sendHint,
   startJob,
   statusFromSearchAttributes,
+  statusKey,
   type JobOutcome,
   type ListedJob,
 } from './job-commands.js';
@@ -338,15 +339,23 @@ export async function runCommand(
       };
       const progress = createProgress(target, { startedAt });
       let latest: JobStatus | undefined;
+      let lastShown = '';
+      const show = (status: JobStatus): void => {
+        lastShown = statusKey(status);
+        progress.change(status);
+      };
       try {
-        const outcome = await followJob(started.handle, (status) => progress.change(status), {
+        const outcome = await followJob(started.handle, show, {
           onStatus: (status) => {
             latest = status;
             progress.status(status);
           },
         });
         // The workflow may end between two status reads: its result has the final state.
-        if (latest && outcome.result) progress.change(finalStatus(latest, outcome.result));
+        if (latest && outcome.result) {
+          const final = finalStatus(latest, outcome.result);
+          if (statusKey(final) !== lastShown) show(final);
+        }
         progress.finish();
         return printOutcome(outcome, json, io);
       } finally {

@@ -232,5 +232,6 @@ describe('worker process (dist/src/worker.js, NODE_ENV=production)', () => {
     await sim.setFaults({ latencyMs: 0 });
     workerB.child.kill('SIGTERM');
     expect(await workerB.exited).toEqual({ code: 0, signal: null });
-  });
+    // Two worker processes start, hand over and stop while the rest of the suite loads the CPUs.
+  }, 150_000);
 });
