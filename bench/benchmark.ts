@@ -39,6 +39,7 @@ import {
   machineDescription,
   mapLimit,
   parseArgs,
+  parseDurationRange,
   percentile,
   processUsage,
   seededRandom,
@@ -65,19 +66,14 @@ const RESULTS_DIR = new URL('./results/', import.meta.url);
 // ---------------------------------------------------------------- options
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
-const opt = (name: string): string | undefined => {
-  const value = args.get(name);
-  return value === true ? undefined : value;
-};
+const opt = args.opt;
 const jobsPerStrategy = Number(opt('jobs') ?? (quick ? 8 : 100));
 const scaleRun = jobsPerStrategy >= 1000;
 const strategies = parseStrategies(opt('strategies') ?? (scaleRun ? 'ours' : STRATEGY_IDS.join(',')));
 const timeScale = Number(opt('time-scale') ?? (quick ? 60 : scaleRun ? 20 : 10));
-const [loText, hiText] = (opt('durations') ?? (quick ? '10s..8m' : scaleRun ? '20m..60m' : '10s..30m')).split(
-  '..',
+const [realLoMs, realHiMs] = parseDurationRange(
+  opt('durations') ?? (quick ? '10s..8m' : scaleRun ? '20m..60m' : '10s..30m'),
 );
-const realLoMs = parseDuration(loText ?? '');
-const realHiMs = parseDuration(hiText ?? loText ?? '');
 const fixedRealMs = parseDuration(
   opt('fixed-interval') ?? formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs),
 );

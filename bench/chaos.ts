@@ -37,6 +37,7 @@ import {
   machineDescription,
   mapLimit,
   parseArgs,
+  parseDurationRange,
   percentile,
   seededRandom,
   sleep,
@@ -49,16 +50,11 @@ import {
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
-const opt = (name: string): string | undefined => {
-  const value = args.get(name);
-  return value === true ? undefined : value;
-};
+const opt = args.opt;
 const jobCount = Number(opt('jobs') ?? (quick ? 30 : 200));
 const killCount = Number(opt('kills') ?? (quick ? 2 : 5));
 const timeScale = Number(opt('time-scale') ?? 20);
-const [loText, hiText] = (opt('durations') ?? (quick ? '10s..5m' : '10s..20m')).split('..');
-const realLoMs = parseDuration(loText ?? '');
-const realHiMs = parseDuration(hiText ?? loText ?? '');
+const [realLoMs, realHiMs] = parseDurationRange(opt('durations') ?? (quick ? '10s..5m' : '10s..20m'));
 const rampMs = parseDuration(opt('ramp') ?? (quick ? '5s' : '20s'));
 const seed = Number(opt('seed') ?? 7);
 const runName = opt('name') ?? (quick ? 'chaos-quick' : 'chaos');

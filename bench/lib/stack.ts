@@ -26,6 +26,7 @@ import type { TemporalNotifier } from '../../src/listener/temporal-notifier.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/main.js';
 import type { Faults } from '../../src/simulator/app.js';
 import { bundleWorkflows, PROJECT_ROOT } from '../../src/worker-factory.js';
+import { parseDuration } from '../../src/shared/duration.js';
 
 export const BENCH_WORKFLOWS_PATH = join(PROJECT_ROOT, 'bench', 'workflows', 'index.ts');
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
@@ -457,7 +458,14 @@ export async function historyStats(
 }
 
 /** `--name value` / `--flag` command-line options. */
-export function parseArgs(argv: readonly string[]): Map<string, string | true> {
+export interface BenchArgs {
+  /** Whether `--name` was given, with or without a value. */
+  has: (name: string) => boolean;
+  /** The value of `--name value` or `--name=value`; undefined when absent or given bare. */
+  opt: (name: string) => string | undefined;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
   const out = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -473,7 +481,19 @@ export function parseArgs(argv: readonly string[]): Map<string, string | true> {
       i++;
     } else out.set(arg.slice(2), true);
   }
-  return out;
+  return {
+    has: (name) => out.has(name),
+    opt: (name) => {
+      const value = out.get(name);
+      return value === true ? undefined : value;
+    },
+  };
+}
+
+/** `10s..30m` as [low, high] milliseconds; a single duration is both ends. */
+export function parseDurationRange(text: string): [number, number] {
+  const [lo, hi] = text.split('..');
+  return [parseDuration(lo ?? ''), parseDuration(hi ?? lo ?? '')];
 }
 
 export function machineDescription(): {
