@@ -33,6 +33,7 @@ import {
 } from '../src/shared/definitions.js';
 import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
 import { formatDuration, renderDetails } from './details.js';
+import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
 const DEFAULT_DEADLINE_MS = 7 * 24 * 60 * 60_000;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
@@ -45,14 +46,6 @@ const MAX_TIMELINE_ENTRIES = 50;
  */
 const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
 
-/** Errors after which waiting longer cannot help; everything else is retried by Temporal. */
-const FATAL_TYPES: string[] = [
-  FailureType.InvalidJobRequest,
-  FailureType.NotPermitted,
-  FailureType.NotAuthenticated,
-  FailureType.JobNotFound,
-];
-
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
  * `getJob` refused for them keeps the workflow waiting (visible in `status`) instead of
@@ -61,19 +54,11 @@ const FATAL_TYPES: string[] = [
 const RECOVERABLE_GET_JOB_TYPES: string[] = [FailureType.NotAuthenticated, FailureType.NotPermitted];
 
 function activities(summary: string, scheduleToCloseMs: number): TdgActivities {
-  // An attempt is one HTTP exchange bounded by TDG_REQUEST_TIMEOUT (15 s by default, plus a token
-  // request at most): 30 s notices a killed worker sooner without cutting a slow answer short.
-  const attemptTimeout = patched(NOTIFIED_SCHEDULE_PATCH) ? '30 seconds' : '1 minute';
   const options: ActivityOptions = {
     summary,
-    startToCloseTimeout: attemptTimeout,
+    startToCloseTimeout: patched(NOTIFIED_SCHEDULE_PATCH) ? TDG_ATTEMPT_TIMEOUT : '1 minute',
     scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '2 minutes',
-      nonRetryableErrorTypes: FATAL_TYPES,
-    },
+    retry: TDG_RETRY_POLICY,
   };
   return proxyActivities<TdgActivities>(options);
 }
@@ -121,7 +106,7 @@ function isDeadlineTimeout(err: unknown): boolean {
 
 function fatalActivityError(err: unknown, what: string): ApplicationFailure | undefined {
   const cause = failureCause(err);
-  if (cause instanceof ApplicationFailure && cause.type && FATAL_TYPES.includes(cause.type)) {
+  if (cause instanceof ApplicationFailure && cause.type && FATAL_TDG_FAILURE_TYPES.includes(cause.type)) {
     return ApplicationFailure.create({
       type: cause.type,
       message: `${what}: ${cause.message}`,

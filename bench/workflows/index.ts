@@ -8,7 +8,12 @@
  *   attempt limit), so the waiting writes no history at all until the final attempt.
  */
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import { FailureType, isTerminalState } from '../../src/shared/definitions.js';
+import { isTerminalState } from '../../src/shared/definitions.js';
+import {
+  FATAL_TDG_FAILURE_TYPES,
+  TDG_ATTEMPT_TIMEOUT,
+  TDG_RETRY_POLICY,
+} from '../../workflows/tdg-activity-options.js';
 import type { BenchActivities } from '../lib/bench-activities.js';
 
 export interface FixedIntervalJobInput {
@@ -24,22 +29,10 @@ export interface FixedIntervalJobResult {
   checks: number;
 }
 
-const FATAL_TYPES: string[] = [
-  FailureType.InvalidJobRequest,
-  FailureType.NotPermitted,
-  FailureType.NotAuthenticated,
-  FailureType.JobNotFound,
-];
-
 /** Same activity options as emailAppendJob's, so only the waiting pattern differs. */
 const tdg = proxyActivities<BenchActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    nonRetryableErrorTypes: FATAL_TYPES,
-  },
+  startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+  retry: TDG_RETRY_POLICY,
 });
 
 async function create(name: string): Promise<string> {
@@ -66,12 +59,12 @@ export async function timerLoopJob(input: FixedIntervalJobInput): Promise<FixedI
 export async function activityRetryJob(input: FixedIntervalJobInput): Promise<FixedIntervalJobResult> {
   const jobId = await create(input.name);
   const { pollUntilTerminal } = proxyActivities<BenchActivities>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
     retry: {
       initialInterval: input.intervalMs,
       backoffCoefficient: 1,
       maximumInterval: input.intervalMs,
-      nonRetryableErrorTypes: FATAL_TYPES,
+      nonRetryableErrorTypes: FATAL_TDG_FAILURE_TYPES,
     },
   });
   const snapshot = await pollUntilTerminal(jobId);
