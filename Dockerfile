@@ -37,4 +37,4 @@ COPY --from=build /app/dist ./dist
 USER node
 # worker: /healthz 8081, Prometheus 9464; listener: 8788; simulator (demo): 8787
 EXPOSE 8081 9464 8788 8787
-CMD ["node", "dist/src/worker.js"]
+CMD ["node", "dist/src/bin/worker.js"]

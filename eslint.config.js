@@ -1,19 +1,36 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = [
-  'node:*',
-  'fs',
-  'path',
-  'os',
-  'crypto',
-  'http',
-  'https',
-  'net',
-  'child_process',
-  'url',
-  'util',
+import { builtinModules } from 'node:module';
+
+/** Every Node built-in, bare and `node:`-prefixed, with subpaths (fs/promises): none runs in the workflow sandbox. */
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)].flatMap((name) => [
+  name,
+  `${name}/*`,
+]);
+
+const sandboxRestrictions = [
+  { group: nodeBuiltins, message: 'Workflow-sandbox code must not import Node built-ins.' },
+  {
+    group: ['node-fetch', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+    message: 'Not in workflow-sandbox code.',
+  },
 ];
+
+/** workflows/ and activities/ reach into src/ only through src/contract/ (the TDG client's types excepted). */
+const upwardImports = {
+  regex: '(^|/)src/(?!contract/|tdg/)',
+  message: 'Import shared definitions from src/contract/ only: arrows point from src/ to here, not back.',
+};
+const onlyContract = {
+  regex: '(^|/)src/(?!contract/)',
+  message: 'Workflow-sandbox code imports from src/contract/ only.',
+};
+const tdgTypesOnly = {
+  regex: '(^|/)src/tdg/',
+  allowTypeImports: true,
+  message: 'Activities take the TDG client as a dependency: import its types only.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'bench/results/'] },
@@ -33,23 +50,16 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no activity implementations.
-    files: ['workflows/**/*.ts'],
+    // Temporal's deterministic sandbox: no Node APIs, no activity implementations.
+    files: ['workflows/**/*.ts', 'src/contract/**/*.ts', 'bench/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: nodeBuiltins, message: 'Workflow code must not import Node built-ins.' },
-            {
-              group: ['node-fetch', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
-              message: 'Not in workflow code.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...sandboxRestrictions, onlyContract] }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly] }] },
   },
   {
     files: ['eslint.config.js'],

@@ -4,15 +4,21 @@
  * overrides the next delay.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../src/shared/definitions.js';
-import {
-  TdgAuthError,
-  TdgHttpError,
-  TdgMalformedResponseError,
-  TdgNetworkError,
-  TdgTimeoutError,
-  type TdgHttpErrorReason,
-} from './errors.js';
+import { FailureType } from '../src/contract/index.js';
+import type { AnyTdgError, TdgHttpErrorReason } from '../src/tdg/index.js';
+
+/** The TDG client's error names: activities know the client's errors by type only, never by import. */
+const TDG_ERROR_NAMES: Record<AnyTdgError['name'], true> = {
+  TdgAuthError: true,
+  TdgHttpError: true,
+  TdgNetworkError: true,
+  TdgTimeoutError: true,
+  TdgMalformedResponseError: true,
+};
+
+function asTdgError(err: unknown): AnyTdgError | undefined {
+  return err instanceof Error && Object.hasOwn(TDG_ERROR_NAMES, err.name) ? (err as AnyTdgError) : undefined;
+}
 
 const TYPE_BY_REASON: Record<TdgHttpErrorReason, FailureType> = {
   'invalid-request': FailureType.InvalidJobRequest,
@@ -33,41 +39,45 @@ export interface FailureContext {
 
 /** An ApplicationFailure for a TDG client error; any other error (a cancellation, a bug) is returned as is. */
 export function toApplicationFailure(err: unknown, ctx: FailureContext): unknown {
-  if (err instanceof TdgAuthError) {
-    return ApplicationFailure.create({
-      type: FailureType.NotAuthenticated,
-      message: err.message,
-      nonRetryable: true,
-      details: [{ status: err.status ?? null }],
-    });
+  const tdg = asTdgError(err);
+  switch (tdg?.name) {
+    case undefined:
+      return err;
+    case 'TdgAuthError':
+      return ApplicationFailure.create({
+        type: FailureType.NotAuthenticated,
+        message: tdg.message,
+        nonRetryable: true,
+        details: [{ status: tdg.status ?? null }],
+      });
+    case 'TdgHttpError':
+      return ApplicationFailure.create({
+        type: TYPE_BY_REASON[tdg.reason],
+        message: tdg.message,
+        nonRetryable: !tdg.retryable,
+        ...(tdg.retryable && tdg.retryAfterMs !== undefined ? { nextRetryDelay: tdg.retryAfterMs } : {}),
+        details: [
+          { status: tdg.status, retryAfterMs: tdg.retryAfterMs ?? null, bodyPreview: tdg.bodyPreview },
+        ],
+      });
+    case 'TdgNetworkError':
+    case 'TdgTimeoutError':
+      return ApplicationFailure.create({
+        type: FailureType.TdgUnavailable,
+        message: tdg.message,
+        nonRetryable: false,
+        details: [{ code: tdg.name === 'TdgNetworkError' ? (tdg.code ?? null) : 'TIMEOUT' }],
+      });
+    case 'TdgMalformedResponseError': {
+      const exhausted = ctx.attempt >= ctx.maxMalformedAttempts;
+      return ApplicationFailure.create({
+        type: FailureType.TdgMalformedResponse,
+        message: exhausted
+          ? `${tdg.message} (still unreadable after ${ctx.attempt} attempts; giving up)`
+          : tdg.message,
+        nonRetryable: exhausted,
+        details: [{ bodyPreview: tdg.bodyPreview, attempt: ctx.attempt }],
+      });
+    }
   }
-  if (err instanceof TdgHttpError) {
-    return ApplicationFailure.create({
-      type: TYPE_BY_REASON[err.reason],
-      message: err.message,
-      nonRetryable: !err.retryable,
-      ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-      details: [{ status: err.status, retryAfterMs: err.retryAfterMs ?? null, bodyPreview: err.bodyPreview }],
-    });
-  }
-  if (err instanceof TdgNetworkError || err instanceof TdgTimeoutError) {
-    return ApplicationFailure.create({
-      type: FailureType.TdgUnavailable,
-      message: err.message,
-      nonRetryable: false,
-      details: [{ code: err instanceof TdgNetworkError ? (err.code ?? null) : 'TIMEOUT' }],
-    });
-  }
-  if (err instanceof TdgMalformedResponseError) {
-    const exhausted = ctx.attempt >= ctx.maxMalformedAttempts;
-    return ApplicationFailure.create({
-      type: FailureType.TdgMalformedResponse,
-      message: exhausted
-        ? `${err.message} (still unreadable after ${ctx.attempt} attempts; giving up)`
-        : err.message,
-      nonRetryable: exhausted,
-      details: [{ bodyPreview: err.bodyPreview, attempt: ctx.attempt }],
-    });
-  }
-  return err;
 }

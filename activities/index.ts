@@ -3,24 +3,21 @@
  * typed ApplicationFailures. Workflow code imports only the `TdgActivities` type from here.
  */
 import { Context } from '@temporalio/activity';
-import type { CreateJobRequest, CreateJobResult, JobSnapshot } from '../src/shared/definitions.js';
-import { buildNotificationUrl } from '../src/shared/notify-url.js';
+import type { CreateJobRequest, CreateJobResult, JobSnapshot } from '../src/contract/index.js';
+import type { CallOptions, CreateJobParams, TdgClient, TdgLogger } from '../src/tdg/index.js';
 import { toApplicationFailure } from './failures.js';
-import { silentLogger, type TdgLogger } from './http.js';
-import { jobNameFor } from './job-name.js';
-import type { CallOptions, CreateJobParams, TdgClient } from './tdg-client.js';
 
-export interface NotificationConfig {
-  /** Base URL TDG can reach, e.g. https://hooks.example.com/notifications. */
-  publicUrl: string;
-  /** Signs the URL; stays in the worker, never in workflow history. */
-  secret: string;
-}
+const silentLogger: TdgLogger = { info: () => undefined, warn: () => undefined };
 
 export interface ActivityDeps {
   tdg: TdgClient;
-  /** null: no listener is configured, so jobs are followed by polling alone. */
-  notifications: NotificationConfig | null;
+  /** The name TDG gets: it carries the workflow id, so a duplicate job stays traceable. */
+  jobName: (name: string, workflowId: string) => string;
+  /**
+   * The signed notification URL for a workflow, built in the worker so the signature never enters
+   * workflow history; null: no listener is configured, so jobs are followed by polling alone.
+   */
+  notificationUrl: ((workflowId: string) => string) | null;
   /** Used outside an activity context (scripts, plain unit tests). */
   logger?: TdgLogger;
   /** From this attempt on, an unreadable TDG body fails the activity for good. Default 5. */
@@ -48,16 +45,11 @@ export function createActivities(deps: ActivityDeps) {
     // Arrow properties, not methods: the worker registers and calls them detached from this object.
     createJob: async (req: CreateJobRequest): Promise<CreateJobResult> => {
       const params: CreateJobParams = {
-        name: jobNameFor(req.name, req.workflowId),
+        name: deps.jobName(req.name, req.workflowId),
         outputFormat: req.outputFormat,
       };
-      // Built here rather than in the workflow so the signature never enters workflow history.
-      if (req.notificationMethod !== null && deps.notifications !== null) {
-        params.notificationUrl = buildNotificationUrl(
-          deps.notifications.publicUrl,
-          deps.notifications.secret,
-          req.workflowId,
-        );
+      if (req.notificationMethod !== null && deps.notificationUrl !== null) {
+        params.notificationUrl = deps.notificationUrl(req.workflowId);
         params.notificationMethod = req.notificationMethod;
       }
       const jobId = await callTdg((call) => deps.tdg.createJob(params, call));
@@ -93,10 +85,3 @@ function currentContext(): Context | undefined {
     return undefined;
   }
 }
-
-export type { TdgClient, TdgClientOptions, CreateJobParams, CallOptions } from './tdg-client.js';
-export { createTdgClient } from './tdg-client.js';
-export type { TokenProvider, PasswordTokenProviderOptions } from './token-provider.js';
-export { createPasswordTokenProvider, createStaticTokenProvider } from './token-provider.js';
-export type { TdgLogger, FetchLike } from './http.js';
-export * from './errors.js';

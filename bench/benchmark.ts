@@ -21,8 +21,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { formatDuration, parseDuration } from '../src/shared/duration.js';
-import type { PollingPolicy } from '../src/shared/definitions.js';
+import { formatDuration, parseDuration } from '../src/platform/duration.js';
+import type { PollingPolicy } from '../src/contract/definitions.js';
 import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
 import { renderChart } from './lib/chart.js';
 import {

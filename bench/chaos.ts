@@ -21,13 +21,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { formatDuration, parseDuration } from '../src/shared/duration.js';
+import { formatDuration, parseDuration } from '../src/platform/duration.js';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type PollingPolicy,
-} from '../src/shared/definitions.js';
+} from '../src/contract/definitions.js';
 import type { StatsView } from '../src/simulator/app.js';
 import { startRecordingProxy, type CreateJobExchange } from './lib/recording-proxy.js';
 import { jobsByWorkflow, workflowIdOfJobName } from './lib/sim-jobs.js';

@@ -12,7 +12,7 @@ import {
   WORKFLOW_TYPE,
   type EmailAppendJobResult,
   type NotificationMethod,
-} from '../src/shared/definitions.js';
+} from '../src/contract/definitions.js';
 import { buildBundles, percentile, spawnWorker, startStack, workerConfig } from './lib/stack.js';
 
 const RUNS = Number(process.argv[2] ?? 20);

@@ -9,17 +9,17 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { createKeepAliveFetch, type FetchLike } from '../activities/http.js';
-import { createTdgClient } from '../activities/tdg-client.js';
+import { createActivities } from '../activities/index.js';
+import { createKeepAliveFetch, type FetchLike } from '../src/tdg/http.js';
+import { createTdgClient, jobNameFor } from '../src/tdg/index.js';
 import {
   createPasswordTokenProvider,
   createStaticTokenProvider,
   type TokenProvider,
-} from '../activities/token-provider.js';
-import { FailureType, type CreateJobRequest } from '../src/shared/definitions.js';
-import { buildNotificationUrl, signWorkflowId, verifySignature } from '../src/shared/notify-url.js';
-import { startSimulator } from '../src/simulator/main.js';
+} from '../src/tdg/token-provider.js';
+import { FailureType, type CreateJobRequest } from '../src/contract/definitions.js';
+import { buildNotificationUrl, signWorkflowId, verifySignature } from '../src/platform/notify-url.js';
+import { startSimulator } from '../src/simulator/index.js';
 
 const secret = (): string => randomBytes(24).toString('hex');
 
@@ -108,7 +108,7 @@ interface Setup {
   apiKey?: string;
   tokens?: 'password' | 'static' | TokenProvider;
   password?: string;
-  notifications?: ActivityDeps['notifications'];
+  notifications?: { publicUrl: string; secret: string } | null;
   maxMalformedAttempts?: number;
   baseUrl?: string;
 }
@@ -133,7 +133,11 @@ function activitiesFor(sim: Sim, setup: Setup = {}) {
   const tdg = createTdgClient({ baseUrl, apiVersion: 'v3', apiKey, tokens, fetch, requestTimeoutMs: 5_000 });
   const activities = createActivities({
     tdg,
-    notifications: setup.notifications ?? null,
+    jobName: jobNameFor,
+    notificationUrl: setup.notifications
+      ? (workflowId) =>
+          buildNotificationUrl(setup.notifications!.publicUrl, setup.notifications!.secret, workflowId)
+      : null,
     ...(setup.maxMalformedAttempts === undefined ? {} : { maxMalformedAttempts: setup.maxMalformedAttempts }),
   });
   return { activities, sent };

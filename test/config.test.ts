@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerConfig } from '../src/config.js';
-import { parseDuration } from '../src/shared/duration.js';
+import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
+import { parseDuration } from '../src/platform/duration.js';
 
 const SECRET = 's'.repeat(40);
 const base = { TDG_API_KEY: 'key-123', TDG_AUTH_TOKEN: 'token-abc' };

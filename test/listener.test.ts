@@ -13,9 +13,9 @@ import { loadListenerConfig } from '../src/listener/config.js';
 import { buildHint, cleanText, MAX_FIELDS_BYTES, sanitiseFields } from '../src/listener/hint.js';
 import type { NotifyOutcome, WorkflowNotifier } from '../src/listener/notifier.js';
 import { startListener, type RunningListener } from '../src/listener/server.js';
-import { ConfigError } from '../src/config.js';
-import type { NotificationHint } from '../src/shared/definitions.js';
-import { signWorkflowId } from '../src/shared/notify-url.js';
+import { ConfigError } from '../src/platform/config.js';
+import type { NotificationHint } from '../src/contract/definitions.js';
+import { signWorkflowId } from '../src/platform/notify-url.js';
 
 const SECRET = 'current-secret-0123456789abcdef-0123456789';
 const PREVIOUS_SECRET = 'previous-secret-0123456789abcdef-012345678';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { TdgMalformedResponseError } from '../activities/errors.js';
-import { jobNameFor, MAX_JOB_NAME_CHARS } from '../activities/job-name.js';
+import { TdgMalformedResponseError } from '../src/tdg/errors.js';
+import { jobNameFor, MAX_JOB_NAME_CHARS } from '../src/tdg/job-name.js';
 import {
   normalizeJob,
   parseJsonLeniently,
   readExpiresInMs,
   readJobId,
   readToken,
-} from '../activities/normalize.js';
+} from '../src/tdg/normalize.js';
 
 /** Verbatim from TDG's Asynchronous Job Tutorial (seed/asynchronous-job-tutorial.txt), trailing comma included. */
 const TUTORIAL_JOB_BODY =

@@ -10,10 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
-import { startSimulator } from '../src/simulator/main.js';
-import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../src/shared/definitions.js';
-import { activitiesFromConfig } from '../src/tdg-wiring.js';
-import { createTdgWorker } from '../src/worker-factory.js';
+import { startSimulator } from '../src/simulator/index.js';
+import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../src/contract/definitions.js';
+import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
+import { createTdgWorker } from '../src/worker/factory.js';
 
 const outDir = fileURLToPath(new URL('./histories/', import.meta.url));
 const polling = {

@@ -2,11 +2,11 @@
  * The TDG API simulator: in-process through app.inject with an injected clock for exact
  * progression, plus real sockets for notifications, startSimulator and the main process.
  */
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -16,9 +16,9 @@ import {
   type StatsView,
 } from '../src/simulator/app.js';
 import { simulatorConfigFromEnv } from '../src/simulator/config.js';
-import { formatDuration, parseDuration } from '../src/shared/duration.js';
+import { formatDuration, parseDuration } from '../src/platform/duration.js';
 import { progressAt, makePlan, type BatchCounts } from '../src/simulator/jobs.js';
-import { startSimulator } from '../src/simulator/main.js';
+import { startSimulator } from '../src/simulator/index.js';
 import { notificationGetUrl } from '../src/simulator/notifier.js';
 import { mulberry32 } from '../src/simulator/prng.js';
 import { parseScenario } from '../src/simulator/scenario.js';
@@ -28,7 +28,6 @@ const USERNAME = 'tester';
 const PASSWORD = 'correct horse battery staple';
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const JOB_URL = '/v3/async/append/email/job';
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface Harness {
   sim: Simulator;
@@ -1058,7 +1057,7 @@ describe('the simulator process', () => {
     return env;
   };
   const spawnMain = (env: Record<string, string>) =>
-    spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts'], {
+    spawn(process.execPath, ['--import', 'tsx', 'src/bin/simulator.ts'], {
       cwd: PROJECT_ROOT,
       env,
       stdio: 'pipe',

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand, UsageError } from '../src/starter.js';
-import { startJob, statusFromSearchAttributes } from '../src/job-commands.js';
-import { CLEAR_LINE } from '../src/progress.js';
-import type { EmailAppendJobResult } from '../src/shared/definitions.js';
+import { parseCommand, UsageError } from '../src/cli/starter.js';
+import { startJob, statusFromSearchAttributes } from '../src/cli/job-commands.js';
+import { CLEAR_LINE } from '../src/cli/progress.js';
+import type { EmailAppendJobResult } from '../src/contract/definitions.js';
 import {
   connectTemporal,
   runSimulator,
@@ -25,7 +25,7 @@ interface CliResult {
 
 async function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/starter.ts', ...args], {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/bin/job.ts', ...args], {
       env: { ...process.env, ...env },
       timeout: 60_000,
     });
@@ -105,7 +105,7 @@ const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 /** Runs the starter on a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
 async function cliOnTerminal(args: string[], env: Record<string, string>): Promise<CliResult> {
   // tsx directly: npx draws a spinner of its own on a terminal.
-  const command = `stty cols 160 rows 40 2>/dev/null; exec node_modules/.bin/tsx src/starter.ts ${args.map(quote).join(' ')}`;
+  const command = `stty cols 160 rows 40 2>/dev/null; exec node_modules/.bin/tsx src/bin/job.ts ${args.map(quote).join(' ')}`;
   try {
     const { stdout, stderr } = await run('script', ['-qfec', command, '/dev/null'], {
       env: { ...process.env, ...env, TERM: 'xterm' },

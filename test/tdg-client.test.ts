@@ -12,13 +12,13 @@ import {
   TdgMalformedResponseError,
   TdgNetworkError,
   TdgTimeoutError,
-} from '../activities/errors.js';
-import { createTdgClient, type TdgClient, type TdgClientOptions } from '../activities/tdg-client.js';
+} from '../src/tdg/errors.js';
+import { createTdgClient, type TdgClient, type TdgClientOptions } from '../src/tdg/client.js';
 import {
   createPasswordTokenProvider,
   createStaticTokenProvider,
   type PasswordTokenProviderOptions,
-} from '../activities/token-provider.js';
+} from '../src/tdg/token-provider.js';
 
 const API_KEY = 'key-7f3a9c1e-secret';
 const USERNAME = 'alice@example.com';

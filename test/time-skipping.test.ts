@@ -7,8 +7,8 @@ import {
   SEARCH_ATTRIBUTE_NAMES,
   WORKFLOW_TYPE,
   type EmailAppendJobResult,
-} from '../src/shared/definitions.js';
-import { createTdgWorker } from '../src/worker-factory.js';
+} from '../src/contract/definitions.js';
+import { createTdgWorker } from '../src/worker/factory.js';
 import { DEFAULT_POLLING_POLICY, nextPollDelayMs } from '../workflows/schedule.js';
 import {
   runSimulator,

@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
-import { ensureSearchAttributes } from '../src/search-attributes.js';
-import { describeError, searchAttributeHint } from '../src/starter.js';
-import { listJobs, startJob } from '../src/job-commands.js';
+import { ensureSearchAttributes } from '../src/cli/search-attributes.js';
+import { describeError, searchAttributeHint } from '../src/cli/starter.js';
+import { listJobs, startJob } from '../src/cli/job-commands.js';
 import { connectTemporal, waitFor, type TemporalHandle } from './helpers/harness.js';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ async function setupCli(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/search-attributes.ts'], {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/bin/setup.ts'], {
       env: { ...process.env, ...env },
       timeout: 60_000,
     });

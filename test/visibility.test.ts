@@ -9,16 +9,16 @@ import {
   plainProgress,
   progressLine,
   ttyProgress,
-} from '../src/progress.js';
+} from '../src/cli/progress.js';
 import {
   SearchAttributeSetupError,
   ensureSearchAttributes,
   manualSetupInstructions,
   type OperatorConnection,
-} from '../src/search-attributes.js';
-import { formatJobTable, searchAttributeHint } from '../src/starter.js';
-import { staticDetails } from '../src/job-commands.js';
-import type { JobStatus } from '../src/shared/definitions.js';
+} from '../src/cli/search-attributes.js';
+import { formatJobTable, searchAttributeHint } from '../src/cli/starter.js';
+import { staticDetails } from '../src/cli/job-commands.js';
+import type { JobStatus } from '../src/contract/definitions.js';
 
 const counts = { waitingForUpload: 0, queued: 1, inProgress: 3, completed: 3, failed: 0, malformed: 0 };
 

@@ -1,5 +1,5 @@
 /**
- * The worker as the container runs it: the compiled `dist/src/worker.js` with NODE_ENV=production,
+ * The worker as the container runs it: the compiled `dist/src/bin/worker.js` with NODE_ENV=production,
  * as a real process against the suite's Temporal dev server and an in-process simulator.
  * Prebuilt bundle, Prometheus metrics, /healthz, and SIGTERM in the middle of a job: the first
  * worker finishes its in-flight getJob and exits 0, a second one completes the workflow, and TDG
@@ -10,14 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { jobNameFor } from '../activities/job-name.js';
+import { jobNameFor } from '../src/tdg/job-name.js';
 import { freePort } from '../src/dev/dev-server.js';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
-} from '../src/shared/definitions.js';
-import { PREBUILT_BUNDLE_PATH, PROJECT_ROOT } from '../src/worker-factory.js';
+} from '../src/contract/definitions.js';
+import { PREBUILT_BUNDLE_PATH } from '../src/worker/factory.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
 
 const children = new Set<ChildProcess>();
@@ -57,7 +58,7 @@ let client: Client;
 
 async function startWorker(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/worker.js')], {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/bin/worker.js')], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -118,7 +119,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-describe('worker process (dist/src/worker.js, NODE_ENV=production)', () => {
+describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
   it('loads the prebuilt bundle, serves Prometheus metrics and /healthz, and exits 0 on SIGTERM', async () => {
     const taskQueue = `proc-${randomUUID()}`;
     const worker = await startWorker(taskQueue);

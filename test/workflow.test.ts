@@ -8,15 +8,15 @@ import {
   queryStatus,
   sendHint,
   statusFromSearchAttributes,
-} from '../src/job-commands.js';
+} from '../src/cli/job-commands.js';
 import type { emailAppendJob } from '../workflows/index.js';
-import { signWorkflowId } from '../src/shared/notify-url.js';
+import { signWorkflowId } from '../src/platform/notify-url.js';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type JobStatus,
-} from '../src/shared/definitions.js';
+} from '../src/contract/definitions.js';
 import {
   capturedLogs,
   connectTemporal,

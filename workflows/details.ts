@@ -2,7 +2,7 @@
  * Human-readable progress for the Web UI's "Current Details" (markdown). Pure and
  * deterministic: it only formats the status it is given (the workflow calls it on every change).
  */
-import { isTerminalState, totalBatches, type JobCounts, type JobStatus } from '../src/shared/definitions.js';
+import { isTerminalState, totalBatches, type JobCounts, type JobStatus } from '../src/contract/index.js';
 
 /** Used in timer summaries (recorded in history): keep its output stable. */
 export function formatDuration(ms: number): string {

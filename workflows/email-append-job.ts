@@ -30,7 +30,7 @@ import {
   type JobSnapshot,
   type JobStatus,
   type PollingPolicy,
-} from '../src/shared/definitions.js';
+} from '../src/contract/index.js';
 import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
 import { formatDuration, renderDetails } from './details.js';
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';

@@ -2,7 +2,7 @@
  * The polling schedule, as a pure function so it can be unit-tested and reasoned about
  * without a server. Deterministic given its random source (the workflow's seeded PRNG).
  */
-import type { PollingPolicy } from '../src/shared/definitions.js';
+import type { PollingPolicy } from '../src/contract/index.js';
 
 export const DEFAULT_POLLING_POLICY: PollingPolicy = {
   initialIntervalMs: 5_000,

@@ -3,7 +3,7 @@
  * that only the waiting pattern differs between them.
  */
 import type { RetryPolicy } from '@temporalio/workflow';
-import { FailureType } from '../src/shared/definitions.js';
+import { FailureType } from '../src/contract/index.js';
 
 /** Errors after which waiting longer cannot help; everything else is retried by Temporal. */
 export const FATAL_TDG_FAILURE_TYPES: string[] = [

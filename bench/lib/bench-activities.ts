@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TdgActivities } from '../../activities/index.js';
-import { isTerminalState, type JobSnapshot } from '../../src/shared/definitions.js';
+import { isTerminalState, type JobSnapshot } from '../../src/contract/definitions.js';
 
 export const JOB_NOT_TERMINAL = 'JobNotTerminal';
 

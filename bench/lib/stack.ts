@@ -21,12 +21,13 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
-import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/main.js';
+import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
 import type { TemporalNotifier } from '../../src/listener/temporal-notifier.js';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/main.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import type { Faults } from '../../src/simulator/app.js';
-import { bundleWorkflows, PROJECT_ROOT } from '../../src/worker-factory.js';
-import { parseDuration } from '../../src/shared/duration.js';
+import { bundleWorkflows } from '../../src/worker/factory.js';
+import { PROJECT_ROOT } from '../../src/platform/project-root.js';
+import { parseDuration } from '../../src/platform/duration.js';
 
 export const BENCH_WORKFLOWS_PATH = join(PROJECT_ROOT, 'bench', 'workflows', 'index.ts');
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));

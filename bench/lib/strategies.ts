@@ -1,6 +1,10 @@
 /** The four ways of waiting for a TDG job that the benchmark compares, and how each is started. */
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { WORKFLOW_TYPE, type EmailAppendJobInput, type PollingPolicy } from '../../src/shared/definitions.js';
+import {
+  WORKFLOW_TYPE,
+  type EmailAppendJobInput,
+  type PollingPolicy,
+} from '../../src/contract/definitions.js';
 import type { FixedIntervalJobInput } from '../workflows/index.js';
 import { DEFAULT_POLLING_POLICY } from '../../workflows/schedule.js';
 

@@ -5,9 +5,9 @@
  * when it polls, and stops on SIGTERM/SIGINT (the SDK's runtime shuts the worker down).
  */
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { connectWithRetry } from '../../src/worker.js';
-import { activitiesFromConfig } from '../../src/tdg-wiring.js';
-import { createTdgWorker } from '../../src/worker-factory.js';
+import { connectWithRetry } from '../../src/worker/run.js';
+import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
+import { createTdgWorker } from '../../src/worker/factory.js';
 import { createBenchActivities } from './bench-activities.js';
 import type { WorkerProcessConfig } from './stack.js';
 

@@ -8,7 +8,7 @@
  *   attempt limit), so the waiting writes no history at all until the final attempt.
  */
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import { isTerminalState } from '../../src/shared/definitions.js';
+import { isTerminalState } from '../../src/contract/index.js';
 import {
   FATAL_TDG_FAILURE_TYPES,
   TDG_ATTEMPT_TIMEOUT,

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_NAMES } from '../shared/definitions.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
 import { findBinary, TEMPORAL_CLI } from './temporal-binaries.js';
 
 export interface DevServerOptions {

@@ -11,21 +11,31 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig } from '../config.js';
-import { describeStatusLine, followJob, startJob } from '../job-commands.js';
-import { printOutcome } from '../starter.js';
-import { createTemporalNotifier, startListener } from '../listener/main.js';
-import { startSimulator } from '../simulator/main.js';
-import { activitiesFromConfig } from '../tdg-wiring.js';
-import { createTdgWorker } from '../worker-factory.js';
+import { ConfigError, loadWorkerConfig } from '../platform/config.js';
+import { describeStatusLine, followJob, startJob } from '../cli/job-commands.js';
+import { printOutcome } from '../cli/starter.js';
+import { createTemporalNotifier, startListener } from '../listener/index.js';
+import { startSimulator } from '../simulator/index.js';
+import { activitiesFromConfig } from '../worker/activities-from-config.js';
+import { createTdgWorker } from '../worker/factory.js';
 import { startDevServer, type DevServer } from './dev-server.js';
-import { PROJECT_ROOT } from './temporal-binaries.js';
+import { PROJECT_ROOT } from '../platform/project-root.js';
 
-const once = process.argv.includes('--once');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const randomSecret = (): string => randomBytes(32).toString('hex');
 
-async function main(): Promise<number> {
+/** `once`: run one job end to end and exit (npm start); otherwise stay up (npm run dev). */
+export async function main(once: boolean): Promise<number> {
+  try {
+    return await runStack(once);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+}
+
+async function runStack(once: boolean): Promise<number> {
   const startedAt = Date.now();
   const env: Record<string, string | undefined> = { ...process.env };
   const stoppers: (() => Promise<void>)[] = [];
@@ -130,15 +140,3 @@ async function main(): Promise<number> {
     await stopAll();
   }
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(
-      `${err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`}\n`,
-    );
-    process.exitCode = err instanceof ConfigError ? 2 : 1;
-  },
-);

@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
 
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+import { PROJECT_ROOT } from '../platform/project-root.js';
+
 const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
 
 interface BinarySpec {
@@ -103,13 +103,15 @@ export function binaryVersion(path: string): string {
   return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** `npm run tools`: finds or installs both binaries and prints where they are; 1 when one is missing. */
+export function provisionTools(): number {
   for (const spec of [TEMPORAL_CLI, TEMPORAL_TEST_SERVER]) {
     const path = findBinary(spec);
     if (!path) {
       process.stderr.write(`error: could not find or install ${spec.command}\n`);
-      process.exit(1);
+      return 1;
     }
     process.stdout.write(`${spec.command}: ${path}\n`);
   }
+  return 0;
 }

@@ -12,7 +12,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { verifySignature } from '../shared/notify-url.js';
+import { verifySignature } from '../platform/notify-url.js';
 import { readBody } from './body.js';
 import { buildHint, queryFields } from './hint.js';
 import { loggablePath, quietLogger, type ListenerLogger } from './logger.js';

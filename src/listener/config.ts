@@ -6,7 +6,7 @@ import {
   loadTemporalSecurity,
   type TemporalConfig,
   type TemporalConnectionSecurity,
-} from '../config.js';
+} from '../platform/config.js';
 
 export interface ListenerConfig {
   port: number;

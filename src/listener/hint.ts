@@ -3,7 +3,7 @@
  * signal. The payload lands in workflow history and the Web UI, so it is bounded, stripped of
  * control characters, and never carries the signature.
  */
-import type { NotificationHint } from '../shared/definitions.js';
+import type { NotificationHint } from '../contract/definitions.js';
 import { redactSignatures } from './logger.js';
 
 export const MAX_FIELDS_BYTES = 1024;

@@ -3,8 +3,8 @@
  * serializer writes the full URL, and the URL's query carries the signature (design §4: the
  * signature must not spread). Everything the listener logs goes through here, already redacted.
  */
-export type { ProcessLogger as ListenerLogger } from '../shared/process.js';
-export { quietLogger } from '../shared/process.js';
+export type { ProcessLogger as ListenerLogger } from '../platform/process.js';
+export { quietLogger } from '../platform/process.js';
 
 const MAX_LOGGED_PATH = 300;
 /** A signature is 64 hex digits; a caller may put one anywhere, so any such run is masked. */

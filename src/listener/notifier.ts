@@ -1,5 +1,5 @@
 /** The listener's port to Temporal: the app depends on this, the Temporal client implements it. */
-import type { NotificationHint } from '../shared/definitions.js';
+import type { NotificationHint } from '../contract/definitions.js';
 
 /**
  * - `signalled`: Temporal accepted the signal.

@@ -10,7 +10,7 @@ import {
   type Client,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
-import { jobNotificationSignal, type NotificationHint } from '../shared/definitions.js';
+import { jobNotificationSignal, type NotificationHint } from '../contract/definitions.js';
 import type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
 
 export const DEFAULT_SIGNAL_TIMEOUT_MS = 5_000;

@@ -1,7 +1,7 @@
 /** The `npm run simulator` process's configuration from the environment, validated once with one-line messages. */
 import type { SimulatorOptions } from './app.js';
 import { DEFAULT_SCENARIO } from './app.js';
-import { DurationFormatError, parseDuration } from '../shared/duration.js';
+import { DurationFormatError, parseDuration } from '../platform/duration.js';
 import type { Faults } from './faults.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome } from './scenario.js';
 

@@ -3,7 +3,7 @@
  * of getJob calls for `checks=N` jobs), never of timers, so an injected clock gives exact,
  * reproducible answers.
  */
-import type { NotificationMethod } from '../shared/definitions.js';
+import type { NotificationMethod } from '../contract/definitions.js';
 import type { Prng } from './prng.js';
 import type { Outcome, Scenario } from './scenario.js';
 

@@ -3,7 +3,7 @@
  * `nightly run [sim duration=90s batches=7 outcome=FAILED checks=40]`.
  * Tags are strict: a typo must surface as a 400 rather than silently running the defaults.
  */
-import { DurationFormatError, parseDuration } from '../shared/duration.js';
+import { DurationFormatError, parseDuration } from '../platform/duration.js';
 
 export type Outcome = 'COMPLETED' | 'FAILED';
 

@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameLocator, Page } from 'playwright-core';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
-import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/main.js';
-import { queryStatus, startJob } from '../../src/job-commands.js';
-import { PROJECT_ROOT } from '../../src/dev/temporal-binaries.js';
+import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
+import { queryStatus, startJob } from '../../src/cli/job-commands.js';
+import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import {
   DEFAULT_TASK_QUEUE,
   type EmailAppendJobResult,
   type JobStatus,
-} from '../../src/shared/definitions.js';
-import { createTdgWorker } from '../../src/worker-factory.js';
+} from '../../src/contract/definitions.js';
+import { createTdgWorker } from '../../src/worker/factory.js';
 import { NativeConnection } from '@temporalio/worker';
 import {
   connectTemporal,

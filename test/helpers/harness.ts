@@ -13,11 +13,11 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { createActivities, type TdgActivities } from '../../activities/index.js';
-import { startSimulator } from '../../src/simulator/main.js';
+import { startSimulator } from '../../src/simulator/index.js';
 import type { SimulatorOptions } from '../../src/simulator/app.js';
-import { activitiesFromConfig } from '../../src/tdg-wiring.js';
-import type { NotifyConfig, TdgConfig } from '../../src/config.js';
-import { bundleWorkflows, createTdgWorker } from '../../src/worker-factory.js';
+import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
+import type { NotifyConfig, TdgConfig } from '../../src/platform/config.js';
+import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 
 export const secret = (): string => randomBytes(24).toString('hex');
 

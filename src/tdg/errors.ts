@@ -119,3 +119,7 @@ export class TdgAuthError extends TdgError {
     this.status = status;
   }
 }
+
+/** Every error the client throws, discriminated by `name`. */
+export type AnyTdgError =
+  TdgHttpError | TdgNetworkError | TdgTimeoutError | TdgMalformedResponseError | TdgAuthError;

@@ -5,17 +5,12 @@
  * Also re-exports startListener so the dev stack and tests can run it in-process.
  */
 import { Client, Connection } from '@temporalio/client';
-import { consoleLogger, errorLine, exitOnSignals, isEntryPoint } from '../shared/process.js';
-import { ConfigError } from '../config.js';
-import { connectionSecurityOptions } from '../temporal-connection.js';
+import { consoleLogger, errorLine, exitOnSignals } from '../platform/process.js';
+import { ConfigError } from '../platform/config.js';
+import { connectionSecurityOptions } from '../platform/temporal-connection.js';
 import { loadListenerConfig } from './config.js';
 import { startListener } from './server.js';
 import { createTemporalNotifier } from './temporal-notifier.js';
-
-export { startListener, type ListenOptions, type RunningListener } from './server.js';
-export { buildListenerApp, type ListenerDeps, type NotifyOutcome, type WorkflowNotifier } from './app.js';
-export { createTemporalNotifier, type TemporalNotifier } from './temporal-notifier.js';
-export { loadListenerConfig, type ListenerConfig } from './config.js';
 
 const EXIT_BAD_CONFIG = 2;
 const EXIT_CANNOT_START = 1;
@@ -65,12 +60,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await running.close();
     await notifier.idle();
     await connection.close();
-  });
-}
-
-if (isEntryPoint(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(`listener: ${errorLine(error)}`);
-    process.exit(1);
   });
 }

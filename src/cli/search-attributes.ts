@@ -8,10 +8,10 @@
  * created in the Cloud UI or with `tcld`, and this module says so instead of failing vaguely.
  */
 import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { ConfigError, loadTemporalConfig, loadTemporalSecurity } from './config.js';
-import { SEARCH_ATTRIBUTE_NAMES } from './shared/definitions.js';
-import { errorLine, isEntryPoint } from './shared/process.js';
-import { connectionSecurityOptions } from './temporal-connection.js';
+import { ConfigError, loadTemporalConfig, loadTemporalSecurity } from '../platform/config.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
+import { errorLine } from '../platform/process.js';
+import { connectionSecurityOptions } from '../platform/temporal-connection.js';
 
 /** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
 const IndexedValueType = { KEYWORD: 2 } as const;
@@ -189,7 +189,7 @@ export function describeResult(result: EnsureResult): string {
 }
 
 /** `npm run setup`: 0 done, 2 configuration error, 3 refused or conflicting, 5 Temporal unreachable. */
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   let temporal;
   let security;
   try {
@@ -220,8 +220,4 @@ async function main(): Promise<number> {
   } finally {
     await connection.close();
   }
-}
-
-if (isEntryPoint(import.meta.url)) {
-  process.exitCode = await main();
 }

@@ -3,8 +3,7 @@
  * the worker process, the embedded dev stack and the tests, so all run the same wiring.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   bundleWorkflowCode,
   Worker,
@@ -12,21 +11,10 @@ import {
   type WorkflowBundle,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import type { TdgActivities } from '../activities/index.js';
-import type { WorkerLimits } from './config.js';
+import type { TdgActivities } from '../../activities/index.js';
+import type { WorkerLimits } from '../platform/config.js';
+import { PROJECT_ROOT } from '../platform/project-root.js';
 
-/**
- * The folder holding package.json: this module runs from `src/` (tsx) and, compiled, from
- * `dist/src/` (the container image), so paths are resolved from the project root, not from here.
- */
-function findProjectRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return fileURLToPath(new URL('..', import.meta.url));
-  }
-}
-
-export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
 /** Written by `npm run build` (`build:bundle`); production workers load it instead of bundling at start-up. */
 export const PREBUILT_BUNDLE_PATH = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');

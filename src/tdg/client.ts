@@ -2,7 +2,7 @@
  * HTTP client for TDG's asynchronous job URIs (create and retrieve). It knows TDG's wire format and
  * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
  */
-import type { JobSnapshot, NotificationMethod, OutputFormat } from '../src/shared/definitions.js';
+import type { JobSnapshot, NotificationMethod, OutputFormat } from '../contract/definitions.js';
 import { previewBody, TdgAuthError, TdgMalformedResponseError } from './errors.js';
 import {
   createKeepAliveFetch,

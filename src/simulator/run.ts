@@ -2,13 +2,10 @@
  * `npm run simulator`: the TDG API simulator as a process (see config.ts for the environment).
  * Also re-exports startSimulator so other processes can run it in-process.
  */
-import { formatDuration } from '../shared/duration.js';
-import { consoleLogger, errorLine, exitOnSignals, isEntryPoint } from '../shared/process.js';
+import { formatDuration } from '../platform/duration.js';
+import { consoleLogger, errorLine, exitOnSignals } from '../platform/process.js';
 import { SimulatorConfigError, simulatorConfigFromEnv, unknownSimVariables } from './config.js';
 import { startSimulator } from './server.js';
-
-export { startSimulator, type ListenOptions, type RunningSimulator } from './server.js';
-export { parseDuration } from '../shared/duration.js';
 
 const EXIT_BAD_CONFIG = 2;
 const EXIT_CANNOT_START = 1;
@@ -44,11 +41,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
 
   exitOnSignals(logger, () => running.close());
-}
-
-if (isEntryPoint(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(`simulator: ${errorLine(error)}`);
-    process.exit(1);
-  });
 }

@@ -11,8 +11,8 @@ import {
   loadTemporalSecurity,
   type TemporalConfig,
   type TemporalConnectionSecurity,
-} from './config.js';
-import { formatDuration, parseDuration } from './shared/duration.js';
+} from '../platform/config.js';
+import { formatDuration, parseDuration } from '../platform/duration.js';
 import {
   WORKFLOW_ID_PATTERN,
   describeStatusLine,
@@ -34,8 +34,8 @@ import {
   type EmailAppendJobResult,
   type JobStatus,
   type NotificationMethod,
-} from './shared/definitions.js';
-import { connectionSecurityOptions } from './temporal-connection.js';
+} from '../contract/definitions.js';
+import { connectionSecurityOptions } from '../platform/temporal-connection.js';
 
 export const USAGE = `usage: npm run job -- <command>
   start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]
@@ -408,7 +408,7 @@ export async function runCommand(
   }
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   const io: Output = {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
@@ -467,8 +467,4 @@ async function main(): Promise<number> {
   } finally {
     await connection.close();
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main();
 }

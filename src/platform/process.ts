@@ -1,6 +1,4 @@
 /** Plumbing shared by the project's long-running processes (simulator, listener). */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 export interface ProcessLogger {
   info(msg: string, meta?: object): void;
@@ -30,15 +28,20 @@ export function errorLine(error: unknown): string {
   return String(error);
 }
 
-/** True when the module at `moduleUrl` is the script node was started with (not merely imported). */
-export function isEntryPoint(moduleUrl: string): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
-  } catch {
-    return false;
-  }
+/**
+ * Runs a process's `main` from its entry point (src/bin/): the exit code it returns, or 1 with one
+ * line on stderr for an error it did not handle (never a stack: user mistakes are handled inside).
+ */
+export function runMain(name: string, main: () => Promise<number | void>): void {
+  main().then(
+    (code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${errorLine(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 /** SIGINT/SIGTERM run `shutdown` once and exit 0 (1 if it fails); a second signal exits at once. */

@@ -21,10 +21,10 @@ import {
   type EmailAppendJobResult,
   type JobStatus,
   type NotificationMethod,
-} from './shared/definitions.js';
-import type { emailAppendJob } from '../workflows/index.js';
-import { escapeMarkdown } from '../workflows/details.js';
-import { formatDuration } from './shared/duration.js';
+} from '../contract/definitions.js';
+import type { emailAppendJob } from '../../workflows/index.js';
+import { escapeMarkdown } from '../../workflows/details.js';
+import { formatDuration } from '../platform/duration.js';
 
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 

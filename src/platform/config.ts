@@ -3,8 +3,8 @@
  * collected and reported together in one clear message; secrets are never echoed.
  */
 import { accessSync, constants } from 'node:fs';
-import { DEFAULT_TASK_QUEUE } from './shared/definitions.js';
-import { parseDuration } from './shared/duration.js';
+import { DEFAULT_TASK_QUEUE } from '../contract/definitions.js';
+import { parseDuration } from './duration.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,13 +1,11 @@
 /**
- * `npm run worker` (the container runs the compiled `dist/src/worker.js`): the long-running
+ * `npm run worker` (the container runs the compiled `dist/src/bin/worker.js`): the long-running
  * process hosting `emailAppendJob` and its activities. Configuration comes from the environment,
- * validated once (src/config.ts). It serves Prometheus metrics from Temporal's runtime telemetry
+ * validated once (src/platform/config.ts). It serves Prometheus metrics from Temporal's runtime telemetry
  * (WORKER_METRICS_PORT) and `/healthz` (WORKER_HEALTH_PORT); with NODE_ENV=production it loads the
  * prebuilt workflow bundle. SIGINT/SIGTERM stop polling, let in-flight activities finish within
  * WORKER_SHUTDOWN_GRACE and exit 0: Temporal hands the rest of each workflow to another replica.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   DefaultLogger,
   NativeConnection,
@@ -16,12 +14,12 @@ import {
   type Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from './config.js';
-import { formatDuration } from './shared/duration.js';
-import { activitiesFromConfig } from './tdg-wiring.js';
-import { connectionSecurityOptions, describeConnectionSecurity } from './temporal-connection.js';
-import { createTdgWorker, prebuiltWorkflowBundle } from './worker-factory.js';
-import { startHealthServer, workerHealth, type HealthServer } from './worker-health.js';
+import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from '../platform/config.js';
+import { formatDuration } from '../platform/duration.js';
+import { activitiesFromConfig } from './activities-from-config.js';
+import { connectionSecurityOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
+import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';
+import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 
 export class ConnectAborted extends Error {
   override name = 'ConnectAborted';
@@ -75,7 +73,7 @@ function installRuntime(config: WorkerConfig): void {
   });
 }
 
-async function main(): Promise<number> {
+export async function main(): Promise<number> {
   let config: WorkerConfig;
   try {
     config = loadWorkerConfig();
@@ -182,26 +180,4 @@ async function main(): Promise<number> {
     await connection?.close().catch(() => undefined);
     await health?.close();
   }
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`worker: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -1,9 +1,14 @@
 /** Turns validated configuration into the TDG client and activities. */
-import { createActivities, type TdgActivities } from '../activities/index.js';
-import { createTdgClient } from '../activities/tdg-client.js';
-import { createPasswordTokenProvider, createStaticTokenProvider } from '../activities/token-provider.js';
-import type { TdgLogger } from '../activities/http.js';
-import type { NotifyConfig, TdgConfig } from './config.js';
+import { createActivities, type TdgActivities } from '../../activities/index.js';
+import {
+  createPasswordTokenProvider,
+  createStaticTokenProvider,
+  createTdgClient,
+  jobNameFor,
+  type TdgLogger,
+} from '../tdg/index.js';
+import type { NotifyConfig, TdgConfig } from '../platform/config.js';
+import { buildNotificationUrl } from '../platform/notify-url.js';
 
 export function activitiesFromConfig(
   tdg: TdgConfig,
@@ -32,5 +37,12 @@ export function activitiesFromConfig(
     requestTimeoutMs: tdg.requestTimeoutMs,
     ...(logger ? { logger } : {}),
   });
-  return createActivities({ tdg: client, notifications: notify, ...(logger ? { logger } : {}) });
+  return createActivities({
+    tdg: client,
+    jobName: jobNameFor,
+    notificationUrl: notify
+      ? (workflowId) => buildNotificationUrl(notify.publicUrl, notify.secret, workflowId)
+      : null,
+    ...(logger ? { logger } : {}),
+  });
 }

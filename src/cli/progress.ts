@@ -4,7 +4,7 @@
  * and the next check, plus a permanent line whenever the state changes. Elsewhere (a pipe,
  * a log file, CI): one plain line per change, nothing rewritten.
  */
-import { isTerminalState, totalBatches, type JobStatus } from './shared/definitions.js';
+import { isTerminalState, totalBatches, type JobStatus } from '../contract/definitions.js';
 import { describeStatusLine } from './job-commands.js';
 
 /** Carriage return + "erase the whole line" (ANSI EL2): the cursor stays on the same line. */

@@ -2,7 +2,7 @@
  * Pure readers for TDG's response bodies. TDG documents its fields only by example, so every reader
  * accepts the plausible variants, and reports (never guesses) what it could not read.
  */
-import type { JobCounts, JobSnapshot } from '../src/shared/definitions.js';
+import type { JobCounts, JobSnapshot } from '../contract/definitions.js';
 import { previewBody, TdgMalformedResponseError } from './errors.js';
 
 export interface LenientParseResult {

@@ -1,0 +1,4 @@
+import { runMain } from '../platform/process.js';
+import { writeWorkflowBundle } from '../worker/index.js';
+
+runMain('build-bundle', writeWorkflowBundle);

@@ -1,0 +1,4 @@
+import { runMain } from '../platform/process.js';
+import { main } from '../listener/index.js';
+
+runMain('listener', () => main());

@@ -1,0 +1,4 @@
+import { runMain } from '../platform/process.js';
+import { setupMain } from '../cli/index.js';
+
+runMain('setup', setupMain);

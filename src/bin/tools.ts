@@ -1,0 +1,4 @@
+import { runMain } from '../platform/process.js';
+import { provisionTools } from '../dev/index.js';
+
+runMain('tools', () => Promise.resolve(provisionTools()));

@@ -1,0 +1,4 @@
+import { runMain } from '../platform/process.js';
+import { main } from '../worker/index.js';
+
+runMain('worker', () => main());

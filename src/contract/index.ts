@@ -1,0 +1,2 @@
+/** The workflow-safe definitions every side shares: the only part of `src/` that workflows and activities import. */
+export * from './definitions.js';

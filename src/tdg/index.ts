@@ -1,0 +1,17 @@
+/** The TDG HTTP client: transport, auth token, response reading, typed errors, job naming. Knows nothing of Temporal. */
+export {
+  createTdgClient,
+  type TdgClient,
+  type TdgClientOptions,
+  type CreateJobParams,
+  type CallOptions,
+} from './client.js';
+export {
+  createPasswordTokenProvider,
+  createStaticTokenProvider,
+  type TokenProvider,
+  type PasswordTokenProviderOptions,
+} from './token-provider.js';
+export { createKeepAliveFetch, type FetchLike, type TdgLogger } from './http.js';
+export { jobNameFor } from './job-name.js';
+export * from './errors.js';
