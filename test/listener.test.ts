@@ -3,6 +3,7 @@
  * answer, over inject() and over a real socket, plus a fuzz run and the no-secrets-in-logs rule.
  * The real Temporal notifier is exercised in listener-temporal.test.ts.
  */
+import { mulberry32 } from '../src/platform/prng.js';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -368,24 +369,6 @@ describe('listener configuration', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be reproduced. */
-function prng(seed: number): {
-  int(n: number): number;
-  pick<T>(items: readonly T[]): T;
-  chance(p: number): boolean;
-} {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (items) => items[int(items.length)]!, chance: (p) => next() < p };
-}
-
 interface RawAnswer {
   status: number | null;
   text: string;
@@ -497,7 +480,7 @@ describe('listener over a real socket', () => {
   });
 
   it('survives thousands of random and malformed requests and delivers no signal without a signature', async () => {
-    const rand = prng(20_250_101);
+    const rand = mulberry32(20_250_101);
     const startedAt = Date.now();
     const callsBefore = socketNotifier.calls.length;
     const sigForA = signWorkflowId(SECRET, 'wf-A');

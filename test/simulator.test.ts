@@ -20,7 +20,7 @@ import { formatDuration, parseDuration } from '../src/platform/duration.js';
 import { progressAt, makePlan, type BatchCounts } from '../src/simulator/jobs.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { notificationGetUrl } from '../src/simulator/notifier.js';
-import { mulberry32 } from '../src/simulator/prng.js';
+import { mulberry32 } from '../src/platform/prng.js';
 import { parseScenario } from '../src/simulator/scenario.js';
 
 const API_KEY = 'test-api-key';

@@ -10,7 +10,7 @@ import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
 import { isTerminal, JobStore, observeState, type SimJob } from './jobs.js';
 import { quietLogger, type SimulatorLogger } from './logger.js';
 import { DEFAULT_NOTIFICATION_TIMEOUT_MS, DEFAULT_RETRY_DELAYS_MS, Notifier } from './notifier.js';
-import { deriveStream } from './prng.js';
+import { deriveStream } from '../platform/prng.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
 import type { ResolvedOptions, SimulatorState } from './state.js';
 import { SimulatorStats, type StatsView } from './stats.js';

@@ -3,7 +3,7 @@
  * (5xx with odd bodies, 429 with Retry-After, slow answers, unreadable 200s, lost notifications,
  * and the trailing comma from TDG's own documented example).
  */
-import type { Prng } from './prng.js';
+import type { Prng } from '../platform/prng.js';
 
 export interface Faults {
   /** 0..1: answer 500/502/503 (JSON or text body) instead of the real answer. */

@@ -4,7 +4,7 @@
  * reproducible answers.
  */
 import type { NotificationMethod } from '../contract/definitions.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../platform/prng.js';
 import type { Outcome, Scenario } from './scenario.js';
 
 export type JobState = 'WAITING_FOR_UPLOAD' | 'QUEUED' | 'IN_PROGRESS' | Outcome;

@@ -5,7 +5,7 @@
  */
 import type { JobState, NotificationRecord, NotificationTarget, SimJob } from './jobs.js';
 import { redactUrl, type SimulatorLogger } from './logger.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../platform/prng.js';
 import type { NotificationCounters } from './stats.js';
 
 export interface NotifierOptions {

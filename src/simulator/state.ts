@@ -2,7 +2,7 @@
 import type { Faults } from './faults.js';
 import type { JobStore, SimJob } from './jobs.js';
 import type { SimulatorLogger } from './logger.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../platform/prng.js';
 import type { ScenarioDefaults } from './scenario.js';
 import type { SimulatorStats } from './stats.js';
 

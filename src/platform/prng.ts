@@ -1,13 +1,17 @@
 /**
- * A small seeded PRNG (mulberry32). The simulator must answer the same way for the same seed and
- * the same calls, so every random choice (ids, tokens, fault draws) comes from here, never from
- * Math.random or crypto.
+ * The project's one seeded PRNG (mulberry32). The simulator must answer the same way for the same
+ * seed and the same calls, and benchmark job sets and fuzz cases must be reproducible, so every such
+ * random choice comes from here, never from Math.random or crypto.
  */
 export interface Prng {
   /** Uniform in [0, 1). */
   next(): number;
   /** Uniform integer in [0, bound). */
   int(bound: number): number;
+  /** One of `items` (not empty). */
+  pick<T>(items: readonly T[]): T;
+  /** True with the given probability. */
+  chance(probability: number): boolean;
   /** `length` lower-case hex characters. */
   hex(length: number): string;
 }
@@ -24,6 +28,8 @@ export function mulberry32(seed: number): Prng {
   return {
     next,
     int: (bound) => Math.floor(next() * bound),
+    pick: (items) => items[Math.floor(next() * items.length)]!,
+    chance: (probability) => next() < probability,
     hex: (length) => {
       let out = '';
       while (out.length < length)
