@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand, UsageError } from '../src/cli/starter.js';
+import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
+import { ExitCode, exitCodeFor } from '../src/cli/output.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { startJob, statusFromSearchAttributes } from '../src/cli/job-commands.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
 import type { EmailAppendJobResult } from '../src/contract/definitions.js';
@@ -93,6 +99,71 @@ describe('starter argument validation', () => {
       limit: 5,
       json: false,
     });
+  });
+});
+
+describe('starter help and exit codes', () => {
+  it.each([[['--help']], [['-h']], [['help']]])('%j prints the whole usage and exits 0', async (argv) => {
+    const result = await cli(argv, {});
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    for (const command of ['start', 'status', 'result', 'notify', 'list'])
+      expect(result.stdout).toContain(`  ${command} `);
+    expect(result.stdout).toMatch(/exit codes: 0 completed/);
+  });
+
+  it.each(['start', 'status', 'result', 'notify', 'list'])(
+    '%s --help prints that command only',
+    (command) => {
+      expect(parseCommand([command, '--help'])).toEqual({ kind: 'help', command });
+      expect(parseCommand(['help', command])).toEqual({ kind: 'help', command });
+      expect(usageOf(command as 'start')).toMatch(new RegExp(`^usage: npm run job -- ${command} `));
+      // Its synopsis, what it does and the exit codes: no other command's lines.
+      expect(usageOf(command as 'start').split('\n')).toHaveLength(5);
+    },
+  );
+
+  it('exit 5 means Temporal did not answer; anything unexpected is 6, a missing workflow 4', () => {
+    const unavailable = Object.assign(new Error('14 UNAVAILABLE: connection refused'), {
+      code: 14,
+      details: '',
+      metadata: {},
+    });
+    expect(exitCodeFor(new ServiceError('query failed', { cause: unavailable }))).toBe(ExitCode.unreachable);
+    expect(exitCodeFor(new TypeError("Cannot read properties of undefined (reading 'state')"))).toBe(
+      ExitCode.unexpected,
+    );
+    expect(exitCodeFor(new ServiceError('permission denied'))).toBe(ExitCode.unexpected);
+    expect(exitCodeFor(new WorkflowNotFoundError('gone', 'wf-1', undefined))).toBe(ExitCode.notFound);
+  });
+});
+
+describe('a checkout whose path contains a space', () => {
+  it('runs the CLI entry point (it once did nothing and exited 0 there)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'my projects '));
+    try {
+      const copy = join(dir, 'tdg');
+      await mkdir(copy);
+      for (const part of ['src', 'workflows', 'activities', 'package.json', 'tsconfig.json'])
+        await cp(join(PROJECT_ROOT, part), join(copy, part), { recursive: true });
+      await symlink(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/bin/job.ts', '--help'], {
+        cwd: copy,
+        timeout: 60_000,
+      });
+      expect(stdout).toMatch(/^usage: npm run job -- <command>/);
+      // An error path that needs no Temporal: the usage error must come from the real entry point too.
+      const refused = await run(process.execPath, ['--import', 'tsx', 'src/bin/job.ts', 'launch'], {
+        cwd: copy,
+        timeout: 60_000,
+      }).catch((err: { code: number; stderr: string }) => err);
+      expect(refused).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/unknown command "launch"/) as unknown,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { ensureSearchAttributes } from '../src/cli/search-attributes.js';
-import { describeError, searchAttributeHint } from '../src/cli/starter.js';
+import { describeError, searchAttributeHint } from '../src/cli/output.js';
 import { listJobs, startJob } from '../src/cli/job-commands.js';
 import { connectTemporal, waitFor, type TemporalHandle } from './helpers/harness.js';
 

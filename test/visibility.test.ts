@@ -16,7 +16,7 @@ import {
   manualSetupInstructions,
   type OperatorConnection,
 } from '../src/cli/search-attributes.js';
-import { formatJobTable, searchAttributeHint } from '../src/cli/starter.js';
+import { formatJobTable, searchAttributeHint } from '../src/cli/output.js';
 import { staticDetails } from '../src/cli/job-commands.js';
 import type { JobStatus } from '../src/contract/definitions.js';
 

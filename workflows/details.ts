@@ -4,14 +4,6 @@
  */
 import { isTerminalState, totalBatches, type JobCounts, type JobStatus } from '../src/contract/index.js';
 
-/** Used in timer summaries (recorded in history): keep its output stable. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Math.round(ms / 1_000)}s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
-  return `${(ms / 3_600_000).toFixed(1)}h`;
-}
-
 const MAX_ERROR_LENGTH = 300;
 
 /** Text from outside (TDG's state, error messages) must not turn into markdown or HTML. */

@@ -17,6 +17,7 @@ import {
 import type { TdgActivities } from '../activities/index.js';
 import {
   FailureType,
+  formatDuration,
   TDG_JOB_ID,
   TDG_JOB_STATE,
   isTerminalState,
@@ -32,7 +33,7 @@ import {
   type PollingPolicy,
 } from '../src/contract/index.js';
 import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
-import { formatDuration, renderDetails } from './details.js';
+import { renderDetails } from './details.js';
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
 const DEFAULT_DEADLINE_MS = 7 * 24 * 60 * 60_000;

@@ -24,7 +24,7 @@ import {
 } from '../contract/definitions.js';
 import type { emailAppendJob } from '../../workflows/index.js';
 import { escapeMarkdown } from '../../workflows/details.js';
-import { formatDuration } from '../platform/duration.js';
+import { formatDuration } from '../contract/index.js';
 
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 

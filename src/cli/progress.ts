@@ -4,7 +4,7 @@
  * and the next check, plus a permanent line whenever the state changes. Elsewhere (a pipe,
  * a log file, CI): one plain line per change, nothing rewritten.
  */
-import { isTerminalState, totalBatches, type JobStatus } from '../contract/definitions.js';
+import { formatDuration, isTerminalState, totalBatches, type JobStatus } from '../contract/index.js';
 import { describeStatusLine } from './job-commands.js';
 
 /** Carriage return + "erase the whole line" (ANSI EL2): the cursor stays on the same line. */
@@ -26,16 +26,9 @@ export interface ProgressTarget {
   columns?: number;
 }
 
-/** `65000` → `1m05s`, `3_725_000` → `1h02m05s`. */
+/** Elapsed time as a clock counts it: whole seconds, never ahead (`65_999` → `1m05s`). */
 export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1_000));
-  const h = Math.floor(total / 3_600);
-  const m = Math.floor((total % 3_600) / 60);
-  const s = total % 60;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  if (h > 0) return `${h}h${pad(m)}m${pad(s)}s`;
-  if (m > 0) return `${m}m${pad(s)}s`;
-  return `${s}s`;
+  return formatDuration(Math.floor(Math.max(0, ms) / 1_000) * 1_000);
 }
 
 export function batchBar(completed: number, total: number, width = 12): string {

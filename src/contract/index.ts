@@ -1,2 +1,3 @@
 /** The workflow-safe definitions every side shares: the only part of `src/` that workflows and activities import. */
 export * from './definitions.js';
+export * from './duration.js';

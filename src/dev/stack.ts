@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadWorkerConfig } from '../platform/config.js';
 import { describeStatusLine, followJob, startJob } from '../cli/job-commands.js';
-import { printOutcome } from '../cli/starter.js';
+import { printOutcome } from '../cli/index.js';
 import { createTemporalNotifier, startListener } from '../listener/index.js';
 import { startSimulator } from '../simulator/index.js';
 import { activitiesFromConfig } from '../worker/activities-from-config.js';

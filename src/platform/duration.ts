@@ -38,22 +38,4 @@ export function parseDuration(text: string): number {
     throw new DurationFormatError(`duration ${JSON.stringify(text)} is too large`);
   return rounded;
 }
-
-/** Short human form for logs, e.g. 90000 -> "1m30s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${ms}ms`;
-  let rest = Math.round(ms);
-  let out = '';
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1_000],
-    ['ms', 1],
-  ] as const) {
-    const amount = Math.floor(rest / size);
-    if (amount > 0) out += `${amount}${unit}`;
-    rest -= amount * size;
-  }
-  return out;
-}
+export { formatDuration } from '../contract/duration.js'; // TEMP until bench imports it from contract

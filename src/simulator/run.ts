@@ -2,7 +2,7 @@
  * `npm run simulator`: the TDG API simulator as a process (see config.ts for the environment).
  * Also re-exports startSimulator so other processes can run it in-process.
  */
-import { formatDuration } from '../platform/duration.js';
+import { formatDuration } from '../contract/index.js';
 import { consoleLogger, errorLine, exitOnSignals } from '../platform/process.js';
 import { SimulatorConfigError, simulatorConfigFromEnv, unknownSimVariables } from './config.js';
 import { startSimulator } from './server.js';

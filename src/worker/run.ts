@@ -15,7 +15,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from '../platform/config.js';
-import { formatDuration } from '../platform/duration.js';
+import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig } from './activities-from-config.js';
 import { connectionSecurityOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
 import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';

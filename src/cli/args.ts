@@ -1,0 +1,204 @@
+/** The starter's command line: usage texts and one validated `Command`, before anything touches Temporal. */
+import { parseArgs } from 'node:util';
+import type { NotificationMethod } from '../contract/index.js';
+import { parseDuration } from '../platform/duration.js';
+import { WORKFLOW_ID_PATTERN } from './job-commands.js';
+
+/** One entry per command: its synopsis and what it does (`npm run job -- <command> --help`). */
+const COMMANDS = {
+  start: [
+    'start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]',
+    'start a job; --wait follows it to its end (a live line on a terminal)',
+  ],
+  status: [
+    'status ID [--timeout 5s] [--json]',
+    'the status query; search attributes when no worker answers in time',
+  ],
+  result: ['result ID [--json]', "wait for the job's end and print its batch list"],
+  notify: ['notify ID [--json]', 'wake the workflow for an immediate check'],
+  list: ['list [--state STATE] [--limit N] [--json]', 'recent jobs from visibility, newest first'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+type CommandName = keyof typeof COMMANDS;
+
+const EXIT_CODES = `exit codes: 0 completed (or started), 1 job FAILED, 2 usage or configuration error,
+  3 workflow failed otherwise (deadline, permission, …), 4 workflow not found,
+  5 Temporal unreachable, 6 unexpected error`;
+
+export const USAGE = `usage: npm run job -- <command> [--help]
+${Object.values(COMMANDS)
+  .map(([synopsis, what]) => `  ${synopsis}\n      ${what}`)
+  .join('\n')}
+${EXIT_CODES}`;
+
+/** The usage of one command, or of all of them. */
+export function usageOf(command?: CommandName): string {
+  if (command === undefined) return USAGE;
+  const [synopsis, what] = COMMANDS[command];
+  return `usage: npm run job -- ${synopsis}\n  ${what}\n${EXIT_CODES}`;
+}
+
+function isCommandName(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const MAX_NAME_LENGTH = 200;
+const DEFAULT_STATUS_TIMEOUT_MS = 5_000;
+const STATE_PATTERN = /^[A-Z][A-Z0-9_]{0,39}$/;
+
+function requireWorkflowId(value: string | undefined): string {
+  if (!value) throw new UsageError('a workflow id is required');
+  if (!WORKFLOW_ID_PATTERN.test(value)) {
+    throw new UsageError(`"${value}" is not a valid workflow id (letters, digits, . _ : -; at most 200)`);
+  }
+  return value;
+}
+
+function parseNotify(value: string | undefined): NotificationMethod | null {
+  const normalized = (value ?? 'POST').toUpperCase();
+  if (normalized === 'NONE') return null;
+  if (normalized === 'GET' || normalized === 'POST') return normalized;
+  throw new UsageError(`--notify must be GET, POST or none, got "${value}"`);
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_STATUS_TIMEOUT_MS;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new UsageError(`--timeout: ${(err as Error).message}`);
+  }
+  if (ms < 100 || ms > 300_000) throw new UsageError('--timeout must be between 100ms and 5m');
+  return ms;
+}
+
+function parseState(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const state = value.trim().toUpperCase();
+  if (!STATE_PATTERN.test(state))
+    throw new UsageError(`--state must be a TDG job state such as IN_PROGRESS or COMPLETED, got "${value}"`);
+  return state;
+}
+
+function parseLimit(value: string | undefined): number {
+  const limit = Number(value ?? 20);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError('--limit must be an integer 1..1000');
+  return limit;
+}
+
+export type Command =
+  | { kind: 'help'; command?: CommandName }
+  | {
+      kind: 'start';
+      name: string;
+      workflowId?: string;
+      notificationMethod: NotificationMethod | null;
+      deadlineMs?: number;
+      wait: boolean;
+      json: boolean;
+    }
+  | { kind: 'status'; workflowId: string; timeoutMs: number; json: boolean }
+  | { kind: 'result' | 'notify'; workflowId: string; json: boolean }
+  | { kind: 'list'; limit: number; state?: string; json: boolean };
+
+/** Options each command accepts; anything else is refused rather than silently ignored. */
+const ALLOWED: Record<CommandName, readonly string[]> = {
+  start: ['name', 'workflow-id', 'notify', 'deadline', 'wait', 'json'],
+  status: ['timeout', 'json'],
+  result: ['json'],
+  notify: ['json'],
+  list: ['limit', 'state', 'json'],
+};
+
+/** Validates the whole command line before anything touches Temporal. */
+export function parseCommand(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: 'string' },
+        'workflow-id': { type: 'string' },
+        notify: { type: 'string' },
+        deadline: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        state: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      tokens: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals, tokens } = parsed;
+  const [command, id, ...extra] = positionals;
+  // `--help`, `-h` and `help [command]` win over everything else on the line.
+  if (command === 'help') return isCommandName(id) ? { kind: 'help', command: id } : { kind: 'help' };
+  if (values.help) return isCommandName(command) ? { kind: 'help', command } : { kind: 'help' };
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (isCommandName(command)) {
+    for (const token of tokens) {
+      if (token.kind === 'option' && !ALLOWED[command].includes(token.name))
+        throw new UsageError(`"${command}" does not take --${token.name}`);
+    }
+  }
+  const json = values.json ?? false;
+  switch (command) {
+    case 'start': {
+      if (id) throw new UsageError(`unexpected argument "${id}" (use --name and --workflow-id)`);
+      const name = values.name?.trim();
+      if (!name) throw new UsageError('--name is required and must not be empty');
+      if (name.length > MAX_NAME_LENGTH)
+        throw new UsageError(`--name must be at most ${MAX_NAME_LENGTH} characters`);
+      let deadlineMs: number | undefined;
+      try {
+        deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline);
+      } catch (err) {
+        throw new UsageError(`--deadline: ${(err as Error).message}`);
+      }
+      if (deadlineMs !== undefined && deadlineMs < 1_000)
+        throw new UsageError('--deadline must be at least 1s');
+      const workflowId =
+        values['workflow-id'] === undefined ? undefined : requireWorkflowId(values['workflow-id']);
+      return {
+        kind: 'start',
+        name,
+        notificationMethod: parseNotify(values.notify),
+        wait: values.wait ?? false,
+        json,
+        ...(workflowId ? { workflowId } : {}),
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      };
+    }
+    case 'status':
+      return {
+        kind: 'status',
+        workflowId: requireWorkflowId(id),
+        timeoutMs: parseTimeout(values.timeout),
+        json,
+      };
+    case 'result':
+    case 'notify':
+      return { kind: command, workflowId: requireWorkflowId(id), json };
+    case 'list': {
+      if (id) throw new UsageError(`unexpected argument "${id}"`);
+      const state = parseState(values.state);
+      return { kind: 'list', limit: parseLimit(values.limit), json, ...(state ? { state } : {}) };
+    }
+    case undefined:
+      throw new UsageError('a command is required');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
