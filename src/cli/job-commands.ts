@@ -2,6 +2,7 @@
  * What the starter CLI (and the embedded stack) does with a Temporal client: start a job
  * idempotently, follow it, read its status and result. No process concerns here.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -220,7 +221,8 @@ export async function followJob(
         () => undefined,
         () => undefined,
       ),
-      new Promise((r) => setTimeout(r, intervalMs)),
+      // Unref'd: once the outcome is in, a pending pause must not keep the process alive.
+      sleep(intervalMs, undefined, { ref: false }),
     ]);
   }
   return outcome;

@@ -7,6 +7,7 @@
  * Temporal Cloud does not let a namespace's clients add search attributes: there they are
  * created in the Cloud UI or with `tcld`, and this module says so instead of failing vaguely.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { ConfigError, loadTemporalConfig, loadTemporalSecurity } from '../platform/config.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
@@ -176,7 +177,7 @@ export async function ensureSearchAttributes(
         'not-visible',
         `added ${absent.join(', ')} to namespace "${namespace}" but the cluster does not list them yet; run setup again shortly`,
       );
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

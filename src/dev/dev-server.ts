@@ -2,6 +2,7 @@
  * Runs the real Temporal dev server (`temporal server start-dev`) as a child process and
  * waits until its frontend answers. Used by `npm start`/`npm run dev` and the test suite.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -92,7 +93,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           cause: err,
         });
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 
