@@ -38,14 +38,16 @@ export function parseOutcome(text: string): Outcome | null {
   return upper === 'COMPLETED' || upper === 'FAILED' ? upper : null;
 }
 
-function wholeNumber(text: string, min: number, max: number): number | null {
-  if (!/^\d+$/.test(text)) return null;
-  const value = Number(text);
-  return value >= min && value <= max ? value : null;
-}
-
 function fail(detail: string): never {
   throw new ScenarioTagError(`invalid [sim ...] tag in job name: ${detail}`);
+}
+
+/** A whole number in min..max, or a specific complaint naming the key. */
+function boundedCount(key: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    fail(`${key} ${JSON.stringify(text)} must be a whole number from ${min} to ${max}`);
+  return value;
 }
 
 /** The scenario for a job name; throws ScenarioTagError with a specific message for a bad tag. */
@@ -82,26 +84,18 @@ export function parseScenario(name: string, defaults: ScenarioDefaults): Scenari
         scenario.durationMs = ms;
         break;
       }
-      case 'batches': {
-        const batches = wholeNumber(value, 0, MAX_BATCHES);
-        if (batches === null)
-          fail(`batches ${JSON.stringify(value)} must be a whole number from 0 to ${MAX_BATCHES}`);
-        scenario.batches = batches;
+      case 'batches':
+        scenario.batches = boundedCount(key, value, 0, MAX_BATCHES);
         break;
-      }
       case 'outcome': {
         const outcome = parseOutcome(value);
         if (outcome === null) fail(`outcome ${JSON.stringify(value)} must be COMPLETED or FAILED`);
         scenario.outcome = outcome;
         break;
       }
-      case 'checks': {
-        const checks = wholeNumber(value, 1, MAX_CHECKS);
-        if (checks === null)
-          fail(`checks ${JSON.stringify(value)} must be a whole number from 1 to ${MAX_CHECKS}`);
-        scenario.checks = checks;
+      case 'checks':
+        scenario.checks = boundedCount(key, value, 1, MAX_CHECKS);
         break;
-      }
     }
   }
   return scenario;

@@ -69,12 +69,13 @@ export class TdgHttpError extends TdgError {
 export class TdgNetworkError extends TdgError {
   override readonly name = 'TdgNetworkError';
   readonly retryable = true;
-  /** Node's error code (ECONNREFUSED, ECONNRESET, ...) when there is one. */
-  readonly code: string | undefined;
 
-  constructor(message: string, code?: string) {
+  constructor(
+    message: string,
+    /** Node's error code (ECONNREFUSED, ECONNRESET, ...) when there is one. */
+    readonly code?: string,
+  ) {
     super(message);
-    this.code = code;
   }
 }
 
@@ -82,11 +83,12 @@ export class TdgNetworkError extends TdgError {
 export class TdgTimeoutError extends TdgError {
   override readonly name = 'TdgTimeoutError';
   readonly retryable = true;
-  readonly timeoutMs: number;
 
-  constructor(message: string, timeoutMs: number) {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
     super(message);
-    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -97,14 +99,13 @@ export class TdgTimeoutError extends TdgError {
 export class TdgMalformedResponseError extends TdgError {
   override readonly name = 'TdgMalformedResponseError';
   readonly retryable = true;
-  /** What is wrong, without the body: lets the client re-wrap the error with request context. */
-  readonly detail: string;
-  readonly bodyPreview: string;
 
-  constructor(detail: string, bodyPreview: string) {
+  constructor(
+    /** What is wrong, without the body: lets the client re-wrap the error with request context. */
+    readonly detail: string,
+    readonly bodyPreview: string,
+  ) {
     super(`${detail}; the body starts with: ${JSON.stringify(bodyPreview)}`);
-    this.detail = detail;
-    this.bodyPreview = bodyPreview;
   }
 }
 
@@ -112,11 +113,12 @@ export class TdgMalformedResponseError extends TdgError {
 export class TdgAuthError extends TdgError {
   override readonly name = 'TdgAuthError';
   readonly retryable = false;
-  readonly status: number | undefined;
 
-  constructor(message: string, status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
-    this.status = status;
   }
 }
 
