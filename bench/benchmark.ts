@@ -7,51 +7,42 @@
  *   (c) timer-loop      while (!terminal) { getJob; sleep(fixed) }
  *   (d) activity-retry  one activity retried every `fixed` (Temporal's "infrequent polling")
  *
- * Time is compressed by --time-scale (default 20): job durations, our polling policy and the fixed
+ * Time is compressed by --time-scale (default 10; 20 for a scale run): job durations, our polling policy and the fixed
  * interval are all divided by it, and the worker-wide TDG rate limit multiplied by it, so every
  * strategy sees the same (scaled) jobs and caps. Writes bench/results/<name>.{json,md,svg,png}.
  * Exits non-zero only on a correctness failure (a job lost or failed, or a duplicate TDG job).
  *
- * Options: --jobs N (per strategy; default 100), --strategies a,b,c,d, --durations 10s..60m (real,
- * log-uniform), --time-scale 20, --fixed-interval 10m (real; default our cap without notifications),
- * --max-tdg-rps N, --ramp 30s (starts spread over it), --warmup 2 (uncounted jobs per worker first),
- * --seed N, --sequential, --name NAME, --out DIR, --quick.
+ * Options: see USAGE below (`npm run bench -- --help`).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { formatDuration, parseDuration } from '../src/platform/duration.js';
+import { formatDuration } from '../src/platform/duration.js';
+import { mulberry32 } from '../src/platform/prng.js';
 import type { PollingPolicy } from '../src/contract/definitions.js';
 import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
+import {
+  durationFlag,
+  durationRangeFlag,
+  flagValue,
+  numberFlag,
+  parseCommandLine,
+  RUN_FLAGS,
+} from './lib/args.js';
+import { buildBundles } from './lib/bundles.js';
 import { renderChart } from './lib/chart.js';
-import {
-  renderMarkdown,
-  type BenchReport,
-  type Distribution,
-  type StrategyResult,
-  type TargetCheck,
-} from './lib/report.js';
+import { startStack } from './lib/dev-stack.js';
+import { historyStats, type HistoryStats } from './lib/history-stats.js';
+import { planJobs, type PlannedJob } from './lib/job-plan.js';
+import { machineDescription } from './lib/machine.js';
+import { mapLimit } from './lib/map-limit.js';
+import { outputDir } from './lib/paths.js';
+import { processUsage, selfUsage, type ProcessUsage } from './lib/process-usage.js';
+import { renderMarkdown, type BenchReport, type StrategyResult, type TargetCheck } from './lib/report.js';
 import { jobsByWorkflow } from './lib/sim-jobs.js';
-import {
-  buildBundles,
-  historyStats,
-  machineDescription,
-  mapLimit,
-  parseArgs,
-  parseDurationRange,
-  percentile,
-  processUsage,
-  seededRandom,
-  selfUsage,
-  sleep,
-  spawnWorker,
-  startStack,
-  workerConfig,
-  type HistoryStats,
-  type ProcessUsage,
-  type WorkerProcess,
-} from './lib/stack.js';
+import { distribution, percentile } from './lib/stats.js';
 import {
   parseStrategies,
   scaledPollingPolicy,
@@ -60,61 +51,95 @@ import {
   STRATEGY_IDS,
   type StrategyId,
 } from './lib/strategies.js';
+import { spawnWorker, workerConfig, type WorkerProcess } from './lib/worker-process.js';
 
-const RESULTS_DIR = new URL('./results/', import.meta.url);
+const USAGE = `usage: npm run bench -- [options]
+  --jobs N             jobs per strategy (default 100; --quick 8); 1000 or more is a scale run (ours only)
+  --strategies LIST    comma-separated, of ${STRATEGY_IDS.join(', ')}
+                       or their letters a-d (default all; scale run: ours)
+  --durations LO..HI   real job durations, log-uniform (default 10s..30m; --quick 10s..8m; scale 20m..60m)
+  --time-scale N       time divided by N (default 10; --quick 60; scale 20)
+  --fixed-interval D   real interval of (c) and (d) (default ${formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs)}, our cap without notifications)
+  --max-tdg-rps N      TDG calls per second per worker (default 20 × time scale)
+  --ramp D             starts spread evenly over D (default 60s; --quick 3s; scale 0s)
+  --warmup N           uncounted jobs per worker first (default 2)
+  --seed N             seed of the job set (default 6)
+  --sequential         one strategy after the other instead of side by side
+  --name NAME          result file name (default benchmark[-N], scale-N, quick)
+  --out DIR            result folder (default bench/results/; --quick: a new temp dir)
+  --quick              the CI variant
+  -h, --help           this text`;
 
 // ---------------------------------------------------------------- options
-const args = parseArgs(process.argv.slice(2));
-const quick = args.has('quick');
-const opt = args.opt;
-const jobsPerStrategy = Number(opt('jobs') ?? (quick ? 8 : 100));
-const scaleRun = jobsPerStrategy >= 1000;
-const strategies = parseStrategies(opt('strategies') ?? (scaleRun ? 'ours' : STRATEGY_IDS.join(',')));
-const timeScale = Number(opt('time-scale') ?? (quick ? 60 : scaleRun ? 20 : 10));
-const [realLoMs, realHiMs] = parseDurationRange(
-  opt('durations') ?? (quick ? '10s..8m' : scaleRun ? '20m..60m' : '10s..30m'),
+const {
+  jobsPerStrategy,
+  scaleRun,
+  strategies,
+  timeScale,
+  realRange: [realLoMs, realHiMs],
+  fixedRealMs,
+  maxTdgRps,
+  seed,
+  sequential,
+  rampMs,
+  warmupJobs,
+  runName,
+  outDir,
+} = parseCommandLine(
+  {
+    usage: USAGE,
+    options: {
+      ...RUN_FLAGS,
+      strategies: { type: 'string' },
+      'fixed-interval': { type: 'string' },
+      'max-tdg-rps': { type: 'string' },
+      warmup: { type: 'string' },
+      sequential: { type: 'boolean', default: false },
+    },
+  },
+  ({ values }) => {
+    const quick = values.quick;
+    const jobsPerStrategy = numberFlag('--jobs', values.jobs, quick ? 8 : 100, { integer: true });
+    const scaleRun = jobsPerStrategy >= 1000;
+    const timeScale = numberFlag('--time-scale', values['time-scale'], quick ? 60 : scaleRun ? 20 : 10);
+    const name =
+      values.name ??
+      (quick
+        ? 'quick'
+        : scaleRun
+          ? `scale-${jobsPerStrategy}`
+          : `benchmark${jobsPerStrategy === 100 ? '' : `-${jobsPerStrategy}`}`);
+    return {
+      jobsPerStrategy,
+      scaleRun,
+      strategies: flagValue('--strategies', () =>
+        parseStrategies(values.strategies ?? (scaleRun ? 'ours' : STRATEGY_IDS.join(','))),
+      ),
+      timeScale,
+      realRange: durationRangeFlag(
+        '--durations',
+        values.durations ?? (quick ? '10s..8m' : scaleRun ? '20m..60m' : '10s..30m'),
+      ),
+      fixedRealMs: durationFlag(
+        '--fixed-interval',
+        values['fixed-interval'] ?? formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs),
+      ),
+      maxTdgRps: numberFlag('--max-tdg-rps', values['max-tdg-rps'], 20 * timeScale),
+      seed: numberFlag('--seed', values.seed, 6, { integer: true, zero: true }),
+      sequential: values.sequential,
+      rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '3s' : scaleRun ? '0s' : '60s')),
+      warmupJobs: numberFlag('--warmup', values.warmup, 2, { integer: true, zero: true }),
+      runName: name,
+      outDir: outputDir(values.out, quick, 'tdg-bench-quick-'),
+    };
+  },
 );
-const fixedRealMs = parseDuration(
-  opt('fixed-interval') ?? formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs),
-);
-const maxTdgRps = Number(opt('max-tdg-rps') ?? 20 * timeScale);
-const seed = Number(opt('seed') ?? 6);
-const sequential = args.has('sequential');
-const rampMs = parseDuration(opt('ramp') ?? (quick ? '3s' : scaleRun ? '0s' : '60s'));
-const warmupJobs = Number(opt('warmup') ?? 2);
-const runName =
-  opt('name') ??
-  (quick
-    ? 'quick'
-    : scaleRun
-      ? `scale-${jobsPerStrategy}`
-      : `benchmark${jobsPerStrategy === 100 ? '' : `-${jobsPerStrategy}`}`);
-const outDir = opt('out') ?? (quick ? mkdtempSync(join(tmpdir(), 'tdg-bench-quick-')) : RESULTS_DIR.pathname);
-for (const [name, value] of [
-  ['jobs', jobsPerStrategy],
-  ['time-scale', timeScale],
-  ['max-tdg-rps', maxTdgRps],
-  ['seed', seed],
-] as const) {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-}
 
 const polling: PollingPolicy = scaledPollingPolicy(timeScale);
 const fixedIntervalMs = Math.round(fixedRealMs / timeScale);
 
 // ---------------------------------------------------------------- the job set
-interface PlannedJob {
-  index: number;
-  realMs: number;
-  simMs: number;
-  batches: number;
-}
-const random = seededRandom(seed);
-const plan: PlannedJob[] = Array.from({ length: jobsPerStrategy }, (_, index) => {
-  const realMs = Math.exp(Math.log(realLoMs) + random() * (Math.log(realHiMs) - Math.log(realLoMs)));
-  const batches = 1 + Math.floor(random() * 8);
-  return { index, realMs: Math.round(realMs), simMs: Math.max(100, Math.round(realMs / timeScale)), batches };
-});
+const plan: PlannedJob[] = planJobs(mulberry32(seed), jobsPerStrategy, [realLoMs, realHiMs], timeScale);
 const maxSimMs = Math.max(...plan.map((p) => p.simMs));
 
 const log = (message: string): void => {
@@ -221,8 +246,8 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
 
   // Job i of every strategy starts at the same moment; jobs start in a seeded random order,
   // spread evenly over the ramp (0: as fast as the client can start them).
-  const shuffle = seededRandom(seed + 1);
-  const jobOrder = plan.map((job) => ({ job, key: shuffle() })).sort((a, b) => a.key - b.key);
+  const shuffle = mulberry32(seed + 1);
+  const jobOrder = plan.map((job) => ({ job, key: shuffle.next() })).sort((a, b) => a.key - b.key);
   const order = jobOrder.flatMap(({ job }, position) => runs.map((run) => ({ run, job, position })));
   const startAll = Date.now();
   for (const run of runs) run.startedAt = startAll;
@@ -332,18 +357,6 @@ for (const run of runs) {
   const closes = run.tracked.map((t) => t.closeTime).filter((v): v is number => v !== null);
   run.finishedAt = closes.length > 0 ? Math.max(...closes) : Date.now();
 }
-
-const distribution = (values: number[]): Distribution => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
-  return {
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? NaN,
-    mean: Math.round(mean * 100) / 100,
-  };
-};
 
 interface JobSample {
   workflowId: string;

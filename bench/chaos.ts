@@ -14,14 +14,15 @@
  * bench/results/chaos.{json,md}. Exits 1 only on a correctness failure: a job lost or failed, a
  * wrong result, or a duplicate nothing explains.
  *
- * Options: --jobs 200, --kills 5, --durations 10s..20m (real), --time-scale 20, --ramp 20s,
- * --seed N, --name NAME, --out DIR, --quick (30 jobs, 2 kills, shorter jobs; writes to a temp dir).
+ * Options: see USAGE below (`npm run chaos -- --help`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { formatDuration, parseDuration } from '../src/platform/duration.js';
+import { formatDuration } from '../src/platform/duration.js';
+import { mulberry32 } from '../src/platform/prng.js';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
@@ -29,36 +30,52 @@ import {
   type PollingPolicy,
 } from '../src/contract/definitions.js';
 import type { StatsView } from '../src/simulator/app.js';
+import { durationFlag, durationRangeFlag, numberFlag, parseCommandLine, RUN_FLAGS } from './lib/args.js';
+import { buildBundles } from './lib/bundles.js';
+import { startStack } from './lib/dev-stack.js';
+import { planJobs } from './lib/job-plan.js';
+import { machineDescription } from './lib/machine.js';
+import { mapLimit } from './lib/map-limit.js';
+import { outputDir } from './lib/paths.js';
 import { startRecordingProxy, type CreateJobExchange } from './lib/recording-proxy.js';
 import { jobsByWorkflow, workflowIdOfJobName } from './lib/sim-jobs.js';
+import { percentile } from './lib/stats.js';
 import { scaledPollingPolicy } from './lib/strategies.js';
-import {
-  buildBundles,
-  machineDescription,
-  mapLimit,
-  parseArgs,
-  parseDurationRange,
-  percentile,
-  seededRandom,
-  sleep,
-  spawnWorker,
-  startStack,
-  workerConfig,
-  type WorkerProcess,
-} from './lib/stack.js';
+import { spawnWorker, workerConfig, type WorkerProcess } from './lib/worker-process.js';
 
-const RESULTS_DIR = new URL('./results/', import.meta.url);
-const args = parseArgs(process.argv.slice(2));
-const quick = args.has('quick');
-const opt = args.opt;
-const jobCount = Number(opt('jobs') ?? (quick ? 30 : 200));
-const killCount = Number(opt('kills') ?? (quick ? 2 : 5));
-const timeScale = Number(opt('time-scale') ?? 20);
-const [realLoMs, realHiMs] = parseDurationRange(opt('durations') ?? (quick ? '10s..5m' : '10s..20m'));
-const rampMs = parseDuration(opt('ramp') ?? (quick ? '5s' : '20s'));
-const seed = Number(opt('seed') ?? 7);
-const runName = opt('name') ?? (quick ? 'chaos-quick' : 'chaos');
-const outDir = opt('out') ?? (quick ? mkdtempSync(join(tmpdir(), 'tdg-chaos-quick-')) : RESULTS_DIR.pathname);
+const USAGE = `usage: npm run chaos -- [options]
+  --jobs N             concurrent jobs (default 200; --quick 30)
+  --kills N            worker SIGKILLs (default 5; --quick 2)
+  --durations LO..HI   real job durations, log-uniform (default 10s..20m; --quick 10s..5m)
+  --time-scale N       time divided by N (default 20)
+  --ramp D             starts spread evenly over D (default 20s; --quick 5s)
+  --seed N             seed of the jobs and the chaos schedule (default 7)
+  --name NAME          result file name (default chaos; --quick chaos-quick)
+  --out DIR            result folder (default bench/results/; --quick: a new temp dir)
+  --quick              the CI variant: 30 jobs, 2 kills, shorter jobs
+  -h, --help           this text`;
+
+const { quick, jobCount, killCount, timeScale, realRange, rampMs, seed, runName, outDir } = parseCommandLine(
+  {
+    usage: USAGE,
+    options: { ...RUN_FLAGS, kills: { type: 'string' } },
+  },
+  ({ values }) => {
+    const quick = values.quick;
+    return {
+      quick,
+      jobCount: numberFlag('--jobs', values.jobs, quick ? 30 : 200, { integer: true }),
+      killCount: numberFlag('--kills', values.kills, quick ? 2 : 5, { integer: true, zero: true }),
+      timeScale: numberFlag('--time-scale', values['time-scale'], 20),
+      realRange: durationRangeFlag('--durations', values.durations ?? (quick ? '10s..5m' : '10s..20m')),
+      rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '5s' : '20s')),
+      seed: numberFlag('--seed', values.seed, 7, { integer: true, zero: true }),
+      runName: values.name ?? (quick ? 'chaos-quick' : 'chaos'),
+      outDir: outputDir(values.out, quick, 'tdg-chaos-quick-'),
+    };
+  },
+);
+const [realLoMs, realHiMs] = realRange;
 mkdirSync(outDir, { recursive: true });
 
 const FAULTS = {
@@ -83,22 +100,15 @@ const t0 = Date.now();
 const log = (message: string): void => {
   process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
 };
-const random = seededRandom(seed);
-const plan = Array.from({ length: jobCount }, (_, index) => {
-  const realMs = Math.exp(Math.log(realLoMs) + random() * (Math.log(realHiMs) - Math.log(realLoMs)));
-  return {
-    index,
-    simMs: Math.max(100, Math.round(realMs / timeScale)),
-    batches: 1 + Math.floor(random() * 8),
-  };
-});
+const random = mulberry32(seed);
+const plan = planJobs(random, jobCount, realRange, timeScale);
 const maxSimMs = Math.max(...plan.map((p) => p.simMs));
 // Chaos happens while jobs are being created and running, in [2 s, ramp + maxSim/2]: the window is cut
 // into one slot per kill and each kill falls at a random moment of its slot (random, yet spread out).
 const chaosWindowMs = rampMs + maxSimMs / 2;
 const slotMs = (chaosWindowMs - 2_000) / Math.max(1, killCount);
-const killOffsets = Array.from({ length: killCount }, (_, i) => 2_000 + (i + random()) * slotMs);
-const restartOffset = rampMs / 2 + random() * (chaosWindowMs - rampMs / 2);
+const killOffsets = Array.from({ length: killCount }, (_, i) => 2_000 + (i + random.next()) * slotMs);
+const restartOffset = rampMs / 2 + random.next() * (chaosWindowMs - rampMs / 2);
 
 const machine = machineDescription();
 log(
@@ -207,7 +217,7 @@ const spikeLoop = (async () => {
   while (spiking) {
     await sleep(SPIKE.everyMs);
     if (!spiking) break;
-    if (random() < SPIKE.probability) {
+    if (random.next() < SPIKE.probability) {
       spikes.push({ at: Date.now(), ms: SPIKE.latencyMs });
       await putFaults({ latencyMs: SPIKE.latencyMs });
       await sleep(SPIKE.durationMs);

@@ -3,7 +3,8 @@
  * the workflow's result being available to a client, over the real path (simulator → HTTP →
  * listener → Temporal signal → workflow → getJob → result). Poll timers are set to 60 s so
  * only the notification can finish a job quickly. Prints and writes the figures.
- * Uses the shared bench wiring (bench/lib/stack.ts); the worker runs as its own process.
+ * Uses the shared bench wiring (bench/lib/dev-stack.ts); the worker runs as its own process.
+ * Usage: `npm run bench:notify [-- RUNS]` (default 20 jobs; `--help`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +14,21 @@ import {
   type EmailAppendJobResult,
   type NotificationMethod,
 } from '../src/contract/definitions.js';
-import { buildBundles, percentile, spawnWorker, startStack, workerConfig } from './lib/stack.js';
+import { numberFlag, parseCommandLine } from './lib/args.js';
+import { buildBundles } from './lib/bundles.js';
+import { startStack } from './lib/dev-stack.js';
+import { RESULTS_DIR } from './lib/paths.js';
+import { percentile } from './lib/stats.js';
+import { spawnWorker, workerConfig } from './lib/worker-process.js';
 
-const RUNS = Number(process.argv[2] ?? 20);
+const USAGE = `usage: npm run bench:notify [-- RUNS]
+  RUNS        sequential jobs, GET and POST notifications alternating (default 20)
+  -h, --help  this text
+Writes bench/results/notification-latency.json.`;
+
+const RUNS = parseCommandLine({ usage: USAGE, options: {}, maxPositionals: 1 }, ({ positionals }) =>
+  numberFlag('RUNS', positionals[0], 20, { integer: true }),
+);
 
 const stack = await startStack({ seed: 42 });
 const bundles = await buildBundles({ bench: false });
@@ -80,11 +93,8 @@ const summary = {
   at: new Date().toISOString(),
   samples,
 };
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/notification-latency.json', import.meta.url),
-  `${JSON.stringify(summary, null, 2)}\n`,
-);
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'notification-latency.json'), `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(
   `COMPLETED notification sent → workflow result available, ${summary.runs} jobs (GET and POST alternating):\n` +
     `  median ${summary.medianMs} ms, p95 ${summary.p95Ms} ms, min ${summary.minMs} ms, max ${summary.maxMs} ms; ` +

@@ -1,6 +1,6 @@
 /**
  * A bench worker as its own process, so its CPU time and peak RSS can be measured alone and it
- * can be SIGKILLed (chaos). Started by `spawnWorker` (stack.ts) with its whole configuration in
+ * can be SIGKILLed (chaos). Started by `spawnWorker` (worker-process.ts) with its whole configuration in
  * BENCH_WORKER_CONFIG; it loads a workflow bundle the parent built once, tells the parent over IPC
  * when it polls, and stops on SIGTERM/SIGINT (the SDK's runtime shuts the worker down).
  */
@@ -9,10 +9,11 @@ import { connectWithRetry } from '../../src/worker/run.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
 import { createBenchActivities } from './bench-activities.js';
-import type { WorkerProcessConfig } from './stack.js';
+import type { WorkerProcessConfig } from './worker-process.js';
 
 const raw = process.env.BENCH_WORKER_CONFIG;
-if (!raw) throw new Error('BENCH_WORKER_CONFIG is not set (this script is started by bench/lib/stack.ts)');
+if (!raw)
+  throw new Error('BENCH_WORKER_CONFIG is not set (this script is started by bench/lib/worker-process.ts)');
 const config = JSON.parse(raw) as WorkerProcessConfig;
 
 Runtime.install({ logger: new DefaultLogger((config.logLevel ?? 'ERROR') as LogLevel) });
