@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { formatDuration } from '../src/platform/duration.js';
+import { formatDuration } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import type { PollingPolicy } from '../src/contract/definitions.js';
 import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { formatDuration } from '../src/platform/duration.js';
+import { formatDuration } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import {
   WORKFLOW_TYPE,

@@ -38,4 +38,3 @@ export function parseDuration(text: string): number {
     throw new DurationFormatError(`duration ${JSON.stringify(text)} is too large`);
   return rounded;
 }
-export { formatDuration } from '../contract/duration.js'; // TEMP until bench imports it from contract
