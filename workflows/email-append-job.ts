@@ -24,23 +24,30 @@ import {
   jobNotificationSignal,
   statusQuery,
   totalBatches,
-  type CarriedState,
-  type CheckTrigger,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type JobSnapshot,
-  type JobStatus,
   type PollingPolicy,
 } from '../src/contract/index.js';
 import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
 import { renderDetails } from './details.js';
+import {
+  carriedOf,
+  hasJob,
+  initialState,
+  notificationsWorking,
+  recordCheck,
+  recordNotification,
+  remainingMs,
+  resultOf,
+  statusOf,
+  type CreatedJobState,
+  type JobState,
+} from './job-state.js';
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
-const DEFAULT_DEADLINE_MS = 7 * 24 * 60 * 60_000;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 const MAX_NAME_LENGTH = 200;
-/** Keeps the carried timeline (and so every run's input) small however long the job runs. */
-const MAX_TIMELINE_ENTRIES = 50;
 /**
  * Patch marker for the notification-aware schedule (floor once notifications arrive, no backoff
  * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
@@ -53,16 +60,6 @@ const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
  * abandoning a job TDG is still processing.
  */
 const RECOVERABLE_GET_JOB_TYPES: string[] = [FailureType.NotAuthenticated, FailureType.NotPermitted];
-
-function activities(summary: string, scheduleToCloseMs: number): TdgActivities {
-  const options: ActivityOptions = {
-    summary,
-    startToCloseTimeout: patched(NOTIFIED_SCHEDULE_PATCH) ? TDG_ATTEMPT_TIMEOUT : '1 minute',
-    scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
-    retry: TDG_RETRY_POLICY,
-  };
-  return proxyActivities<TdgActivities>(options);
-}
 
 function validateInput(input: EmailAppendJobInput): PollingPolicy {
   const problems: string[] = [];
@@ -123,210 +120,188 @@ function describeError(err: unknown): string {
 }
 
 /**
+ * The `notified-schedule` patch decision, asked where each guarded decision is made (activity
+ * options, an announced change, the wait) exactly as before this module kept its state in one
+ * object, so the marker lands at the same place in history, including in runs that started on
+ * pre-patch code and switch once their replay is over. Once true it stays true, as in the SDK.
+ */
+interface RunRules {
+  notifiedSchedule: () => boolean;
+  policy: () => PollingPolicy;
+}
+
+function runRules(policy: PollingPolicy): RunRules {
+  let notified = false;
+  const notifiedSchedule = (): boolean => (notified ||= patched(NOTIFIED_SCHEDULE_PATCH));
+  return {
+    notifiedSchedule,
+    policy: () => (notifiedSchedule() ? policy : { ...policy, minIntervalWithNotificationsMs: 0 }),
+  };
+}
+
+function activities(rules: RunRules, summary: string, scheduleToCloseMs: number): TdgActivities {
+  const options: ActivityOptions = {
+    summary,
+    startToCloseTimeout: rules.notifiedSchedule() ? TDG_ATTEMPT_TIMEOUT : '1 minute',
+    scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
+    retry: TDG_RETRY_POLICY,
+  };
+  return proxyActivities<TdgActivities>(options);
+}
+
+function remaining(job: JobState): number {
+  return remainingMs(job, Date.now());
+}
+
+function publish(job: JobState): void {
+  setCurrentDetails(renderDetails(statusOf(job)));
+}
+
+function deadlineExceeded(job: JobState): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.JobDeadlineExceeded,
+    message: `TDG job ${job.jobId ?? '(not created)'} did not finish by its deadline ${job.deadlineAt}; last state ${
+      job.snapshot?.state ?? 'unknown'
+    }`,
+    nonRetryable: true,
+    details: [statusOf(job)],
+  });
+}
+
+function listen(job: JobState): void {
+  setHandler(statusQuery, () => statusOf(job));
+  // The payload is unauthenticated content relayed by the listener: count it, never trust it.
+  setHandler(jobNotificationSignal, () => recordNotification(job, new Date().toISOString()));
+}
+
+/** A first run shows its job as being created at once; a continued run already has its job. */
+function announce(job: JobState): void {
+  if (hasJob(job)) return;
+  upsertSearchAttributes([{ key: TDG_JOB_STATE, value: 'CREATING' }]);
+  publish(job);
+}
+
+async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput): Promise<CreatedJobState> {
+  let created: CreatedJobState;
+  try {
+    const answer = await activities(rules, `createJob "${job.name}"`, remaining(job)).createJob({
+      workflowId: job.workflowId,
+      name: job.name,
+      outputFormat: input.outputFormat ?? 'JSON',
+      notificationMethod: input.notificationMethod ?? null,
+    });
+    created = Object.assign(job, {
+      jobId: answer.jobId,
+      notificationsRequested: answer.notificationsRequested,
+    });
+  } catch (err) {
+    if (isDeadlineTimeout(err)) throw deadlineExceeded(job);
+    throw fatalActivityError(err, 'createJob failed') ?? err;
+  }
+  upsertSearchAttributes([
+    { key: TDG_JOB_ID, value: created.jobId },
+    { key: TDG_JOB_STATE, value: 'CREATED' },
+  ]);
+  log.info('TDG job created', {
+    jobId: created.jobId,
+    notificationsRequested: created.notificationsRequested,
+  });
+  return created;
+}
+
+/**
+ * One `getJob`, folded into the state. Returns false when TDG refused it for credentials: the
+ * workflow then waits (at the cap) for an operator instead of failing.
+ */
+async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
+  if (remaining(job) <= 0) throw deadlineExceeded(job);
+  // Cleared before the call: a hint arriving while getJob runs triggers one more check.
+  job.hintPending = false;
+  job.nextCheckAt = null;
+  publish(job);
+  try {
+    const latest = await activities(rules, `getJob ${job.jobId}`, remaining(job)).getJob(job.jobId);
+    const from = job.snapshot?.state ?? null;
+    if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
+      upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
+      log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
+    }
+    return true;
+  } catch (err) {
+    if (isDeadlineTimeout(err)) throw deadlineExceeded(job);
+    const cause = failureCause(err);
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
+      job.lastError = describeError(err);
+      log.warn('getJob refused; waiting for the operator to fix credentials', { jobId: job.jobId, type });
+      return false;
+    }
+    throw fatalActivityError(err, `getJob ${job.jobId} failed`) ?? err;
+  }
+}
+
+/** COMPLETED returns the result; FAILED fails the workflow with the same result as details. */
+function finish(job: CreatedJobState, snapshot: JobSnapshot): EmailAppendJobResult {
+  job.nextCheckAt = null;
+  publish(job);
+  const result = resultOf(job, snapshot);
+  if (snapshot.state === 'COMPLETED') return result;
+  throw ApplicationFailure.create({
+    type: FailureType.JobFailed,
+    message: `TDG job ${job.jobId} FAILED: ${snapshot.counts.failed} failed and ${snapshot.counts.malformed} malformed of ${totalBatches(snapshot.counts)} batches`,
+    nonRetryable: true,
+    details: [result],
+  });
+}
+
+async function continueIfLong(
+  input: EmailAppendJobInput,
+  job: CreatedJobState,
+  eventCap: number,
+): Promise<void> {
+  if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < eventCap) return;
+  await condition(allHandlersFinished);
+  // A hint that arrived in this run must not be lost: the next run then starts with a check anyway.
+  await continueAsNew<typeof emailAppendJob>({ ...input, carried: carriedOf(job) });
+}
+
+/** Sleeps until the schedule's next check or an earlier hint, and notes which one woke it. */
+async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): Promise<void> {
+  const scheduleState = { stableChecks: job.stableChecks, notificationsWorking: notificationsWorking(job) };
+  const delay = answered
+    ? nextPollDelayMs(rules.policy(), scheduleState, Math.random)
+    : intervalCapMs(rules.policy(), scheduleState);
+  const ms = Math.max(1, Math.min(delay, remaining(job)));
+  job.nextCheckAt = new Date(Date.now() + ms).toISOString();
+  publish(job);
+  const why = job.notificationsRequested
+    ? job.notifications > 0
+      ? 'or on notification'
+      : 'or on notification (none yet)'
+    : 'polling only';
+  const hinted = await condition(() => job.hintPending, ms, {
+    summary: `next check in ${formatDuration(ms)} (${why})`,
+  });
+  job.trigger = hinted ? 'notification' : 'timer';
+}
+
+/**
  * Creates a TDG asynchronous e-mail-append job and waits for it durably: adaptive polling
  * on timers, woken early by `jobNotification` hints, until COMPLETED (returns the batch
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
   const policy = validateInput(input);
-  const info = workflowInfo();
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  const carried: CarriedState | undefined = input.carried;
-  const startedAt = carried?.startedAt ?? new Date().toISOString();
-  const deadlineAt =
-    carried?.deadlineAt ?? new Date(Date.now() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString();
-
-  let jobId: string | null = carried?.jobId ?? null;
-  let notificationsRequested = carried?.notificationsRequested ?? false;
-  let snapshot: JobSnapshot | null = carried?.lastSnapshot ?? null;
-  const timeline = carried?.timeline ? [...carried.timeline] : [];
-  let checks = carried?.checks ?? 0;
-  let notifications = carried?.notifications ?? 0;
-  let stableChecks = carried?.stableChecks ?? 0;
-  const runs = (carried?.runs ?? 0) + 1;
-  let hintPending = false;
-  let lastNotificationAt: string | null = null;
-  let lastError: string | null = null;
-  let nextCheckAt: string | null = null;
-  let trigger: CheckTrigger = carried ? 'continue-as-new' : 'creation';
-
-  const status = (): JobStatus => ({
-    workflowId: info.workflowId,
-    jobId,
-    name: input.name,
-    state: snapshot?.state ?? (jobId ? 'CREATED' : 'CREATING'),
-    counts: snapshot?.counts ?? null,
-    batchList: snapshot?.batchList ?? [],
-    checks,
-    notifications,
-    notificationsRequested,
-    nextCheckAt,
-    lastError,
-    lastNotificationAt,
-    deadlineAt,
-    runs,
-    timeline,
-  });
-  const publish = (): void => setCurrentDetails(renderDetails(status()));
-
-  setHandler(statusQuery, status);
-  setHandler(jobNotificationSignal, () => {
-    // The payload is unauthenticated content relayed by the listener: count it, never trust it.
-    notifications += 1;
-    lastNotificationAt = new Date().toISOString();
-    hintPending = true;
-  });
-
-  const notificationsWorking = (): boolean => notificationsRequested && notifications > 0;
-  const remainingMs = (): number => Date.parse(deadlineAt) - Date.now();
-  const deadlineExceeded = (): ApplicationFailure =>
-    ApplicationFailure.create({
-      type: FailureType.JobDeadlineExceeded,
-      message: `TDG job ${jobId ?? '(not created)'} did not finish by its deadline ${deadlineAt}; last state ${
-        snapshot?.state ?? 'unknown'
-      }`,
-      nonRetryable: true,
-      details: [status()],
-    });
-
-  if (jobId === null) {
-    upsertSearchAttributes([{ key: TDG_JOB_STATE, value: 'CREATING' }]);
-    publish();
-    try {
-      const created = await activities(`createJob "${input.name}"`, remainingMs()).createJob({
-        workflowId: info.workflowId,
-        name: input.name,
-        outputFormat: input.outputFormat ?? 'JSON',
-        notificationMethod: input.notificationMethod ?? null,
-      });
-      jobId = created.jobId;
-      notificationsRequested = created.notificationsRequested;
-    } catch (err) {
-      if (isDeadlineTimeout(err)) throw deadlineExceeded();
-      throw fatalActivityError(err, 'createJob failed') ?? err;
-    }
-    upsertSearchAttributes([
-      { key: TDG_JOB_ID, value: jobId },
-      { key: TDG_JOB_STATE, value: 'CREATED' },
-    ]);
-    log.info('TDG job created', { jobId, notificationsRequested });
-  }
-  const currentJobId: string = jobId;
-
+  const state = initialState(input, workflowInfo().workflowId, Date.now());
+  listen(state);
+  announce(state);
+  const rules = runRules(policy);
+  const job = hasJob(state) ? state : await create(state, rules, input);
   for (;;) {
-    if (remainingMs() <= 0) throw deadlineExceeded();
-    // Cleared before the call: a hint arriving while getJob runs triggers one more check.
-    hintPending = false;
-    nextCheckAt = null;
-    publish();
-    let recoverableFailure = false;
-    try {
-      const latest = await activities(`getJob ${currentJobId}`, remainingMs()).getJob(currentJobId);
-      checks += 1;
-      lastError = null;
-      if (latest.state !== snapshot?.state) {
-        // A change a notification announced says the channel works: the next one will be
-        // announced too, so only a change found by a poll (a lost notification) resets the backoff.
-        const announced = trigger === 'notification' && notificationsWorking();
-        stableChecks = announced && patched(NOTIFIED_SCHEDULE_PATCH) ? stableChecks + 1 : 0;
-        timeline.push({
-          at: new Date().toISOString(),
-          state: latest.state,
-          completed: latest.counts.completed,
-          total: totalBatches(latest.counts),
-        });
-        if (timeline.length > MAX_TIMELINE_ENTRIES)
-          timeline.splice(1, timeline.length - MAX_TIMELINE_ENTRIES);
-        upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
-        log.info('TDG job state changed', {
-          jobId: currentJobId,
-          from: snapshot?.state ?? null,
-          to: latest.state,
-        });
-      } else {
-        stableChecks += 1;
-      }
-      if (latest.missingFields.length > 0)
-        lastError = `TDG response lacked: ${latest.missingFields.join(', ')}`;
-      snapshot = latest;
-    } catch (err) {
-      if (isDeadlineTimeout(err)) throw deadlineExceeded();
-      const cause = failureCause(err);
-      const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-      if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
-        recoverableFailure = true;
-        lastError = describeError(err);
-        log.warn('getJob refused; waiting for the operator to fix credentials', {
-          jobId: currentJobId,
-          type,
-        });
-      } else {
-        throw fatalActivityError(err, `getJob ${currentJobId} failed`) ?? err;
-      }
-    }
-
-    if (snapshot && isTerminalState(snapshot.state)) {
-      nextCheckAt = null;
-      publish();
-      const result: EmailAppendJobResult = {
-        jobId: currentJobId,
-        state: snapshot.state,
-        batchList: snapshot.batchList,
-        counts: snapshot.counts,
-        createdDate: snapshot.createdDate,
-        timeline,
-        checks,
-        notifications,
-        detectedBy: trigger,
-      };
-      if (snapshot.state === 'COMPLETED') return result;
-      throw ApplicationFailure.create({
-        type: FailureType.JobFailed,
-        message: `TDG job ${currentJobId} FAILED: ${snapshot.counts.failed} failed and ${snapshot.counts.malformed} malformed of ${totalBatches(snapshot.counts)} batches`,
-        nonRetryable: true,
-        details: [result],
-      });
-    }
-
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= eventCap) {
-      await condition(allHandlersFinished);
-      const next: EmailAppendJobInput = {
-        ...input,
-        carried: {
-          jobId: currentJobId,
-          notificationsRequested,
-          startedAt,
-          deadlineAt,
-          lastSnapshot: snapshot,
-          timeline,
-          checks,
-          notifications,
-          runs,
-          stableChecks,
-        },
-      };
-      // A hint that arrived in this run must not be lost: the next run then starts with a check anyway.
-      await continueAsNew<typeof emailAppendJob>(next);
-    }
-
-    const scheduleState = { stableChecks, notificationsWorking: notificationsWorking() };
-    const activePolicy = patched(NOTIFIED_SCHEDULE_PATCH)
-      ? policy
-      : { ...policy, minIntervalWithNotificationsMs: 0 };
-    const delay = recoverableFailure
-      ? intervalCapMs(activePolicy, scheduleState)
-      : nextPollDelayMs(activePolicy, scheduleState, Math.random);
-    const wait = Math.max(1, Math.min(delay, remainingMs()));
-    nextCheckAt = new Date(Date.now() + wait).toISOString();
-    publish();
-    const why = notificationsRequested
-      ? notifications > 0
-        ? 'or on notification'
-        : 'or on notification (none yet)'
-      : 'polling only';
-    const hinted = await condition(() => hintPending, wait, {
-      summary: `next check in ${formatDuration(wait)} (${why})`,
-    });
-    trigger = hinted ? 'notification' : 'timer';
+    const answered = await check(job, rules);
+    if (job.snapshot && isTerminalState(job.snapshot.state)) return finish(job, job.snapshot);
+    await continueIfLong(input, job, eventCap);
+    await wait(job, rules, answered);
   }
 }

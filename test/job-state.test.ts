@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import {
+  DEFAULT_DEADLINE_MS,
+  MAX_TIMELINE_ENTRIES,
+  carriedOf,
+  hasJob,
+  initialState,
+  recordCheck,
+  recordNotification,
+  remainingMs,
+  resultOf,
+  statusOf,
+  type CreatedJobState,
+} from '../workflows/job-state.js';
+
+const NOW = Date.parse('2026-11-28T12:00:00.000Z');
+const input: EmailAppendJobInput = { name: 'job' };
+
+function snapshot(state: string, completed = 0, missingFields: string[] = []): JobSnapshot {
+  return {
+    jobId: 'j1',
+    state,
+    counts: { waitingForUpload: 0, queued: 0, inProgress: 3 - completed, completed, failed: 0, malformed: 0 },
+    createdDate: null,
+    outputFormat: 'JSON',
+    batchList: [],
+    missingFields,
+  };
+}
+
+function created(): CreatedJobState {
+  return Object.assign(initialState(input, 'wf-1', NOW), { jobId: 'j1', notificationsRequested: true });
+}
+
+describe('job state', () => {
+  it('starts a first run from the input and the clock', () => {
+    const state = initialState({ ...input, deadlineMs: 60_000 }, 'wf-1', NOW);
+    expect(hasJob(state)).toBe(false);
+    expect(statusOf(state)).toEqual({
+      workflowId: 'wf-1',
+      jobId: null,
+      name: 'job',
+      state: 'CREATING',
+      counts: null,
+      batchList: [],
+      checks: 0,
+      notifications: 0,
+      notificationsRequested: false,
+      nextCheckAt: null,
+      lastError: null,
+      lastNotificationAt: null,
+      deadlineAt: '2026-11-28T12:01:00.000Z',
+      runs: 1,
+      timeline: [],
+    });
+    expect(state.startedAt).toBe('2026-11-28T12:00:00.000Z');
+    expect(state.trigger).toBe('creation');
+    expect(remainingMs(initialState(input, 'wf-1', NOW), NOW)).toBe(DEFAULT_DEADLINE_MS);
+  });
+
+  it('carries what the next run needs and picks it up again, one run later', () => {
+    const first = created();
+    recordCheck(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z', () => true);
+    recordNotification(first, '2026-11-28T12:00:02.000Z');
+    const carried = carriedOf(first);
+    const next = initialState({ ...input, carried }, 'wf-1', NOW + 3_600_000);
+    expect(hasJob(next)).toBe(true);
+    expect(next.runs).toBe(2);
+    expect(next.trigger).toBe('continue-as-new');
+    expect(next.startedAt).toBe(first.startedAt);
+    expect(next.deadlineAt).toBe(first.deadlineAt);
+    // Per-run fields start afresh: the new run begins with a check anyway.
+    expect(next.hintPending).toBe(false);
+    expect(next.lastNotificationAt).toBeNull();
+    expect(carriedOf(next as CreatedJobState)).toEqual({ ...carried, runs: 2 });
+    // The next run's timeline is its own copy, not the carried input's.
+    expect(next.timeline).not.toBe(carried.timeline);
+  });
+
+  it('resets the backoff on a polled change and counts stable checks otherwise', () => {
+    const state = created();
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't1', () => true)).toBe(true);
+    expect(state.stableChecks).toBe(0);
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => true)).toBe(false);
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't3', () => true)).toBe(false);
+    expect(state.stableChecks).toBe(2);
+    expect(state.checks).toBe(3);
+    expect(recordCheck(state, snapshot('COMPLETED', 3), 't4', () => true)).toBe(true);
+    expect(state.stableChecks).toBe(0);
+    expect(state.timeline.map((e) => e.state)).toEqual(['IN_PROGRESS', 'COMPLETED']);
+  });
+
+  it('keeps the backoff on a change a working notification announced, under the notified schedule only', () => {
+    for (const notifiedSchedule of [true, false]) {
+      const state = created();
+      recordCheck(state, snapshot('IN_PROGRESS'), 't1', () => notifiedSchedule);
+      recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => notifiedSchedule);
+      recordNotification(state, 't3');
+      state.trigger = 'notification';
+      recordCheck(state, snapshot('COMPLETED', 3), 't4', () => notifiedSchedule);
+      expect(state.stableChecks).toBe(notifiedSchedule ? 2 : 0);
+    }
+  });
+
+  it('reports missing fields and clears the report on a complete answer', () => {
+    const state = created();
+    recordCheck(state, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
+    expect(state.lastError).toBe('TDG response lacked: created_date');
+    recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => true);
+    expect(state.lastError).toBeNull();
+  });
+
+  it('bounds the timeline but keeps its first entry', () => {
+    const state = created();
+    for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++)
+      recordCheck(state, snapshot(`S${i}`), `t${i}`, () => true);
+    expect(state.timeline).toHaveLength(MAX_TIMELINE_ENTRIES);
+    expect(state.timeline[0]!.state).toBe('S0');
+    expect(state.timeline.at(-1)!.state).toBe(`S${MAX_TIMELINE_ENTRIES + 9}`);
+  });
+
+  it('makes the status and the result views of the same state', () => {
+    const state = created();
+    recordNotification(state, '2026-11-28T12:00:02.000Z');
+    state.trigger = 'notification';
+    const done = snapshot('COMPLETED', 3);
+    recordCheck(state, done, 't1', () => true);
+    expect(statusOf(state)).toMatchObject({
+      jobId: 'j1',
+      state: 'COMPLETED',
+      counts: done.counts,
+      checks: 1,
+      notifications: 1,
+      notificationsRequested: true,
+      lastNotificationAt: '2026-11-28T12:00:02.000Z',
+    });
+    expect(resultOf(state, done)).toEqual({
+      jobId: 'j1',
+      state: 'COMPLETED',
+      batchList: [],
+      counts: done.counts,
+      createdDate: null,
+      timeline: state.timeline,
+      checks: 1,
+      notifications: 1,
+      detectedBy: 'notification',
+    });
+  });
+});

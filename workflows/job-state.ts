@@ -1,0 +1,178 @@
+/**
+ * What one run of `emailAppendJob` knows about its TDG job, in one object. The `status` query,
+ * the current details, the result and the next run's input are all views of it, so a field
+ * added here cannot be forgotten in one of them. Pure (no workflow APIs): unit-tested without
+ * a server; the workflow passes in the time.
+ */
+import {
+  totalBatches,
+  type CarriedState,
+  type CheckTrigger,
+  type EmailAppendJobInput,
+  type EmailAppendJobResult,
+  type JobSnapshot,
+  type JobStatus,
+  type TimelineEntry,
+} from '../src/contract/index.js';
+
+export const DEFAULT_DEADLINE_MS = 7 * 24 * 60 * 60_000;
+/** Keeps the carried timeline (and so every run's input) small however long the job runs. */
+export const MAX_TIMELINE_ENTRIES = 50;
+
+export interface JobState {
+  readonly workflowId: string;
+  readonly name: string;
+  readonly startedAt: string;
+  readonly deadlineAt: string;
+  /** This run's number, 1 for the first: continued-as-new runs count on. */
+  readonly runs: number;
+  jobId: string | null;
+  notificationsRequested: boolean;
+  snapshot: JobSnapshot | null;
+  timeline: TimelineEntry[];
+  checks: number;
+  notifications: number;
+  /** Checks since the job's state last changed; drives the backoff (see schedule.ts). */
+  stableChecks: number;
+  // The fields below belong to one run and are not carried: a new run starts with a check anyway.
+  hintPending: boolean;
+  lastNotificationAt: string | null;
+  lastError: string | null;
+  nextCheckAt: string | null;
+  /** What started the check in progress (or the last one). */
+  trigger: CheckTrigger;
+}
+
+/** After `createJob` (or in every continued run) the job id is known. */
+export type CreatedJobState = JobState & { jobId: string };
+
+export function hasJob(state: JobState): state is CreatedJobState {
+  return state.jobId !== null;
+}
+
+/** A first run's fresh state, or the state a continued run picks up from `input.carried`. */
+export function initialState(input: EmailAppendJobInput, workflowId: string, nowMs: number): JobState {
+  const carried = input.carried;
+  return {
+    workflowId,
+    name: input.name,
+    startedAt: carried?.startedAt ?? new Date(nowMs).toISOString(),
+    deadlineAt:
+      carried?.deadlineAt ?? new Date(nowMs + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString(),
+    runs: (carried?.runs ?? 0) + 1,
+    jobId: carried?.jobId ?? null,
+    notificationsRequested: carried?.notificationsRequested ?? false,
+    snapshot: carried?.lastSnapshot ?? null,
+    timeline: carried?.timeline ? [...carried.timeline] : [],
+    checks: carried?.checks ?? 0,
+    notifications: carried?.notifications ?? 0,
+    stableChecks: carried?.stableChecks ?? 0,
+    hintPending: false,
+    lastNotificationAt: null,
+    lastError: null,
+    nextCheckAt: null,
+    trigger: carried ? 'continue-as-new' : 'creation',
+  };
+}
+
+export function statusOf(state: JobState): JobStatus {
+  return {
+    workflowId: state.workflowId,
+    jobId: state.jobId,
+    name: state.name,
+    state: state.snapshot?.state ?? (state.jobId ? 'CREATED' : 'CREATING'),
+    counts: state.snapshot?.counts ?? null,
+    batchList: state.snapshot?.batchList ?? [],
+    checks: state.checks,
+    notifications: state.notifications,
+    notificationsRequested: state.notificationsRequested,
+    nextCheckAt: state.nextCheckAt,
+    lastError: state.lastError,
+    lastNotificationAt: state.lastNotificationAt,
+    deadlineAt: state.deadlineAt,
+    runs: state.runs,
+    timeline: state.timeline,
+  };
+}
+
+/** The job's outcome once `snapshot` (the state's latest) is terminal. */
+export function resultOf(state: CreatedJobState, snapshot: JobSnapshot): EmailAppendJobResult {
+  return {
+    jobId: state.jobId,
+    state: snapshot.state,
+    batchList: snapshot.batchList,
+    counts: snapshot.counts,
+    createdDate: snapshot.createdDate,
+    timeline: state.timeline,
+    checks: state.checks,
+    notifications: state.notifications,
+    detectedBy: state.trigger,
+  };
+}
+
+/** What the next run needs; `initialState` reads it back. */
+export function carriedOf(state: CreatedJobState): CarriedState {
+  return {
+    jobId: state.jobId,
+    notificationsRequested: state.notificationsRequested,
+    startedAt: state.startedAt,
+    deadlineAt: state.deadlineAt,
+    lastSnapshot: state.snapshot,
+    timeline: state.timeline,
+    checks: state.checks,
+    notifications: state.notifications,
+    runs: state.runs,
+    stableChecks: state.stableChecks,
+  };
+}
+
+export function notificationsWorking(state: JobState): boolean {
+  return state.notificationsRequested && state.notifications > 0;
+}
+
+export function remainingMs(state: JobState, nowMs: number): number {
+  return Date.parse(state.deadlineAt) - nowMs;
+}
+
+/** A `jobNotification` hint: counted and used to wake the wait, its payload never trusted. */
+export function recordNotification(state: JobState, at: string): void {
+  state.notifications += 1;
+  state.lastNotificationAt = at;
+  state.hintPending = true;
+}
+
+/**
+ * Folds one `getJob` answer into the state. `announcedChangeIsStable` asks the run's patch
+ * decision (notified schedule), only when a change was announced: whether a change a working notification announced keeps the
+ * backoff growing. Returns whether the job's state changed.
+ */
+export function recordCheck(
+  state: JobState,
+  latest: JobSnapshot,
+  at: string,
+  announcedChangeIsStable: () => boolean,
+): boolean {
+  state.checks += 1;
+  const changed = latest.state !== state.snapshot?.state;
+  if (changed) {
+    // A change a notification announced says the channel works: the next one will be
+    // announced too, so only a change found by a poll (a lost notification) resets the backoff.
+    const announced = state.trigger === 'notification' && notificationsWorking(state);
+    state.stableChecks = announced && announcedChangeIsStable() ? state.stableChecks + 1 : 0;
+    state.timeline.push({
+      at,
+      state: latest.state,
+      completed: latest.counts.completed,
+      total: totalBatches(latest.counts),
+    });
+    // The first entry stays so the timeline still shows when the job was first seen.
+    if (state.timeline.length > MAX_TIMELINE_ENTRIES)
+      state.timeline.splice(1, state.timeline.length - MAX_TIMELINE_ENTRIES);
+  } else {
+    state.stableChecks += 1;
+  }
+  state.lastError =
+    latest.missingFields.length > 0 ? `TDG response lacked: ${latest.missingFields.join(', ')}` : null;
+  state.snapshot = latest;
+  return changed;
+}
