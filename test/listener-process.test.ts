@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { signWorkflowId } from '../src/platform/notify-url.js';
 
 const MAIN = 'src/bin/listener.ts';
 
@@ -19,6 +20,22 @@ function runListener(env: Record<string, string>) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** The service's log: one JSON object per stdout line. */
+function logLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** One line of the services' log format (src/platform/log.ts). */
+function expectLogLine(line: Record<string, unknown>, service: string): void {
+  expect(line.service).toBe(service);
+  expect(line.level).toMatch(/^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$/);
+  expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(typeof line.message).toBe('string');
 }
 
 describe('listener process', () => {
@@ -54,10 +71,14 @@ describe('listener process', () => {
           20_000,
         );
         run.child.stdout.on('data', () => {
-          const match = /listening on (http:\/\/[^\s]+)/.exec(run.output().stdout);
-          if (match?.[1]) {
+          const stdout = run.output().stdout;
+          if (!stdout.endsWith('\n')) return;
+          const started = logLines(stdout).find(
+            (line) => line.message === `listening on ${String(line.url)}`,
+          );
+          if (typeof started?.url === 'string') {
             clearTimeout(timer);
-            resolve(match[1]);
+            resolve(started.url);
           }
         });
       });
@@ -67,11 +88,24 @@ describe('listener process', () => {
         { status: 'degraded', temporal: 'unreachable' },
       ]);
       expect((await fetch(`${url}/notifications/wf?sig=${'0'.repeat(64)}`)).status).toBe(401);
+      // A valid signature: Temporal is down, so 503, and the request is logged by fastify.
+      const sig = signWorkflowId(secret, 'wf-logged');
+      expect((await fetch(`${url}/notifications/wf-logged?sig=${sig}&job_id=J1`)).status).toBe(503);
       run.child.kill('SIGTERM');
       const [code] = await run.exited;
       expect(code).toBe(0);
       const { stdout, stderr } = run.output();
-      expect(stdout).toContain('SIGTERM: shutting down');
+      const lines = logLines(stdout);
+      for (const line of lines) expectLogLine(line, 'listener');
+      const requests = lines.filter((line) => line.message === 'incoming request').map((line) => line.req);
+      expect(requests).toContainEqual(
+        expect.objectContaining({ url: '/notifications/wf-logged?sig=[redacted]&job_id=J1' }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 'INFO', message: 'shutting down', signal: 'SIGTERM' }),
+      );
+      expect(stdout + stderr).not.toContain(sig);
+      expect(stdout + stderr).not.toContain('0'.repeat(64));
       expect(stdout + stderr).not.toContain(secret);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');

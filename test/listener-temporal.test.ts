@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import type { ListenerLogger } from '../src/listener/logger.js';
+import { createServiceLogger } from '../src/platform/log.js';
 import { startListener, type RunningListener } from '../src/listener/server.js';
 import { classifyTemporalError, createTemporalNotifier } from '../src/listener/temporal-notifier.js';
 import {
@@ -36,11 +36,10 @@ const SLOW_POLLING = {
 };
 
 const logLines: string[] = [];
-const capturingLogger: ListenerLogger = {
-  info: (msg, meta) => void logLines.push(`info ${msg} ${JSON.stringify(meta)}`),
-  warn: (msg, meta) => void logLines.push(`warn ${msg} ${JSON.stringify(meta)}`),
-  error: (msg, meta) => void logLines.push(`error ${msg} ${JSON.stringify(meta)}`),
-};
+const capturingLogger = createServiceLogger('listener', {
+  env: { LOG_LEVEL: 'TRACE' },
+  destination: { write: (line: string) => void logLines.push(line) },
+});
 const issuedSignatures = new Set<string>();
 
 let temporal: TemporalHandle;

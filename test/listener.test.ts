@@ -7,8 +7,8 @@ import { mulberry32 } from '../src/platform/prng.js';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildListenerApp, RETRY_AFTER_SECONDS, type ListenerLogger } from '../src/listener/app.js';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { buildListenerApp, RETRY_AFTER_SECONDS } from '../src/listener/app.js';
 import { readBody } from '../src/listener/body.js';
 import { loadListenerConfig } from '../src/listener/config.js';
 import { buildHint, cleanText, MAX_FIELDS_BYTES, sanitiseFields } from '../src/listener/hint.js';
@@ -16,6 +16,7 @@ import type { NotifyOutcome, WorkflowNotifier } from '../src/listener/notifier.j
 import { startListener, type RunningListener } from '../src/listener/server.js';
 import { ConfigError } from '../src/platform/config.js';
 import type { NotificationHint } from '../src/contract/definitions.js';
+import { createServiceLogger, redactUrl } from '../src/platform/log.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
 
 const SECRET = 'current-secret-0123456789abcdef-0123456789';
@@ -39,13 +40,29 @@ class FakeNotifier implements WorkflowNotifier {
   }
 }
 
-/** Everything the listener logs, as text, so tests can search it for secrets. */
+/**
+ * Everything the listener logs, as the process would write it (the production logger at TRACE, so
+ * fastify's client-error lines are in too), so tests can search it for secrets.
+ */
 const logLines: string[] = [];
-const capturingLogger: ListenerLogger = {
-  info: (msg, meta) => void logLines.push(`info ${msg} ${JSON.stringify(meta)}`),
-  warn: (msg, meta) => void logLines.push(`warn ${msg} ${JSON.stringify(meta)}`),
-  error: (msg, meta) => void logLines.push(`error ${msg} ${JSON.stringify(meta)}`),
-};
+const capturingLogger = createServiceLogger('listener', {
+  env: { LOG_LEVEL: 'TRACE' },
+  destination: { write: (line: string) => void logLines.push(line) },
+});
+
+type LogLine = Record<string, unknown> & { level: string; time: string; service: string; message: string };
+
+function parseLines(lines: readonly string[]): LogLine[] {
+  return lines.map((line) => JSON.parse(line) as LogLine);
+}
+
+/** One line of the services' log format (src/platform/log.ts). */
+function expectLogLine(line: Record<string, unknown>, service: string): void {
+  expect(line.service).toBe(service);
+  expect(line.level).toMatch(/^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$/);
+  expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(typeof line.message).toBe('string');
+}
 /** Every valid signature a test sent: none may show up in the logs. */
 const issuedSignatures = new Set<string>();
 
@@ -628,5 +645,102 @@ describe('secrets in logs', () => {
     expect(log).not.toContain(PREVIOUS_SECRET);
     for (const sig of issuedSignatures) expect(log).not.toContain(sig);
     expect(log).not.toContain(signWorkflowId(SECRET, 'wf-A'));
+  });
+
+  it('every captured line is one JSON object with the shared field names', () => {
+    for (const line of parseLines(logLines)) expectLogLine(line, 'listener');
+  });
+});
+
+describe('logs through the production logger (LOG_LEVEL unset: INFO, as the process runs)', () => {
+  const WORKFLOW_ID = 'wf-logged';
+  const SIG = signWorkflowId(SECRET, WORKFLOW_ID);
+  const percentEncoded = (text: string): string =>
+    [...text].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+  const HEADERS = {
+    'x-api-key': 'api-key-that-must-not-be-logged',
+    authorization: 'Bearer authorization-that-must-not-be-logged',
+    authorizationtoken: 'token-that-must-not-be-logged',
+  };
+
+  async function logOf(requests: InjectOptions[], notifier = new FakeNotifier()): Promise<string[]> {
+    const lines: string[] = [];
+    const logged = buildListenerApp({
+      secrets: [SECRET],
+      notifier,
+      logger: createServiceLogger('listener', {
+        env: {},
+        destination: { write: (line: string) => void lines.push(line) },
+      }),
+      now: () => FIXED_NOW,
+    });
+    try {
+      for (const request of requests) await logged.inject(request);
+    } finally {
+      await logged.close();
+    }
+    return lines;
+  }
+
+  it('logs each request as JSON lines with the sig value replaced and no headers', async () => {
+    const lines = await logOf([
+      {
+        method: 'GET',
+        url: `/notifications/${WORKFLOW_ID}?sig=${SIG}&job_id=J1&state=done`,
+        headers: HEADERS,
+      },
+    ]);
+    const [incoming, completed, ...rest] = parseLines(lines);
+    expect(rest).toEqual([]);
+    expect(incoming).toMatchObject({
+      level: 'INFO',
+      service: 'listener',
+      message: 'incoming request',
+      req: { method: 'GET', url: `/notifications/${WORKFLOW_ID}?sig=[redacted]&job_id=J1&state=done` },
+    });
+    expect(Object.keys(incoming?.req as object).sort()).toEqual(['method', 'remoteAddress', 'url']);
+    expect(completed).toMatchObject({
+      level: 'INFO',
+      service: 'listener',
+      message: 'request completed',
+      reqId: incoming?.reqId,
+      res: { statusCode: 202 },
+    });
+    expect(typeof completed?.responseTime).toBe('number');
+    const log = lines.join('');
+    expect(log).not.toContain(SIG);
+    for (const value of Object.values(HEADERS)) expect(log).not.toContain(value);
+  });
+
+  it('never logs a signature, however the request spells it and whatever the answer', async () => {
+    const failing = new FakeNotifier();
+    failing.outcomes.set(WORKFLOW_ID, new Error(`boom ?sig=${SIG}`));
+    const lines = await logOf(
+      [
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?sig=${SIG}` },
+        { method: 'POST', url: `/notifications/${WORKFLOW_ID}?state=done&sig=${SIG}`, payload: { sig: SIG } },
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?SIG=${SIG}` },
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?%73ig=${SIG}` },
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?sig=${percentEncoded(SIG)}` },
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?sig=${SIG.toUpperCase()}` },
+        { method: 'GET', url: `/notifications/other?sig=${SIG}` },
+        { method: 'GET', url: `/nowhere/${SIG}?sig=${SIG}` },
+        { method: 'PUT', url: `/notifications/${WORKFLOW_ID}?sig=${SIG}` },
+        { method: 'GET', url: `/notifications/${WORKFLOW_ID}?sig=${SIG}&sig=${SIG}` },
+      ],
+      failing,
+    );
+    // Two lines per request, plus the 500's own error line.
+    expect(lines.length).toBeGreaterThanOrEqual(20);
+    expect(parseLines(lines).some((line) => line.message === 'signal failed')).toBe(true);
+    const log = lines.join('');
+    for (const form of [SIG, SIG.toUpperCase(), percentEncoded(SIG)]) expect(log).not.toContain(form);
+  });
+
+  it('redacts sig values in any spelling and masks signature-shaped runs in URLs', () => {
+    expect(redactUrl(`/n/wf?a=1&sig=${SIG}&b=2`)).toBe('/n/wf?a=1&sig=[redacted]&b=2');
+    expect(redactUrl(`/n/wf?Sig=x&%53IG=y&sig`)).toBe('/n/wf?Sig=[redacted]&%53IG=[redacted]&sig');
+    expect(redactUrl(`/n/${SIG}`)).toBe('/n/[redacted]');
+    expect(redactUrl(`/n/wf?signal=1&xsig=2`)).toBe('/n/wf?signal=1&xsig=2');
   });
 });

@@ -21,6 +21,7 @@ import { parseDuration } from '../src/platform/duration.js';
 import { progressAt, makePlan, type BatchCounts } from '../src/simulator/jobs.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { notificationGetUrl } from '../src/simulator/notifier.js';
+import { createServiceLogger } from '../src/platform/log.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import { parseScenario } from '../src/simulator/scenario.js';
 
@@ -171,6 +172,14 @@ async function receiver(
   };
   running.push(handle);
   return handle;
+}
+
+/** One line of the services' log format (src/platform/log.ts). */
+function expectLogLine(line: Record<string, unknown>, service: string): void {
+  expect(line.service).toBe(service);
+  expect(line.level).toMatch(/^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$/);
+  expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(typeof line.message).toBe('string');
 }
 
 describe('parseDuration', () => {
@@ -641,6 +650,47 @@ describe('notifications', () => {
     });
   });
 
+  it('logs JSON lines through the production logger: no credentials, the notification sig redacted', async () => {
+    const lines: string[] = [];
+    const logger = createServiceLogger('simulator', {
+      env: {},
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    const target = await receiver();
+    const h = harness({ logger });
+    const sig = 'c0ffee'.repeat(10) + 'abcd';
+    const { token, jobId } = await h.job({
+      name: 'logged [sim duration=0s batches=0]',
+      notification_URL: `${target.base}/notifications/wf-1?sig=${sig}`,
+      notification_method: 'GET',
+    });
+    h.clock.now = T0 + 1;
+    h.sim.checkNotifications();
+    await h.sim.notificationsIdle();
+    expect(target.received.length).toBeGreaterThan(0);
+    expect(target.received[0]?.url).toContain(`sig=${sig}`);
+
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of parsed) expectLogLine(line, 'simulator');
+    expect(parsed).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'incoming request',
+        req: { method: 'POST', url: JOB_URL, remoteAddress: '127.0.0.1' },
+      }),
+    );
+    expect(parsed).toContainEqual(expect.objectContaining({ message: 'job created', jobId }));
+    expect(parsed).toContainEqual(
+      expect.objectContaining({
+        message: 'notification delivered',
+        jobId,
+        url: `${target.base}/notifications/wf-1?sig=[redacted]`,
+      }),
+    );
+    const log = lines.join('');
+    for (const secret of [sig, API_KEY, PASSWORD, token]) expect(log).not.toContain(secret);
+  });
+
   it('sends a JSON POST, found by the background ticker without any polling', async () => {
     const target = await receiver();
     const h = harness({ now: Date.now, tickIntervalMs: 10 });
@@ -1078,34 +1128,48 @@ describe('the simulator process', () => {
     expect(stderr.trim()).toBe('simulator: SIM_ERROR_RATE must be a number from 0 to 1 (got "lots")');
   });
 
-  it('listens, logs, and shuts down on SIGTERM', async () => {
+  it('listens, logs JSON lines without credentials, and shuts down on SIGTERM', async () => {
+    const apiKey = 'process-api-key-never-logged';
+    const token = 'process-static-token-never-logged';
     const child = spawnMain({
       ...cleanEnv(),
-      SIM_API_KEY: 'k',
-      SIM_STATIC_TOKEN: 't',
+      SIM_API_KEY: apiKey,
+      SIM_STATIC_TOKEN: token,
       SIMULATOR_PORT: '0',
       SIM_SEED: '3',
     });
     let stdout = '';
+    const logLines = (): Record<string, unknown>[] =>
+      stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
+        if (!stdout.endsWith('\n')) return;
+        const started = logLines().find((line) => line.message === `listening on ${String(line.url)}`);
+        if (typeof started?.url === 'string') resolve(started.url);
       });
       child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${stdout}`)));
     });
     const created = await fetch(`${url}/v3/async/append/email/job`, {
       method: 'POST',
-      headers: { 'x-api-key': 'k', AuthorizationToken: 't', 'content-type': 'application/json' },
+      headers: { 'x-api-key': apiKey, AuthorizationToken: token, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'from the process' }),
     });
     expect(created.status).toBe(200);
     expect(((await (await fetch(`${url}/_sim/stats`)).json()) as StatsView).jobsCreated.total).toBe(1);
-    expect(stdout).toContain('"seed":3');
+    expect(logLines()).toContainEqual(expect.objectContaining({ service: 'simulator', seed: 3 }));
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    expect(stdout).toContain('SIGTERM: shutting down');
+    const lines = logLines();
+    for (const line of lines) expectLogLine(line, 'simulator');
+    expect(lines).toContainEqual(expect.objectContaining({ message: 'shutting down', signal: 'SIGTERM' }));
+    // Credentials arrive in headers, which are never logged.
+    expect(lines.filter((line) => line.message === 'incoming request').length).toBeGreaterThanOrEqual(2);
+    expect(stdout).not.toContain(apiKey);
+    expect(stdout).not.toContain(token);
   });
 });

@@ -7,6 +7,7 @@
  *   signature (401) → workflow id shape (404) → body (413/415/400) → Temporal (202/404/200/503).
  */
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -15,7 +16,8 @@ import Fastify, {
 import { verifySignature } from '../platform/notify-url.js';
 import { readBody } from './body.js';
 import { buildHint, queryFields } from './hint.js';
-import { loggablePath, quietLogger, type ListenerLogger } from './logger.js';
+import { silentLogger, type ListenerLogger } from './logger.js';
+import { withLogSerializers } from '../platform/log.js';
 import type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
 
 export type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
@@ -32,6 +34,10 @@ export interface ListenerDeps {
   /** Current secret first, then NOTIFY_SECRET_PREVIOUS (URLs of running jobs stay valid during rotation). */
   secrets: readonly string[];
   notifier: WorkflowNotifier;
+  /**
+   * Fastify's logger: `createServiceLogger('listener')` in the process; silent when omitted (tests,
+   * dev stack). The request serializers of src/platform/log.ts are applied whatever logger is given.
+   */
   logger?: ListenerLogger;
   bodyLimitBytes?: number;
   now?: () => Date;
@@ -107,7 +113,7 @@ function frameworkAnswer(error: FastifyError): { status: number; error: string }
 }
 
 export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
-  const logger = deps.logger ?? quietLogger;
+  const logger: FastifyBaseLogger = withLogSerializers(deps.logger ?? silentLogger);
   const now = deps.now ?? (() => new Date());
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const maxInFlight = deps.maxConcurrentSignals ?? DEFAULT_MAX_CONCURRENT_SIGNALS;
@@ -118,8 +124,8 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
   let healthCheck: Promise<boolean> | undefined;
 
   const app = Fastify({
-    // Fastify's request logs would print the URL, signature included; see logger.ts.
-    logger: false,
+    // Fastify logs each request (incoming, completed) through it; its serializer redacts the `sig`.
+    loggerInstance: logger,
     bodyLimit,
     // A slow or stalled caller must not hold a socket: the whole request within 10 s, idle sockets 30 s.
     requestTimeout: 10_000,
@@ -145,11 +151,7 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = frameworkAnswer(error);
     if (answer.status >= 500) {
-      logger.error('request failed', {
-        method: request.method,
-        path: loggablePath(request.url),
-        error: error.code ?? error.name,
-      });
+      request.log.error({ error: error.code ?? error.name }, 'request failed');
     }
     if (answer.status === 503) return retryLater(reply, answer.error);
     return reply.code(answer.status).send({ error: answer.error });
@@ -167,16 +169,6 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
     if (request.is404) return answerUnrouted(request, reply);
   });
   app.setNotFoundHandler(answerUnrouted);
-
-  app.addHook('onResponse', (request, reply, done) => {
-    logger.info('request', {
-      method: request.method,
-      path: loggablePath(request.url),
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    });
-    done();
-  });
 
   const requireSignature = async (request: FastifyRequest<NotificationRoute>, reply: FastifyReply) => {
     if (!verifySignature(secrets, request.params.workflowId, request.query.sig)) {
@@ -206,12 +198,15 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
     try {
       outcome = await deps.notifier.notify(workflowId, hint);
     } catch (error) {
-      logger.error('signal failed', { workflowId, error: error instanceof Error ? error.name : 'unknown' });
+      request.log.error(
+        { workflowId, error: error instanceof Error ? error.name : 'unknown' },
+        'signal failed',
+      );
       return reply.code(500).send({ error: 'internal error' });
     } finally {
       inFlight--;
     }
-    if (outcome !== 'signalled') logger.warn(`notification not delivered: ${outcome}`, { workflowId });
+    if (outcome !== 'signalled') request.log.warn({ workflowId, outcome }, 'notification not delivered');
     if (outcome === 'unavailable') return retryLater(reply, 'temporal unavailable');
     const answer = OUTCOME_ANSWERS[outcome];
     return reply.code(answer.status).send(answer.body);

@@ -5,7 +5,8 @@
  * Also re-exports startListener so the dev stack and tests can run it in-process.
  */
 import { Client, Connection } from '@temporalio/client';
-import { consoleLogger, errorLine, exitOnSignals } from '../platform/process.js';
+import { createServiceLogger } from '../platform/log.js';
+import { errorLine, exitOnSignals } from '../platform/process.js';
 import { ConfigError } from '../platform/config.js';
 import { connectionSecurityOptions } from '../platform/temporal-connection.js';
 import { loadListenerConfig } from './config.js';
@@ -24,7 +25,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     console.error(`listener: ${error.message}`);
     process.exit(EXIT_BAD_CONFIG);
   }
-  const logger = consoleLogger('listener');
+  const logger = createServiceLogger('listener', { env });
 
   // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
   const connection = Connection.lazy({
@@ -44,12 +45,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     console.error(`listener: cannot listen on ${config.host}:${config.port}: ${errorLine(error)}`);
     process.exit(EXIT_CANNOT_START);
   }
-  logger.info(`listening on ${running.url}`, {
-    notifications: `${running.url}/notifications/{workflowId}?sig=…`,
-    health: `${running.url}/healthz`,
-    temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
-    secrets: config.secrets.length,
-  });
+  logger.info(
+    {
+      url: running.url,
+      notifications: `${running.url}/notifications/{workflowId}?sig=…`,
+      health: `${running.url}/healthz`,
+      temporal: { address: config.temporal.address, namespace: config.temporal.namespace },
+      secrets: config.secrets.length,
+    },
+    `listening on ${running.url}`,
+  );
   // Informational only: the listener serves either way, answering 503 while Temporal is away.
   void notifier.healthy().then((reachable) => {
     if (reachable) logger.info('Temporal is reachable');

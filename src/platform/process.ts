@@ -1,22 +1,12 @@
 /** Plumbing shared by the project's long-running processes (simulator, listener). */
 
-export interface ProcessLogger {
-  info(msg: string, meta?: object): void;
-  warn(msg: string, meta?: object): void;
-  error(msg: string, meta?: object): void;
-}
-
-export const quietLogger: ProcessLogger = { info: () => {}, warn: () => {}, error: () => {} };
-
-/** One line per event, for a process's console. */
-export function consoleLogger(prefix: string): ProcessLogger {
-  const line = (msg: string, meta?: object): string =>
-    `${new Date().toISOString()} [${prefix}] ${msg}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}`;
-  return {
-    info: (msg, meta) => console.log(line(msg, meta)),
-    warn: (msg, meta) => console.warn(line(msg, meta)),
-    error: (msg, meta) => console.error(line(msg, meta)),
-  };
+/**
+ * What `exitOnSignals` logs through: a service's pino logger (src/platform/log.ts) satisfies it,
+ * fields first as in pino.
+ */
+export interface SignalLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
 }
 
 /** One line for a user: the message and an errno code, never a stack. */
@@ -45,22 +35,22 @@ export function runMain(name: string, main: () => Promise<number | void>): void 
 }
 
 /** SIGINT/SIGTERM run `shutdown` once and exit 0 (1 if it fails); a second signal exits at once. */
-export function exitOnSignals(logger: ProcessLogger, shutdown: () => Promise<void>): void {
+export function exitOnSignals(logger: SignalLogger, shutdown: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      logger.warn(`${signal} again: exiting at once`);
+      logger.warn({ signal }, 'second signal: exiting at once');
       process.exit(130);
     }
     stopping = true;
-    logger.info(`${signal}: shutting down`);
+    logger.info({ signal }, 'shutting down');
     shutdown().then(
       () => {
-        logger.info('stopped');
+        logger.info({}, 'stopped');
         process.exit(0);
       },
       (error: unknown) => {
-        logger.warn(`shutdown failed: ${errorLine(error)}`);
+        logger.warn({ error: errorLine(error) }, 'shutdown failed');
         process.exit(1);
       },
     );

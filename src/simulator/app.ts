@@ -8,7 +8,8 @@ import { registerControlRoutes, jobView, type JobView } from './control-routes.j
 import { DEFAULT_FAULTS, FaultsValidationError, validateFaults, type Faults } from './faults.js';
 import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
 import { isTerminal, JobStore, observeState, type SimJob } from './jobs.js';
-import { quietLogger, type SimulatorLogger } from './logger.js';
+import { silentLogger, type SimulatorLogger } from './logger.js';
+import { withLogSerializers } from '../platform/log.js';
 import { DEFAULT_NOTIFICATION_TIMEOUT_MS, DEFAULT_RETRY_DELAYS_MS, Notifier } from './notifier.js';
 import { deriveStream } from '../platform/prng.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
@@ -44,6 +45,10 @@ export interface SimulatorOptions {
   faults?: Partial<Faults>;
   /** Injectable clock, default Date.now. */
   now?: () => number;
+  /**
+   * Fastify's logger: `createServiceLogger('simulator')` in the process; silent when omitted (tests,
+   * dev stack, benchmarks). The request serializers of src/platform/log.ts are applied whatever logger is given.
+   */
   logger?: SimulatorLogger;
   /** How often the background check for state changes (notifications) runs; 0 disables it. Default 50. */
   tickIntervalMs?: number;
@@ -136,7 +141,7 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     defaults: { durationMs: defaults.durationMs, batches: defaults.batches, outcome },
     faults: Object.freeze(faults),
     now: opts.now ?? Date.now,
-    logger: opts.logger ?? quietLogger,
+    logger: withLogSerializers(opts.logger ?? silentLogger),
   };
 }
 
@@ -189,7 +194,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
 
   const setFaults = (partial: Partial<Faults>): Faults => {
     state.faults = { ...state.faults, ...validateFaults(partial) };
-    logger.info('faults changed', state.faults);
+    logger.info({ faults: state.faults }, 'faults changed');
     return { ...state.faults };
   };
 
@@ -203,7 +208,8 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
   };
 
   const app = Fastify({
-    logger: false,
+    // Fastify logs each request (incoming, completed) through it; no headers, no signature.
+    loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: true,
     // A HEAD on getJob must not count as a check.
@@ -216,8 +222,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
 
   app.setErrorHandler((error, request, reply) => {
     const status = statusCodeOf(error);
-    if (status >= 500)
-      logger.warn('internal error', { method: request.method, url: request.url, error: messageOf(error) });
+    if (status >= 500) request.log.error({ error: messageOf(error) }, 'internal error');
     // Only a JSON parser is registered, so fastify's generic 415 always means "not JSON".
     const message =
       status >= 500

@@ -1,11 +1,6 @@
-import type { ProcessLogger } from '../platform/process.js';
-
-/** The simulator only logs info and warnings; any process logger serves. */
-export type SimulatorLogger = Pick<ProcessLogger, 'info' | 'warn'>;
-export { quietLogger } from '../platform/process.js';
-
-/** The URL without query or fragment: notification URLs carry a signature that logs must not spread. */
-export function redactUrl(url: string): string {
-  const cut = url.search(/[?#]/);
-  return cut < 0 ? url : `${url.slice(0, cut)}?…`;
-}
+/**
+ * The simulator logs through fastify's own logger: a service logger from src/platform/log.ts. The
+ * notification URLs it calls carry a signature; `redactUrl` replaces it before a URL is logged.
+ */
+export type { ServiceLogger as SimulatorLogger } from '../platform/log.js';
+export { redactUrl, silentLogger } from '../platform/log.js';

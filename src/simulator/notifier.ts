@@ -4,13 +4,14 @@
  * a timeout per attempt, retries on network errors and 5xx, and 4xx as a final answer.
  */
 import type { JobState, NotificationRecord, NotificationTarget, SimJob } from './jobs.js';
-import { redactUrl, type SimulatorLogger } from './logger.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { redactUrl } from './logger.js';
 import type { Prng } from '../platform/prng.js';
 import type { NotificationCounters } from './stats.js';
 
 export interface NotifierOptions {
   now: () => number;
-  logger: SimulatorLogger;
+  logger: Pick<FastifyBaseLogger, 'info' | 'warn'>;
   /** Draws for `dropNotificationRate`; its own stream so wall-clock timing never shifts API fault draws. */
   prng: () => Prng;
   dropRate: () => number;
@@ -61,7 +62,7 @@ export class Notifier {
     if (this.options.prng().next() < this.options.dropRate()) {
       record.outcome = 'dropped';
       counters.dropped++;
-      this.options.logger.info('notification dropped (fault injection)', { jobId: job.id, state });
+      this.options.logger.info({ jobId: job.id, state }, 'notification dropped (fault injection)');
       return;
     }
     counters.sent++;
@@ -103,8 +104,8 @@ export class Notifier {
         status: record.status,
         attempts: record.attempts,
       };
-      if (outcome === 'delivered') logger.info('notification delivered', meta);
-      else logger.warn('notification failed', { ...meta, error: record.error });
+      if (outcome === 'delivered') logger.info(meta, 'notification delivered');
+      else logger.warn({ ...meta, error: record.error }, 'notification failed');
     };
     for (let attempt = 0; ; attempt++) {
       if (this.abort.signal.aborted) {

@@ -1,9 +1,9 @@
 /**
  * `npm run simulator`: the TDG API simulator as a process (see config.ts for the environment).
- * Also re-exports startSimulator so other processes can run it in-process.
  */
 import { formatDuration } from '../contract/index.js';
-import { consoleLogger, errorLine, exitOnSignals } from '../platform/process.js';
+import { createServiceLogger } from '../platform/log.js';
+import { errorLine, exitOnSignals } from '../platform/process.js';
 import { SimulatorConfigError, simulatorConfigFromEnv, unknownSimVariables } from './config.js';
 import { startSimulator } from './server.js';
 
@@ -19,7 +19,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     console.error(`simulator: ${error.message}`);
     process.exit(EXIT_BAD_CONFIG);
   }
-  const logger = consoleLogger('simulator');
+  const logger = createServiceLogger('simulator', { env });
   for (const name of unknownSimVariables(env)) logger.warn(`ignoring unknown variable ${name}`);
 
   let running;
@@ -30,15 +30,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     process.exit(EXIT_CANNOT_START);
   }
   const { options } = config;
-  logger.info(`listening on ${running.url}`, {
-    versions: options.versions,
-    seed: running.simulator.seed,
-    passwordAuth: options.username !== '',
-    staticToken: (options.staticTokens ?? []).length > 0,
-    defaults: { ...options.defaults, duration: formatDuration(options.defaults?.durationMs ?? 0) },
-    faults: running.simulator.faults(),
-    control: `${running.url}/_sim/stats`,
-  });
+  logger.info(
+    {
+      url: running.url,
+      versions: options.versions,
+      seed: running.simulator.seed,
+      passwordAuth: options.username !== '',
+      staticToken: (options.staticTokens ?? []).length > 0,
+      defaults: { ...options.defaults, duration: formatDuration(options.defaults?.durationMs ?? 0) },
+      faults: running.simulator.faults(),
+      control: `${running.url}/_sim/stats`,
+    },
+    `listening on ${running.url}`,
+  );
 
   exitOnSignals(logger, () => running.close());
 }

@@ -1,7 +1,7 @@
 /** Everything the routes share; `POST /_sim/reset` swaps jobs and counters but keeps options, tokens and PRNG streams. */
 import type { Faults } from './faults.js';
 import type { JobStore, SimJob } from './jobs.js';
-import type { SimulatorLogger } from './logger.js';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Prng } from '../platform/prng.js';
 import type { ScenarioDefaults } from './scenario.js';
 import type { SimulatorStats } from './stats.js';
@@ -19,7 +19,8 @@ export interface ResolvedOptions {
   defaults: ScenarioDefaults;
   faults: Readonly<Faults>;
   now: () => number;
-  logger: SimulatorLogger;
+  /** The app's logger (the given one with the redacting serializers). */
+  logger: FastifyBaseLogger;
 }
 
 export interface SimulatorState {

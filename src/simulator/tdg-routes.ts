@@ -151,7 +151,7 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
     const token = state.prng.tokens.hex(40);
     state.tokens.set(token, now + options.tokenTtlMs);
     state.stats.tokensIssued++;
-    options.logger.info('token issued', { expiresInSeconds: Math.floor(options.tokenTtlMs / 1000) });
+    request.log.info({ expiresInSeconds: Math.floor(options.tokenTtlMs / 1000) }, 'token issued');
     return { [options.tokenField]: token, expires_in: Math.floor(options.tokenTtlMs / 1000) };
   });
 
@@ -163,12 +163,10 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       const job = state.jobs.create(name, scenario, notification, options.now());
       state.stats.countJob(name);
       state.onJobCreated(job);
-      options.logger.info('job created', {
-        jobId: job.id,
-        name,
-        scenario,
-        notification: notification === null ? null : notification.method,
-      });
+      request.log.info(
+        { jobId: job.id, name, scenario, notification: notification === null ? null : notification.method },
+        'job created',
+      );
       return { job_id: job.id };
     },
   );
