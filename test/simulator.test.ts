@@ -18,7 +18,8 @@ import {
 import { simulatorConfigFromEnv } from '../src/simulator/config.js';
 import { formatDuration } from '../src/contract/index.js';
 import { parseDuration } from '../src/platform/duration.js';
-import { progressAt, makePlan, type BatchCounts } from '../src/simulator/jobs.js';
+import { progressAt, makePlan } from '../src/simulator/jobs.js';
+import type { JobCounts } from '../src/contract/index.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { notificationGetUrl } from '../src/simulator/notifier.js';
 import { createServiceLogger } from '../src/platform/log.js';
@@ -246,7 +247,7 @@ describe('progression model', () => {
         let previousListed = 0;
         for (let step = 0; step <= 1000; step++) {
           const progress = progressAt(plan, step / 1000);
-          const counts: BatchCounts = progress.counts;
+          const counts: JobCounts = progress.counts;
           const sum =
             counts.waitingForUpload +
             counts.queued +

@@ -7,7 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerControlRoutes, jobView, type JobView } from './control-routes.js';
 import { DEFAULT_FAULTS, FaultsValidationError, validateFaults, type Faults } from './faults.js';
 import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
-import { isTerminal, JobStore, observeState, type SimJob } from './jobs.js';
+import { isTerminalState } from '../contract/index.js';
+import { JobStore, observeState, type SimJob } from './jobs.js';
 import { silentLogger, type SimulatorLogger } from './logger.js';
 import { withLogSerializers } from '../platform/log.js';
 import { DEFAULT_NOTIFICATION_TIMEOUT_MS, DEFAULT_RETRY_DELAYS_MS, Notifier } from './notifier.js';
@@ -175,7 +176,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
         job.notifiedState = current;
         notifier.notify(job, target, current, state.stats.notifications);
       }
-      if (target === null || isTerminal(current)) watched.delete(job);
+      if (target === null || isTerminalState(current)) watched.delete(job);
     }
   };
 

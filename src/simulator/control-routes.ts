@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { validateFaults, FaultsValidationError, type Faults } from './faults.js';
 import { ApiError } from './http-errors.js';
-import { observe, type BatchCounts, type JobState, type NotificationOutcome, type SimJob } from './jobs.js';
+import type { JobCounts } from '../contract/index.js';
+import { observe, type JobState, type NotificationOutcome, type SimJob } from './jobs.js';
 import type { Outcome } from './scenario.js';
 
 export interface NotificationView {
@@ -23,7 +24,7 @@ export interface JobView {
   createdAt: string;
   terminalAt: string | null;
   state: JobState;
-  counts: BatchCounts;
+  counts: JobCounts;
   batchList: string[];
   getJobCalls: number;
   notification: { url: string; method: 'GET' | 'POST' } | null;

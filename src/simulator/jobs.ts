@@ -3,24 +3,15 @@
  * of getJob calls for `checks=N` jobs), never of timers, so an injected clock gives exact,
  * reproducible answers.
  */
-import type { NotificationMethod } from '../contract/definitions.js';
+import { isTerminalState, type JobCounts, type NotificationMethod } from '../contract/index.js';
 import type { Prng } from '../platform/prng.js';
 import type { Outcome, Scenario } from './scenario.js';
 
 export type JobState = 'WAITING_FOR_UPLOAD' | 'QUEUED' | 'IN_PROGRESS' | Outcome;
 
-export interface BatchCounts {
-  waitingForUpload: number;
-  queued: number;
-  inProgress: number;
-  completed: number;
-  failed: number;
-  malformed: number;
-}
-
 export interface JobProgress {
   state: JobState;
-  counts: BatchCounts;
+  counts: JobCounts;
   batchList: string[];
 }
 
@@ -34,10 +25,6 @@ export interface JobPlan {
 /** Fractions of the job's life at which the job leaves WAITING_FOR_UPLOAD and QUEUED. */
 export const UPLOAD_END = 0.1;
 export const QUEUE_END = 0.25;
-
-export function isTerminal(state: string): state is Outcome {
-  return state === 'COMPLETED' || state === 'FAILED';
-}
 
 type BatchPhase = 'waiting' | 'queued' | 'inProgress' | 'done';
 
@@ -62,7 +49,7 @@ export function stateAt(outcome: Outcome, fraction: number): JobState {
 /** What getJob reports at `fraction` (0..1) of the job's life. */
 export function progressAt(plan: JobPlan, fraction: number): JobProgress {
   const batches = plan.batchIds.length;
-  const counts: BatchCounts = {
+  const counts: JobCounts = {
     waitingForUpload: 0,
     queued: 0,
     inProgress: 0,
@@ -139,7 +126,7 @@ export function jobFraction(job: SimJob, now: number): number {
 /** The job's state at `now` (cheap: no batch counting), recording the terminal time when first seen. */
 export function observeState(job: SimJob, now: number): JobState {
   const state = stateAt(job.plan.outcome, jobFraction(job, now));
-  if (job.terminalAt === null && isTerminal(state)) {
+  if (job.terminalAt === null && isTerminalState(state)) {
     // Clock-driven jobs end at an exact instant, whenever we happen to notice it.
     job.terminalAt = job.scenario.checks === null ? job.createdAt + job.scenario.durationMs : now;
   }
