@@ -4,13 +4,12 @@
  * 3 workflow failed otherwise (deadline, permission, …), 4 workflow not found, 5 Temporal unreachable.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
 import {
   ConfigError,
-  loadTemporalConfig,
-  loadTemporalSecurity,
+  loadClientConfig,
   type TemporalConfig,
-  type TemporalConnectionSecurity,
+  type TemporalSection,
 } from '../platform/config.js';
 import { formatDuration, parseDuration } from '../platform/duration.js';
 import {
@@ -35,7 +34,7 @@ import {
   type JobStatus,
   type NotificationMethod,
 } from '../contract/definitions.js';
-import { connectionSecurityOptions } from '../platform/temporal-connection.js';
+import { connectClient } from '../platform/temporal-connection.js';
 
 export const USAGE = `usage: npm run job -- <command>
   start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]
@@ -420,25 +419,21 @@ export async function main(): Promise<number> {
       write: (text) => void process.stdout.write(text),
     },
   };
-  let temporal: TemporalConfig;
-  let security: TemporalConnectionSecurity;
+  let config: TemporalSection;
   let command: Command;
   try {
     command = parseCommand(process.argv.slice(2));
-    temporal = loadTemporalConfig();
-    security = loadTemporalSecurity();
+    config = loadClientConfig();
   } catch (err) {
     if (err instanceof UsageError) io.err(`error: ${err.message}\n${USAGE}`);
     else io.err(err instanceof ConfigError ? err.message : String(err));
     return ExitCode.usage;
   }
+  const { temporal } = config;
   let connection: Connection;
+  let client: Client;
   try {
-    connection = await Connection.connect({
-      ...connectionSecurityOptions(security),
-      address: temporal.address,
-      connectTimeout: 5_000,
-    });
+    ({ connection, client } = await connectClient(config, { connectTimeoutMs: 5_000 }));
   } catch (err) {
     io.err(`cannot reach Temporal at ${temporal.address}: ${(err as Error).message}`);
     return ExitCode.unreachable;
@@ -451,7 +446,7 @@ export async function main(): Promise<number> {
     });
   }
   try {
-    return await runCommand(command, new Client({ connection, namespace: temporal.namespace }), temporal, io);
+    return await runCommand(command, client, temporal, io);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       io.err(`not found: ${err.message}`);
