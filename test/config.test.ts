@@ -7,7 +7,9 @@ import {
   KNOWN_VARIABLES,
   loadClientConfig,
   loadListenerConfig,
+  loadSimulatorConfig,
   loadWorkerConfig,
+  SimulatorConfigError,
 } from '../src/platform/config.js';
 import { parseDuration } from '../src/platform/duration.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
@@ -77,6 +79,28 @@ describe('worker configuration', () => {
     expect(problems({ ...base, NOTIFY_PUBLIC_URL: 'https://hooks.example.com/n' })).toEqual([
       expect.stringMatching(/must be set together/),
     ]);
+  });
+});
+
+describe('simulator configuration', () => {
+  it('reports every problem at once, on one line', () => {
+    let error: unknown;
+    try {
+      loadSimulatorConfig({ SIM_ERROR_RATE: 'lots', SIMULATOR_PORT: '70000', SIM_TRAILING_COMMA: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SimulatorConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, problems } = error as SimulatorConfigError;
+    expect(problems).toEqual([
+      'SIM_ERROR_RATE must be a number from 0 to 1 (got "lots")',
+      'SIM_TRAILING_COMMA must be true or false, got "maybe"',
+      'SIMULATOR_PORT must be a whole number from 0 to 65535 (got "70000")',
+      'SIM_API_KEY (or TDG_API_KEY) is required: the x-api-key the simulator accepts',
+      expect.stringMatching(/^no way to authenticate/),
+    ]);
+    expect(message).not.toContain('\n');
   });
 });
 

@@ -79,7 +79,7 @@ export type SectionResults<S extends Record<string, AnySection>> = {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const name = issue.path.map(String).join('.');
-  return /^[:,]/.test(issue.message) ? `${name}${issue.message}` : `${name} ${issue.message}`;
+  return issue.message.startsWith(':') ? `${name}${issue.message}` : `${name} ${issue.message}`;
 }
 
 /** Reads every section; throws one ConfigError (made by `error`) listing every problem. */
