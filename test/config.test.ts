@@ -1,6 +1,19 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
+import {
+  ConfigError,
+  KNOWN_VARIABLES,
+  loadClientConfig,
+  loadListenerConfig,
+  loadSimulatorConfig,
+  loadWorkerConfig,
+  SimulatorConfigError,
+} from '../src/platform/config.js';
 import { parseDuration } from '../src/platform/duration.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
+import { connectionOptions, describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 
 const SECRET = 's'.repeat(40);
 const base = { TDG_API_KEY: 'key-123', TDG_AUTH_TOKEN: 'token-abc' };
@@ -66,6 +79,164 @@ describe('worker configuration', () => {
     expect(problems({ ...base, NOTIFY_PUBLIC_URL: 'https://hooks.example.com/n' })).toEqual([
       expect.stringMatching(/must be set together/),
     ]);
+  });
+});
+
+describe('simulator configuration', () => {
+  it('reports every problem at once, on one line', () => {
+    let error: unknown;
+    try {
+      loadSimulatorConfig({ SIM_ERROR_RATE: 'lots', SIMULATOR_PORT: '70000', SIM_TRAILING_COMMA: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SimulatorConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, problems } = error as SimulatorConfigError;
+    expect(problems).toEqual([
+      'SIM_ERROR_RATE must be a number from 0 to 1 (got "lots")',
+      'SIM_TRAILING_COMMA must be true or false, got "maybe"',
+      'SIMULATOR_PORT must be a whole number from 0 to 65535 (got "70000")',
+      'SIM_API_KEY (or TDG_API_KEY) is required: the x-api-key the simulator accepts',
+      expect.stringMatching(/^no way to authenticate/),
+    ]);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfig)', () => {
+  const withConfigFile = (toml: string, test: (file: string, dir: string) => void): void => {
+    const dir = mkdtempSync(join(tmpdir(), 'envconfig-'));
+    try {
+      const file = join(dir, 'temporal.toml');
+      writeFileSync(file, toml);
+      test(file, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const problemsOf = (load: () => unknown): string[] => {
+    try {
+      load();
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it('defaults to localhost:7233 and namespace default; empty values count as unset', () => {
+    expect(loadClientConfig({ TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: ' ', TEMPORAL_API_KEY: '' })).toEqual(
+      {
+        temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tdg-email-append' },
+        temporalSecurity: { tls: null, tlsDisabled: false },
+      },
+    );
+  });
+
+  it('reads a profile from the TOML config file; the environment wins over the file', () => {
+    const toml = [
+      '[profile.default]',
+      'address = "default.example:7233"',
+      '[profile.cloud]',
+      'address = "ns.a1b2c.tmprl.cloud:7233"',
+      'namespace = "ns.a1b2c"',
+      'api_key = "key-from-file"',
+      '[profile.cloud.grpc_meta]',
+      'x-team = "tdg"',
+    ].join('\n');
+    withConfigFile(toml, (file) => {
+      expect(loadClientConfig({ TEMPORAL_CONFIG_FILE: file }).temporal.address).toBe('default.example:7233');
+      const cloud = loadClientConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud' });
+      expect(cloud.temporal).toMatchObject({ address: 'ns.a1b2c.tmprl.cloud:7233', namespace: 'ns.a1b2c' });
+      expect(cloud.temporalSecurity).toEqual({
+        apiKey: 'key-from-file',
+        tls: null,
+        tlsDisabled: false,
+        metadata: { 'x-team': 'tdg' },
+      });
+      expect(describeConnectionSecurity(cloud.temporalSecurity)).toBe('TLS + API key');
+      expect(connectionOptions(cloud, { connectTimeoutMs: 5_000 })).toEqual({
+        address: 'ns.a1b2c.tmprl.cloud:7233',
+        apiKey: 'key-from-file',
+        metadata: { 'x-team': 'tdg' },
+        connectTimeout: 5_000,
+      });
+      const overridden = loadClientConfig({
+        TEMPORAL_CONFIG_FILE: file,
+        TEMPORAL_PROFILE: 'cloud',
+        TEMPORAL_NAMESPACE: 'other',
+        TEMPORAL_TLS: 'false',
+      });
+      expect(overridden.temporal.namespace).toBe('other');
+      expect(overridden.temporalSecurity).toMatchObject({ tls: null, tlsDisabled: true });
+    });
+  });
+
+  it('finds the default config file under $HOME like the Temporal CLI', () => {
+    withConfigFile('', (_file, dir) => {
+      const home = join(dir, 'home');
+      const configDir = join(home, '.config', 'temporalio');
+      mkdirSync(configDir, { recursive: true });
+      writeFileSync(join(configDir, 'temporal.toml'), '[profile.default]\nnamespace = "from-home"\n');
+      expect(loadClientConfig({ HOME: home }).temporal.namespace).toBe('from-home');
+    });
+  });
+
+  it('reports a missing file, an unknown profile and bad TOML without echoing the file', () => {
+    const secret = 'key-that-must-not-leak';
+    withConfigFile(`[profile.default]\napi_key = "${secret}"\naddress = \n`, (file, dir) => {
+      const bad = problemsOf(() => loadClientConfig({ TEMPORAL_CONFIG_FILE: file }));
+      expect(bad).toEqual([expect.stringMatching(/^Temporal config file ".*temporal\.toml": Invalid TOML/)]);
+      expect(bad.join('\n')).not.toContain(secret);
+      expect(problemsOf(() => loadClientConfig({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') }))).toEqual(
+        [`TEMPORAL_CONFIG_FILE: cannot read the file "${join(dir, 'missing.toml')}"`],
+      );
+    });
+    withConfigFile('[profile.default]\n', (file) => {
+      expect(
+        problemsOf(() => loadListenerConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' })),
+      ).toEqual([
+        expect.stringMatching(/NOTIFY_SECRET is required/),
+        'TEMPORAL_PROFILE: no profile "prod" in the Temporal config file',
+      ]);
+    });
+  });
+});
+
+describe('.env.example and the configuration schema', () => {
+  /** Documented for docker-compose.yml or local tooling, not read by a process's configuration. */
+  const NOT_IN_SCHEMA = new Map([
+    ['POSTGRES_PASSWORD', 'docker-compose.yml: the database password'],
+    ['TEMPORAL_NAMESPACE_RETENTION', 'docker-compose.yml: the namespace job'],
+    ['TEMPORAL_CLI_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
+    ['TEMPORAL_TEST_SERVER_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
+  ]);
+
+  /** `NAME=value` and `# NAME=default` lines. */
+  function documented(text: string): Set<string> {
+    return new Set([...text.matchAll(/^(?:#\s*)?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] ?? ''));
+  }
+
+  function drift(text: string): { undocumented: string[]; unknown: string[] } {
+    const names = documented(text);
+    return {
+      undocumented: KNOWN_VARIABLES.filter((name) => !names.has(name)),
+      unknown: [...names].filter((name) => !KNOWN_VARIABLES.includes(name) && !NOT_IN_SCHEMA.has(name)),
+    };
+  }
+
+  const example = readFileSync(join(PROJECT_ROOT, '.env.example'), 'utf8');
+
+  it('lists every variable the schema knows, and the schema knows every variable it lists', () => {
+    expect(KNOWN_VARIABLES).toEqual(expect.arrayContaining(['TEMPORAL_PROFILE', 'TDG_API_KEY', 'SIM_SEED']));
+    expect(drift(example)).toEqual({ undocumented: [], unknown: [] });
+    for (const name of NOT_IN_SCHEMA.keys()) expect(documented(example), name).toContain(name);
+  });
+
+  it('catches drift either way', () => {
+    expect(drift(`${example}\n# TDG_BOGUS_SETTING=1\n`).unknown).toEqual(['TDG_BOGUS_SETTING']);
+    expect(drift(example.replace(/^# SIM_SEED=.*$/m, '')).undocumented).toEqual(['SIM_SEED']);
   });
 });
 

@@ -8,11 +8,11 @@
  * created in the Cloud UI or with `tcld`, and this module says so instead of failing vaguely.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { ConfigError, loadTemporalConfig, loadTemporalSecurity } from '../platform/config.js';
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
+import { ConfigError, loadClientConfig } from '../platform/config.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
-import { connectionSecurityOptions } from '../platform/temporal-connection.js';
+import { connectClient } from '../platform/temporal-connection.js';
 
 /** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
 const IndexedValueType = { KEYWORD: 2 } as const;
@@ -191,22 +191,17 @@ export function describeResult(result: EnsureResult): string {
 
 /** `npm run setup`: 0 done, 2 configuration error, 3 refused or conflicting, 5 Temporal unreachable. */
 export async function main(): Promise<number> {
-  let temporal;
-  let security;
+  let config;
   try {
-    temporal = loadTemporalConfig();
-    security = loadTemporalSecurity();
+    config = loadClientConfig();
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : errorLine(err)}\n`);
     return 2;
   }
+  const { temporal } = config;
   let connection: Connection;
   try {
-    connection = await Connection.connect({
-      ...connectionSecurityOptions(security),
-      address: temporal.address,
-      connectTimeout: 5_000,
-    });
+    ({ connection } = await connectClient(config, { connectTimeoutMs: 5_000 }));
   } catch (err) {
     process.stderr.write(`cannot reach Temporal at ${temporal.address}: ${errorLine(err)}\n`);
     return 5;

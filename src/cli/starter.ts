@@ -2,16 +2,15 @@
  * `npm run job -- <command>`: start, follow and inspect TDG e-mail-append jobs from a shell.
  * Exit codes: see `ExitCode` (src/cli/output.ts) and `npm run job -- --help`.
  */
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
 import {
   ConfigError,
-  loadTemporalConfig,
-  loadTemporalSecurity,
+  loadClientConfig,
   type TemporalConfig,
-  type TemporalConnectionSecurity,
+  type TemporalSection,
 } from '../platform/config.js';
 import { formatDuration, TDG_JOB_STATE, type JobStatus } from '../contract/index.js';
-import { connectionSecurityOptions } from '../platform/temporal-connection.js';
+import { connectClient } from '../platform/temporal-connection.js';
 import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
 import {
   describeStatusLine,
@@ -154,8 +153,7 @@ export async function main(): Promise<number> {
       write: (text) => void process.stdout.write(text),
     },
   };
-  let temporal: TemporalConfig;
-  let security: TemporalConnectionSecurity;
+  let config: TemporalSection;
   let parsed: Command;
   try {
     parsed = parseCommand(process.argv.slice(2));
@@ -170,20 +168,17 @@ export async function main(): Promise<number> {
   }
   const command = parsed;
   try {
-    temporal = loadTemporalConfig();
-    security = loadTemporalSecurity();
+    config = loadClientConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.err(err.message);
     return ExitCode.usage;
   }
+  const { temporal } = config;
   let connection: Connection;
+  let client: Client;
   try {
-    connection = await Connection.connect({
-      ...connectionSecurityOptions(security),
-      address: temporal.address,
-      connectTimeout: 5_000,
-    });
+    ({ connection, client } = await connectClient(config, { connectTimeoutMs: 5_000 }));
   } catch (err) {
     io.err(`cannot reach Temporal at ${temporal.address}: ${(err as Error).message}`);
     return ExitCode.unreachable;
@@ -196,7 +191,7 @@ export async function main(): Promise<number> {
     });
   }
   try {
-    return await runCommand(command, new Client({ connection, namespace: temporal.namespace }), temporal, io);
+    return await runCommand(command, client, temporal, io);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) io.err(`not found: ${err.message}`);
     else io.err(`error: ${describeError(err)}`);

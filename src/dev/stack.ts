@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig } from '../platform/config.js';
+import { ConfigError, loadClientConfig, loadWorkerConfig } from '../platform/config.js';
+import { connectClient, connectionOptions } from '../platform/temporal-connection.js';
 import { describeStatusLine, followJob, startJob } from '../cli/job-commands.js';
 import { printOutcome } from '../cli/index.js';
 import { createTemporalNotifier, startListener } from '../listener/index.js';
@@ -58,12 +58,8 @@ async function runStack(once: boolean): Promise<number> {
       say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
     }
 
-    const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+    const { connection: clientConnection, client } = await connectClient(loadClientConfig(env));
     stoppers.push(() => clientConnection.close());
-    const client = new Client({
-      connection: clientConnection,
-      namespace: env.TEMPORAL_NAMESPACE ?? 'default',
-    });
 
     if (!env.NOTIFY_PUBLIC_URL) {
       env.NOTIFY_SECRET ??= randomSecret();
@@ -101,7 +97,7 @@ async function runStack(once: boolean): Promise<number> {
 
     const config = loadWorkerConfig(env);
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    const connection = await NativeConnection.connect(connectionOptions(config));
     stoppers.push(() => connection.close());
     const worker = await createTdgWorker({
       connection,

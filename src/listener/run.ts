@@ -1,14 +1,13 @@
 /**
  * `npm run listener`: the webhook listener as a process. Environment: LISTENER_PORT (8788),
  * LISTENER_HOST (0.0.0.0), NOTIFY_SECRET (required, ≥ 32 bytes), NOTIFY_SECRET_PREVIOUS
- * (optional, during rotation), TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE.
+ * (optional, during rotation), and Temporal's TEMPORAL_* settings (src/platform/config.ts).
  * Also re-exports startListener so the dev stack and tests can run it in-process.
  */
-import { Client, Connection } from '@temporalio/client';
 import { createServiceLogger } from '../platform/log.js';
 import { errorLine, exitOnSignals } from '../platform/process.js';
 import { ConfigError } from '../platform/config.js';
-import { connectionSecurityOptions } from '../platform/temporal-connection.js';
+import { connectClient } from '../platform/temporal-connection.js';
 import { loadListenerConfig } from './config.js';
 import { startListener } from './server.js';
 import { createTemporalNotifier } from './temporal-notifier.js';
@@ -28,11 +27,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const logger = createServiceLogger('listener', { env });
 
   // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
-  const connection = Connection.lazy({
-    address: config.temporal.address,
-    ...connectionSecurityOptions(config.temporalSecurity),
-  });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const { connection, client } = await connectClient(config, { lazy: true });
   const notifier = createTemporalNotifier(client);
 
   let running;

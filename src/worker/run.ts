@@ -6,6 +6,7 @@
  * prebuilt workflow bundle. SIGINT/SIGTERM stop polling, let in-flight activities finish within
  * WORKER_SHUTDOWN_GRACE and exit 0: Temporal hands the rest of each workflow to another replica.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DefaultLogger,
   NativeConnection,
@@ -17,7 +18,7 @@ import {
 import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from '../platform/config.js';
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig } from './activities-from-config.js';
-import { connectionSecurityOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
+import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
 import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 
@@ -41,21 +42,14 @@ export async function connectWithRetry(
       process.stderr.write(
         `Temporal at ${temporal.address} not reachable yet (${(err as Error).message}); retrying in ${delay} ms\n`,
       );
-      await abortableSleep(delay, options.signal);
+      try {
+        await sleep(delay, undefined, { signal: options.signal });
+      } catch (sleepError) {
+        if (options.signal?.aborted) throw new ConnectAborted('stopped while connecting to Temporal');
+        throw sleepError;
+      }
     }
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function installRuntime(config: WorkerConfig): void {
@@ -119,14 +113,14 @@ export async function main(): Promise<number> {
   try {
     let workflowBundle: WorkflowBundleOption | undefined;
     let workflowCode = 'bundled at start-up from workflows/ (development)';
-    if (process.env.NODE_ENV === 'production') {
+    if (config.prebuiltWorkflowBundle) {
       const prebuilt = prebuiltWorkflowBundle();
       workflowBundle = { codePath: prebuilt.codePath };
       workflowCode = `prebuilt bundle ${prebuilt.codePath} (${Math.round(prebuilt.sizeBytes / 1024)} KiB)`;
     }
     try {
       connection = await connectWithRetry(temporal, 120_000, {
-        connection: connectionSecurityOptions(config.temporalSecurity),
+        connection: connectionOptions(config),
         signal: stopping.signal,
       });
     } catch (err) {

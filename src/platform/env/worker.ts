@@ -1,0 +1,67 @@
+/** The worker process's own settings: limits, endpoints, shutdown and logging. */
+import { section } from './core.js';
+import { bindHost, duration, portOrOff, positiveNumber, text, upperCaseChoice } from './fields.js';
+
+export interface WorkerLimits {
+  maxConcurrentActivities: number;
+  /** Across the whole task queue: keeps thousands of open jobs from hammering TDG. */
+  maxTdgCallsPerSecond: number;
+}
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/** The worker process's own endpoints and lifecycle. */
+export interface WorkerOperationsConfig {
+  /** Prometheus exporter of the SDK's runtime metrics (`host:port`, path /metrics); null: off. */
+  metricsBindAddress: string | null;
+  /** The worker's `/healthz` endpoint; null: off. */
+  health: { host: string; port: number } | null;
+  /** On SIGTERM/SIGINT: how long in-flight activities may run before they are cancelled. */
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+export const DEFAULT_WORKER_HEALTH_PORT = 8081;
+
+export const limitsSection = section(
+  {
+    WORKER_MAX_CONCURRENT_ACTIVITIES: positiveNumber(100),
+    TDG_MAX_CALLS_PER_SECOND: positiveNumber(20),
+  },
+  (env): WorkerLimits => ({
+    maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxTdgCallsPerSecond: env.TDG_MAX_CALLS_PER_SECOND,
+  }),
+);
+
+export const operationsSection = section(
+  {
+    WORKER_HTTP_HOST: bindHost('0.0.0.0'),
+    WORKER_METRICS_PORT: portOrOff(DEFAULT_WORKER_METRICS_PORT),
+    WORKER_HEALTH_PORT: portOrOff(DEFAULT_WORKER_HEALTH_PORT),
+    WORKER_SHUTDOWN_GRACE: duration('20s'),
+    LOG_LEVEL: upperCaseChoice(LOG_LEVELS, 'INFO'),
+  },
+  (env, problems): WorkerOperationsConfig => {
+    const host = env.WORKER_HTTP_HOST;
+    const metricsPort = env.WORKER_METRICS_PORT;
+    const healthPort = env.WORKER_HEALTH_PORT;
+    if (metricsPort !== null && metricsPort === healthPort) {
+      problems.push('WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ');
+    }
+    const bindAddressHost = host.includes(':') ? `[${host}]` : host;
+    return {
+      metricsBindAddress: metricsPort === null ? null : `${bindAddressHost}:${metricsPort}`,
+      health: healthPort === null ? null : { host, port: healthPort },
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
+      logLevel: env.LOG_LEVEL,
+    };
+  },
+);
+
+/** NODE_ENV=production (the image sets it): load the prebuilt workflow bundle. */
+export const workflowCodeSection = section({ NODE_ENV: text() }, (env) => ({
+  prebuiltWorkflowBundle: env.NODE_ENV === 'production',
+}));
