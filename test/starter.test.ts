@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
 import { ExitCode, exitCodeFor } from '../src/cli/output.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
-import { startJob, statusFromSearchAttributes } from '../src/cli/job-commands.js';
+import { TdgJobs } from '../src/client/index.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
-import type { EmailAppendJobResult } from '../src/contract/definitions.js';
+import type { EmailAppendJobResult, JobStatus } from '../src/contract/definitions.js';
 import {
   connectTemporal,
   runSimulator,
@@ -107,12 +107,12 @@ describe('starter help and exit codes', () => {
     const result = await cli(argv, {});
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    for (const command of ['start', 'status', 'result', 'notify', 'list'])
+    for (const command of ['start', 'status', 'result', 'check', 'cancel', 'list'])
       expect(result.stdout).toContain(`  ${command} `);
     expect(result.stdout).toMatch(/exit codes: 0 completed/);
   });
 
-  it.each(['start', 'status', 'result', 'notify', 'list'])(
+  it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
     '%s --help prints that command only',
     (command) => {
       expect(parseCommand([command, '--help'])).toEqual({ kind: 'help', command });
@@ -129,12 +129,25 @@ describe('starter help and exit codes', () => {
       details: '',
       metadata: {},
     });
-    expect(exitCodeFor(new ServiceError('query failed', { cause: unavailable }))).toBe(ExitCode.unreachable);
-    expect(exitCodeFor(new TypeError("Cannot read properties of undefined (reading 'state')"))).toBe(
+    // The client turns whatever Temporal threw into a typed error; the exit code follows its type.
+    const codeFor = (err: unknown): number =>
+      exitCodeFor(new TdgJobs({} as Client, { taskQueue: 'q' }).toJobError(err, 'wf-1'));
+    expect(codeFor(new ServiceError('query failed', { cause: unavailable }))).toBe(ExitCode.unreachable);
+    expect(codeFor(new TypeError("Cannot read properties of undefined (reading 'state')"))).toBe(
       ExitCode.unexpected,
     );
-    expect(exitCodeFor(new ServiceError('permission denied'))).toBe(ExitCode.unexpected);
-    expect(exitCodeFor(new WorkflowNotFoundError('gone', 'wf-1', undefined))).toBe(ExitCode.notFound);
+    expect(codeFor(new ServiceError('permission denied'))).toBe(ExitCode.unexpected);
+    expect(codeFor(new WorkflowNotFoundError('gone', 'wf-1', undefined))).toBe(ExitCode.notFound);
+    expect(exitCodeFor(new TypeError('a bug in the starter itself'))).toBe(ExitCode.unexpected);
+  });
+
+  it('notify is the old name of check', () => {
+    expect(parseCommand(['notify', 'wf-1'])).toEqual({ kind: 'check', workflowId: 'wf-1', json: false });
+    expect(parseCommand(['cancel', 'wf-1', '--json'])).toEqual({
+      kind: 'cancel',
+      workflowId: 'wf-1',
+      json: true,
+    });
   });
 });
 
@@ -258,6 +271,61 @@ describe('starter CLI against the dev server', () => {
     expect(missing.code).toBe(4);
   });
 
+  it('start prints the TDG job id at once; the same id again gives the same job; check and cancel', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const workflowId = uniqueId('job-id');
+      const name = `${uniqueId('job id')} [sim duration=1h batches=2]`;
+      const args = ['start', '--name', name, '--workflow-id', workflowId, '--notify', 'none', '--json'];
+      const first = await cli(args, env);
+      expect(first.code).toBe(0);
+      const started = JSON.parse(first.stdout) as Record<string, unknown>;
+      expect(started).toMatchObject({ workflowId, alreadyStarted: false, notificationsRequested: false });
+      expect(started['jobId']).toMatch(/^[0-9a-f]{15}$/);
+      expect(started['runId']).toMatch(/^[0-9a-f-]{36}$/);
+
+      const again = await cli(args, env);
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        workflowId,
+        jobId: started['jobId'],
+        alreadyStarted: true,
+      });
+      const plain = await cli(args.slice(0, -1), env);
+      expect(plain.stdout).toBe(`workflow ${workflowId}: TDG job ${String(started['jobId'])}\n`);
+      expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${workflowId})`]).toBe(1);
+
+      const checked = await cli(['check', workflowId, '--json'], env);
+      expect(checked.code).toBe(0);
+      const status = JSON.parse(checked.stdout) as JobStatus;
+      expect(status).toMatchObject({ workflowId, jobId: started['jobId'], notifications: 0 });
+      expect(status.checks).toBeGreaterThanOrEqual(2);
+      const viaAlias = await cli(['notify', workflowId], env);
+      expect(viaAlias.stdout).toMatch(/ \(checked now\)$/m);
+
+      expect((await cli(['cancel', workflowId], env)).code).toBe(0);
+      const result = await cli(['result', workflowId, '--json'], env);
+      expect(result.code).toBe(3);
+      expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'failed', failureType: 'JobCancelled' });
+    });
+  });
+
+  it('start says why TDG refused the job and exits 3', async () => {
+    const trial = await runSimulator({
+      apiKey: 'trial-key-0123456789',
+      restrictedApiKeys: ['trial-key-0123456789'],
+    });
+    try {
+      await temporal.withWorker(simulatorActivities(trial), async () => {
+        const refused = await cli(['start', '--name', uniqueId('trial'), '--notify', 'none'], env);
+        expect(refused.code).toBe(3);
+        expect(refused.stderr).toMatch(/NotPermitted|createJob failed/);
+        expect(refused.stderr).not.toContain('trial-key-0123456789');
+      });
+    } finally {
+      await trial.close();
+    }
+  });
+
   it('start --wait on a terminal redraws one live progress line in place', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
       const name = `${uniqueId('tty')} [sim duration=3s batches=3]`;
@@ -305,20 +373,20 @@ describe('starter CLI against the dev server', () => {
   it('status answers from search attributes within its timeout when no worker answers', async () => {
     const workflowId = uniqueId('no-worker');
     const started = await temporal.withWorker(simulatorActivities(sim), async () => {
-      const job = await startJob(temporal.client, {
+      const jobs = new TdgJobs(temporal.client, { taskQueue: temporal.taskQueue });
+      const job = await jobs.startJob({
         name: 'No worker [sim duration=1h]',
-        taskQueue: temporal.taskQueue,
         notificationMethod: null,
         workflowId,
       });
-      await waitFor(async () => ((await statusFromSearchAttributes(job.handle)).jobId ? true : undefined));
+      await waitFor(async () => ((await jobs.visibleStatus(workflowId)).jobId ? true : undefined));
       const answered = await cli(['status', workflowId], env);
       expect(answered.stdout).toMatch(
         new RegExp(
           `^${workflowId} job [0-9a-f]{15}: WAITING_FOR_UPLOAD — 0/5 batches completed .*; next check 20`,
         ),
       );
-      return job;
+      return jobs.temporal.workflow.getHandle(job.workflowId);
     });
     try {
       // The worker is gone but polled this task queue a moment ago: the server would hold the query.
@@ -347,7 +415,7 @@ describe('starter CLI against the dev server', () => {
         new RegExp(`WAITING_FOR_UPLOAD\\s+[0-9a-f]{15}\\s+RUNNING\\s+${workflowId}\\s+No worker`),
       );
     } finally {
-      await started.handle.terminate('test done');
+      await started.terminate('test done');
     }
   });
 });

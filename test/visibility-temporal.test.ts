@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { ensureSearchAttributes } from '../src/cli/search-attributes.js';
 import { describeError, searchAttributeHint } from '../src/cli/output.js';
-import { listJobs, startJob } from '../src/cli/job-commands.js';
+import { TdgJobError, TdgJobs } from '../src/client/index.js';
 import { connectTemporal, waitFor, type TemporalHandle } from './helpers/harness.js';
 
 const run = promisify(execFile);
@@ -63,11 +63,13 @@ describe('search attributes on a real Temporal server', () => {
     });
     // A new namespace reaches every part of the server after a short cache refresh.
     const client = new Client({ connection, namespace });
-    const options = { name: 'Setup check', taskQueue: `no-worker-${randomUUID()}`, notificationMethod: null };
+    // No worker polls this queue: start returns without the TDG job id once `jobIdTimeoutMs` is over.
+    const jobs = new TdgJobs(client, { taskQueue: `no-worker-${randomUUID()}` });
+    const options = { name: 'Setup check', notificationMethod: null, jobIdTimeoutMs: 2_000 };
     const refusal = await waitFor(
       async () => {
         try {
-          await startJob(client, options);
+          await jobs.startJob(options);
           return new Error('started without the search attributes');
         } catch (err) {
           return /namespace .*not found/i.test(describeError(err)) ? undefined : (err as Error);
@@ -76,7 +78,9 @@ describe('search attributes on a real Temporal server', () => {
       60_000,
       500,
     );
-    expect(describeError(refusal)).toMatch(/^Failed to start Workflow: .*TdgJobState/);
+    expect(refusal).toBeInstanceOf(TdgJobError);
+    expect(refusal).toMatchObject({ type: 'SetupRequired' });
+    expect(describeError(refusal)).toMatch(/TdgJobState/);
     expect(searchAttributeHint(refusal)).toMatch(/npm run setup/);
 
     await expect(ensureSearchAttributes(connection, namespace)).resolves.toEqual({
@@ -93,19 +97,16 @@ describe('search attributes on a real Temporal server', () => {
     expect(cli.stdout).toMatch(/TdgJobState \(Keyword\) already registered/);
 
     const started = await waitFor(
-      () => startJob(client, { ...options, workflowId: `setup-${randomUUID().slice(0, 8)}` }),
+      () => jobs.startJob({ ...options, workflowId: `setup-${randomUUID().slice(0, 8)}` }),
       30_000,
       500,
     );
     try {
       // Visibility answers with no worker at all: the state set at start is searchable.
       const listed = await waitFor(async () => {
-        const jobs = await listJobs(
-          client,
-          5,
-          `TdgJobState = 'PENDING' AND WorkflowId = '${started.workflowId}'`,
-        );
-        return jobs.length === 1 ? jobs : undefined;
+        const pending = await jobs.listJobs({ state: 'PENDING', limit: 50 });
+        const mine = pending.filter((job) => job.workflowId === started.workflowId);
+        return mine.length === 1 ? mine : undefined;
       });
       expect(listed[0]).toMatchObject({
         workflowId: started.workflowId,
@@ -113,7 +114,8 @@ describe('search attributes on a real Temporal server', () => {
         name: 'Setup check',
       });
     } finally {
-      await started.handle.terminate('test done');
+      expect(started.jobId).toBeNull();
+      await client.workflow.getHandle(started.workflowId).terminate('test done');
     }
   });
 

@@ -1,6 +1,7 @@
 /** Pure parts of what users see: the Web UI's current details, the starter's progress, search-attribute setup. */
 import { describe, expect, it } from 'vitest';
-import { renderDetails, escapeMarkdown, formatUtc, describeBatches } from '../workflows/details.js';
+import { renderDetails, formatUtc, describeBatches } from '../workflows/details.js';
+import { escapeMarkdown } from '../src/contract/index.js';
 import {
   CLEAR_LINE,
   batchBar,
@@ -17,7 +18,7 @@ import {
   type OperatorConnection,
 } from '../src/cli/search-attributes.js';
 import { formatJobTable, searchAttributeHint } from '../src/cli/output.js';
-import { staticDetails } from '../src/cli/job-commands.js';
+import { staticDetails } from '../src/client/start-details.js';
 import type { JobStatus } from '../src/contract/definitions.js';
 
 const counts = { waitingForUpload: 0, queued: 1, inProgress: 3, completed: 3, failed: 0, malformed: 0 };
@@ -105,7 +106,7 @@ describe('current details (Web UI markdown)', () => {
 
   it('static details name the job, notifications, deadline and the status command', () => {
     const text = staticDetails(
-      { name: 'A [sim x]', taskQueue: 'q', notificationMethod: null, deadlineMs: 2 * 86_400_000 },
+      { name: 'A [sim x]', notificationMethod: null, deadlineMs: 2 * 86_400_000 },
       'wf-1',
     );
     expect(text).toContain('**job name:** A \\[sim x\\]');

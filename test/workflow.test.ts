@@ -2,17 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import {
-  startJob,
-  jobOutcome,
-  queryStatus,
-  sendHint,
-  statusFromSearchAttributes,
-} from '../src/cli/job-commands.js';
+import { TdgJobError, TdgJobs } from '../src/client/index.js';
 import type { emailAppendJob } from '../workflows/index.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
 import {
   WORKFLOW_TYPE,
+  jobNotificationSignal,
+  statusQuery,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type JobStatus,
@@ -71,18 +67,22 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 
 const EventType = proto.api.enums.v1.EventType;
 
+function jobsOf(t: TemporalHandle): TdgJobs {
+  return new TdgJobs(t.client, { taskQueue: t.taskQueue });
+}
+
 describe('emailAppendJob on a real Temporal dev server', () => {
   it('creates the job, publishes its id and returns the batch list on COMPLETED', async () => {
     const name = uniqueId('complete') + ' [sim duration=1500ms batches=3]';
     await temporal.withWorker(simulatorActivities(sim), async () => {
       const handle = await start({ name, polling: FAST });
       const status = await waitFor(async () => {
-        const s = await queryStatus(handle);
+        const s = await handle.query(statusQuery);
         return s.jobId ? s : undefined;
       });
       expect(status.jobId).toMatch(/^[0-9a-f]{15}$/);
       const visible = await waitFor(async () => {
-        const v = await statusFromSearchAttributes(handle);
+        const v = await jobsOf(temporal).visibleStatus(handle.workflowId);
         return v.jobId ? v : undefined;
       });
       expect(visible.jobId).toBe(status.jobId);
@@ -114,8 +114,11 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(details.state).toBe('FAILED');
       expect(details.batchList).toHaveLength(4);
       expect(details.counts.failed).toBeGreaterThan(0);
-      const outcome = await jobOutcome(handle);
-      expect(outcome).toMatchObject({ kind: 'failed', failureType: 'JobFailed' });
+      const rejection = await jobsOf(temporal)
+        .waitForResult(handle.workflowId)
+        .catch((e: unknown) => e);
+      expect(rejection).toBeInstanceOf(TdgJobError);
+      expect(rejection).toMatchObject({ type: 'JobFailed', result: { state: 'FAILED' } });
     });
   });
 
@@ -124,10 +127,10 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
     await temporal.withWorker(simulatorActivities(sim), async () => {
       const handle = await start({ name, polling: slow });
-      await waitFor(async () => ((await queryStatus(handle)).nextCheckAt ? true : undefined));
+      await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
       await new Promise((r) => setTimeout(r, 800));
       const hintedAt = Date.now();
-      await sendHint(handle, 'TEST');
+      await handle.signal(jobNotificationSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
       const result: EmailAppendJobResult = await handle.result();
       expect(Date.now() - hintedAt).toBeLessThan(30_000); // the timer alone would take 60 s
       expect(result.state).toBe('COMPLETED');
@@ -195,20 +198,18 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     const workflowId = uniqueId('dup');
     const name = uniqueId('dup') + ' [sim duration=800ms batches=1]';
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const options = {
-        name,
-        taskQueue: temporal.taskQueue,
-        notificationMethod: null,
-        workflowId,
-        polling: FAST,
-      };
-      const first = await startJob(temporal.client, options);
-      const second = await startJob(temporal.client, options);
+      const jobs = jobsOf(temporal);
+      const options = { name, notificationMethod: null, workflowId, polling: FAST };
+      const first = await jobs.startJob(options);
+      const second = await jobs.startJob(options);
       expect(first.alreadyStarted).toBe(false);
       expect(second.alreadyStarted).toBe(true);
-      await first.handle.result();
-      const third = await startJob(temporal.client, options);
+      expect(first.jobId).toMatch(/^[0-9a-f]{15}$/);
+      expect(second.jobId).toBe(first.jobId);
+      await jobs.waitForResult(workflowId);
+      const third = await jobs.startJob(options);
       expect(third.alreadyStarted).toBe(true);
+      expect(third.jobId).toBe(first.jobId);
       expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${workflowId})`]).toBe(1);
     });
   });
@@ -255,7 +256,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
           );
           await handle.result();
           const history = JSON.stringify(await handle.fetchHistory());
-          const status = JSON.stringify(await queryStatus(handle).catch(() => ({})));
+          const status = JSON.stringify(await handle.query(statusQuery).catch(() => ({})));
           expect(capturedLogs.join('\n')).toContain(handle.workflowId); // the logs were captured
           for (const text of [history, status, capturedLogs.join('\n')]) {
             for (const forbidden of [

@@ -2,20 +2,15 @@
  * Human-readable progress for the Web UI's "Current Details" (markdown). Pure and
  * deterministic: it only formats the status it is given (the workflow calls it on every change).
  */
-import { isTerminalState, totalBatches, type JobCounts, type JobStatus } from '../src/contract/index.js';
+import {
+  escapeMarkdown,
+  isTerminalState,
+  totalBatches,
+  type JobCounts,
+  type JobStatus,
+} from '../src/contract/index.js';
 
 const MAX_ERROR_LENGTH = 300;
-
-/** Text from outside (TDG's state, error messages) must not turn into markdown or HTML. */
-export function escapeMarkdown(text: string): string {
-  return (
-    text
-      .replace(/\s+/g, ' ')
-      .replace(/[\\`*{}[\]<>|~]/g, (c) => `\\${c}`)
-      // An underscore inside a word (IN_PROGRESS) is never emphasis: keep the raw text readable.
-      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-  );
-}
 
 /** `2026-11-28T13:12:14.986Z` → `2026-11-28 13:12:14 UTC`; anything else unchanged. */
 export function formatUtc(iso: string): string {

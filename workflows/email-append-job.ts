@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -17,7 +18,10 @@ import {
 import type { TdgActivities } from '../activities/index.js';
 import {
   FailureType,
+  MIN_MANUAL_CHECK_SPACING_MS,
+  checkNowUpdate,
   formatDuration,
+  jobCreatedUpdate,
   TDG_JOB_ID,
   TDG_JOB_STATE,
   isTerminalState,
@@ -26,6 +30,8 @@ import {
   totalBatches,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
+  type JobCreated,
+  type JobStatus,
   type JobSnapshot,
   type PollingPolicy,
 } from '../src/contract/index.js';
@@ -172,6 +178,52 @@ function listen(job: JobState): void {
   setHandler(statusQuery, () => statusOf(job));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
   setHandler(jobNotificationSignal, () => recordNotification(job, new Date().toISOString()));
+  setHandler(jobCreatedUpdate, async (): Promise<JobCreated> => {
+    await condition(() => job.jobId !== null || job.createFailure !== null);
+    if (job.jobId === null) {
+      const failure = job.createFailure ?? { type: FailureType.JobCancelled, message: 'no TDG job' };
+      throw ApplicationFailure.create({ ...failure, nonRetryable: true });
+    }
+    return {
+      jobId: job.jobId,
+      notificationsRequested: job.notificationsRequested,
+      workflowStartedAt: job.startedAt,
+    };
+  });
+  setHandler(
+    checkNowUpdate,
+    async (): Promise<JobStatus> => {
+      job.checkRequested = true;
+      job.lastManualCheckAtMs = Date.now();
+      // A getJob already in flight may have been sent before this request: wait for the next one.
+      const wanted = job.checksFinished + (job.checking ? 2 : 1);
+      await condition(() => job.checksFinished >= wanted || isFinished(job));
+      return statusOf(job);
+    },
+    { validator: () => validateManualCheck(job, Date.now()) },
+  );
+}
+
+function isFinished(job: JobState): boolean {
+  return job.snapshot !== null && isTerminalState(job.snapshot.state);
+}
+
+/** Refuses a manual check that cannot tell anything new: the job is finished, or one just ran. */
+function validateManualCheck(job: JobState, nowMs: number): void {
+  const refuse = (message: string): never => {
+    throw ApplicationFailure.create({ type: FailureType.CheckRefused, message, nonRetryable: true });
+  };
+  if (isFinished(job)) refuse(`TDG job ${job.jobId} is already ${job.snapshot?.state}: nothing to check`);
+  if (job.lastManualCheckAtMs !== null && nowMs - job.lastManualCheckAtMs < MIN_MANUAL_CHECK_SPACING_MS)
+    refuse(`manual checks at most one per ${formatDuration(MIN_MANUAL_CHECK_SPACING_MS)}`);
+}
+
+function createFailureOf(failure: unknown): { type: string; message: string } {
+  if (failure instanceof ApplicationFailure)
+    return { type: failure.type ?? 'ApplicationFailure', message: failure.message };
+  if (isCancellation(failure))
+    return { type: FailureType.JobCancelled, message: 'cancelled during createJob' };
+  return { type: 'Unexpected', message: failure instanceof Error ? failure.message : String(failure) };
 }
 
 /** A first run shows its job as being created at once; a continued run already has its job. */
@@ -195,8 +247,13 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
       notificationsRequested: answer.notificationsRequested,
     });
   } catch (err) {
-    if (isDeadlineTimeout(err)) throw deadlineExceeded(job);
-    throw fatalActivityError(err, 'createJob failed') ?? err;
+    const failure = isDeadlineTimeout(err)
+      ? deadlineExceeded(job)
+      : (fatalActivityError(err, 'createJob failed') ?? err);
+    job.createFailure = createFailureOf(failure);
+    // A `jobCreated` update waiting on this call answers with the failure before the workflow ends.
+    await condition(allHandlersFinished);
+    throw failure;
   }
   upsertSearchAttributes([
     { key: TDG_JOB_ID, value: created.jobId },
@@ -217,7 +274,9 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   if (remaining(job) <= 0) throw deadlineExceeded(job);
   // Cleared before the call: a hint arriving while getJob runs triggers one more check.
   job.hintPending = false;
+  job.checkRequested = false;
   job.nextCheckAt = null;
+  job.checking = true;
   publish(job);
   try {
     const latest = await activities(rules, `getJob ${job.jobId}`, remaining(job)).getJob(job.jobId);
@@ -237,6 +296,9 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
       return false;
     }
     throw fatalActivityError(err, `getJob ${job.jobId} failed`) ?? err;
+  } finally {
+    job.checking = false;
+    job.checksFinished += 1;
   }
 }
 
@@ -260,7 +322,9 @@ async function continueIfLong(
   eventCap: number,
 ): Promise<void> {
   if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < eventCap) return;
-  await condition(allHandlersFinished);
+  // A waiting checkNow needs one more check in this run: continue after it, not before.
+  await condition(() => allHandlersFinished() || job.checkRequested);
+  if (job.checkRequested) return;
   // A hint that arrived in this run must not be lost: the next run then starts with a check anyway.
   await continueAsNew<typeof emailAppendJob>({ ...input, carried: carriedOf(job) });
 }
@@ -279,10 +343,11 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
       ? 'or on notification'
       : 'or on notification (none yet)'
     : 'polling only';
-  const hinted = await condition(() => job.hintPending, ms, {
+  const woken = await condition(() => job.hintPending || job.checkRequested, ms, {
     summary: `next check in ${formatDuration(ms)} (${why})`,
   });
-  job.trigger = hinted ? 'notification' : 'timer';
+  // A manual check is not a notification: it says nothing about whether notifications work.
+  job.trigger = !woken ? 'timer' : job.checkRequested ? 'manual' : 'notification';
 }
 
 /**
@@ -300,7 +365,11 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
   const job = hasJob(state) ? state : await create(state, rules, input);
   for (;;) {
     const answered = await check(job, rules);
-    if (job.snapshot && isTerminalState(job.snapshot.state)) return finish(job, job.snapshot);
+    if (job.snapshot && isTerminalState(job.snapshot.state)) {
+      // A checkNow waiting on this check answers before the workflow closes.
+      await condition(allHandlersFinished);
+      return finish(job, job.snapshot);
+    }
     await continueIfLong(input, job, eventCap);
     await wait(job, rules, answered);
   }

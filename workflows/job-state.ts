@@ -41,6 +41,16 @@ export interface JobState {
   nextCheckAt: string | null;
   /** What started the check in progress (or the last one). */
   trigger: CheckTrigger;
+  /** A `checkNow` update waits for a check: the next wait ends at once. */
+  checkRequested: boolean;
+  /** Workflow time (ms) of the last accepted `checkNow`, for its minimum spacing. */
+  lastManualCheckAtMs: number | null;
+  /** Checks finished in this run, answered or refused: what a `checkNow` waits on. */
+  checksFinished: number;
+  /** A `getJob` is in flight: a `checkNow` arriving now waits for the one after it. */
+  checking: boolean;
+  /** Why `createJob` failed, for a `jobCreated` update waiting on it. */
+  createFailure: { type: string; message: string } | null;
 }
 
 /** After `createJob` (or in every continued run) the job id is known. */
@@ -72,6 +82,11 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     lastError: null,
     nextCheckAt: null,
     trigger: carried ? 'continue-as-new' : 'creation',
+    checkRequested: false,
+    lastManualCheckAtMs: null,
+    checksFinished: 0,
+    checking: false,
+    createFailure: null,
   };
 }
 

@@ -2,20 +2,21 @@
 import { parseArgs } from 'node:util';
 import type { NotificationMethod } from '../contract/index.js';
 import { parseDuration } from '../platform/duration.js';
-import { WORKFLOW_ID_PATTERN } from './job-commands.js';
+import { WORKFLOW_ID_PATTERN } from '../client/index.js';
 
 /** One entry per command: its synopsis and what it does (`npm run job -- <command> --help`). */
 const COMMANDS = {
   start: [
     'start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]',
-    'start a job; --wait follows it to its end (a live line on a terminal)',
+    "start a job and print TDG's job id; --wait follows it to its end (a live line on a terminal)",
   ],
   status: [
     'status ID [--timeout 5s] [--json]',
     'the status query; search attributes when no worker answers in time',
   ],
   result: ['result ID [--json]', "wait for the job's end and print its batch list"],
-  notify: ['notify ID [--json]', 'wake the workflow for an immediate check'],
+  check: ['check ID [--json]', 'the workflow calls getJob now and prints the fresh status (alias: notify)'],
+  cancel: ['cancel ID [--json]', 'cancel the job: the workflow records its TDG job and ends CANCELLED'],
   list: ['list [--state STATE] [--limit N] [--json]', 'recent jobs from visibility, newest first'],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -104,7 +105,7 @@ export type Command =
       json: boolean;
     }
   | { kind: 'status'; workflowId: string; timeoutMs: number; json: boolean }
-  | { kind: 'result' | 'notify'; workflowId: string; json: boolean }
+  | { kind: 'result' | 'check' | 'cancel'; workflowId: string; json: boolean }
   | { kind: 'list'; limit: number; state?: string; json: boolean };
 
 /** Options each command accepts; anything else is refused rather than silently ignored. */
@@ -112,7 +113,8 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   start: ['name', 'workflow-id', 'notify', 'deadline', 'wait', 'json'],
   status: ['timeout', 'json'],
   result: ['json'],
-  notify: ['json'],
+  check: ['json'],
+  cancel: ['json'],
   list: ['limit', 'state', 'json'],
 };
 
@@ -142,7 +144,9 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals, tokens } = parsed;
-  const [command, id, ...extra] = positionals;
+  const [given, id, ...extra] = positionals;
+  // `notify` was the command's first name; it stays as an alias.
+  const command = given === 'notify' ? 'check' : given;
   // `--help`, `-h` and `help [command]` win over everything else on the line.
   if (command === 'help') return isCommandName(id) ? { kind: 'help', command: id } : { kind: 'help' };
   if (values.help) return isCommandName(command) ? { kind: 'help', command } : { kind: 'help' };
@@ -189,7 +193,8 @@ export function parseCommand(argv: string[]): Command {
         json,
       };
     case 'result':
-    case 'notify':
+    case 'check':
+    case 'cancel':
       return { kind: command, workflowId: requireWorkflowId(id), json };
     case 'list': {
       if (id) throw new UsageError(`unexpected argument "${id}"`);

@@ -1,5 +1,4 @@
 /** The starter CLI (`npm run job`) and the search-attribute setup (`npm run setup`). */
 export { main } from './starter.js';
 export { main as setupMain } from './search-attributes.js';
-export { printOutcome } from './output.js';
-export { startJob, followJob, describeStatusLine } from './job-commands.js';
+export { describeStatusLine, outcomeOf, printOutcome } from './output.js';

@@ -1,8 +1,19 @@
 /** What the starter prints: outcomes, status lines, the job table, one-line errors; and its exit codes. */
-import { WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
-import { type CheckTrigger, type EmailAppendJobResult, type JobStatus } from '../contract/index.js';
-import type { JobOutcome, ListedJob } from './job-commands.js';
+import { describeError, JobErrorType, TdgJobError, type ListedJob } from '../client/index.js';
+import {
+  totalBatches,
+  type CheckTrigger,
+  type EmailAppendJobResult,
+  type JobStatus,
+} from '../contract/index.js';
 import type { ProgressTarget } from './progress.js';
+
+export { describeError };
+
+/** How a job ended, as the starter prints it (`--json`: this object). */
+export type JobOutcome =
+  | { kind: 'completed'; result: EmailAppendJobResult }
+  | { kind: 'failed'; failureType: string; message: string; result: EmailAppendJobResult | null };
 
 export const ExitCode = {
   ok: 0,
@@ -26,6 +37,7 @@ const DETECTED_BY: Record<CheckTrigger, string> = {
   creation: 'by the first check',
   timer: 'by a poll timer',
   notification: 'through a notification',
+  manual: 'by a manual check',
   'continue-as-new': 'by the first check of a continued run',
 };
 
@@ -86,36 +98,61 @@ export function formatJobTable(jobs: ListedJob[]): string[] {
   );
 }
 
-/** One line from an error and its causes: the SDK wraps the server's reason ("Failed to start Workflow"). */
-export function describeError(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const text = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
-    const message = text.replace(/\s+/g, ' ').trim();
-    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join(': ');
-}
-
 /** Temporal refuses a start whose search attributes the namespace does not know: say how to fix it. */
 export function searchAttributeHint(err: unknown): string | null {
   if (!/search attribute/i.test(describeError(err))) return null;
   return 'the namespace lacks the TdgJobId/TdgJobState search attributes: run `npm run setup` (see README)';
 }
 
-/** gRPC status codes DEADLINE_EXCEEDED (4) and UNAVAILABLE (14): the server did not answer. */
-const GRPC_CONNECTION_CODES = new Set([4, 14]);
+/** The outcome of a job as data: its result, or the typed failure (JobFailed still has the batch list). */
+export async function outcomeOf(result: Promise<EmailAppendJobResult>): Promise<JobOutcome> {
+  try {
+    return { kind: 'completed', result: await result };
+  } catch (err) {
+    if (!(err instanceof TdgJobError) || !OUTCOME_TYPES.has(err.type)) throw err;
+    return { kind: 'failed', failureType: err.type, message: err.message, result: err.result };
+  }
+}
+
+/** Ends of a job the starter reports as its outcome; any other error is a command failure. */
+const OUTCOME_TYPES = new Set<string>([
+  JobErrorType.JobFailed,
+  JobErrorType.JobDeadlineExceeded,
+  JobErrorType.JobCancelled,
+  JobErrorType.JobTerminated,
+  JobErrorType.NotPermitted,
+  JobErrorType.NotAuthenticated,
+  JobErrorType.InvalidJobRequest,
+  JobErrorType.JobNotFound,
+  JobErrorType.Unexpected,
+]);
 
 /**
- * The exit code for an error a command did not handle: 5 only when Temporal went away, so a script
- * never retries a bug or a refusal as if the cluster were down.
+ * The exit code for an error a command did not handle: 5 only when Temporal did not answer, so a
+ * script never retries a bug or a refusal as if the cluster were down.
  */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof WorkflowNotFoundError) return ExitCode.notFound;
-  if (searchAttributeHint(err)) return ExitCode.usage;
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
-    if (isGrpcServiceError(e) && GRPC_CONNECTION_CODES.has(e.code)) return ExitCode.unreachable;
+  if (!(err instanceof TdgJobError)) return ExitCode.unexpected;
+  switch (err.type) {
+    case JobErrorType.WorkflowNotFound:
+      return ExitCode.notFound;
+    case JobErrorType.SetupRequired:
+      return ExitCode.usage;
+    case JobErrorType.TemporalUnavailable:
+      return ExitCode.unreachable;
+    case JobErrorType.Unexpected:
+      return ExitCode.unexpected;
+    default:
+      // A refusal with a reason (NotPermitted, CheckRefused, …): the job or request, not the tool.
+      return ExitCode.workflowFailed;
   }
-  return ExitCode.unexpected;
+}
+
+export function describeStatusLine(status: JobStatus): string {
+  const counts = status.counts;
+  const batches = counts
+    ? `${counts.completed}/${totalBatches(counts)} batches completed`
+    : 'no batch counts yet';
+  const error = status.lastError ? `; last error: ${status.lastError}` : '';
+  return `${status.state} — ${batches} (checks ${status.checks}, notifications ${status.notifications})${error}`;
 }

@@ -5,7 +5,7 @@
  * a log file, CI): one plain line per change, nothing rewritten.
  */
 import { formatDuration, isTerminalState, totalBatches, type JobStatus } from '../contract/index.js';
-import { describeStatusLine } from './job-commands.js';
+import { describeStatusLine } from './output.js';
 
 /** Carriage return + "erase the whole line" (ANSI EL2): the cursor stays on the same line. */
 export const CLEAR_LINE = '\r\x1b[2K';

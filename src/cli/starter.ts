@@ -2,33 +2,20 @@
  * `npm run job -- <command>`: start, follow and inspect TDG e-mail-append jobs from a shell.
  * Exit codes: see `ExitCode` (src/cli/output.ts) and `npm run job -- --help`.
  */
-import { WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
-import {
-  ConfigError,
-  loadClientConfig,
-  type TemporalConfig,
-  type TemporalSection,
-} from '../platform/config.js';
-import { formatDuration, TDG_JOB_STATE, type JobStatus } from '../contract/index.js';
+import type { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadClientConfig, type TemporalSection } from '../platform/config.js';
+import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
+import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';
 import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
-import {
-  describeStatusLine,
-  followJob,
-  jobOutcome,
-  listJobs,
-  queryStatus,
-  sendHint,
-  startJob,
-  statusFromSearchAttributes,
-  statusKey,
-} from './job-commands.js';
 import {
   ExitCode,
   describeError,
+  describeStatusLine,
   exitCodeFor,
   finalStatus,
   formatJobTable,
+  outcomeOf,
   printOutcome,
   searchAttributeHint,
   type Output,
@@ -37,35 +24,39 @@ import { createProgress, type ProgressTarget } from './progress.js';
 
 export async function runCommand(
   command: Exclude<Command, { kind: 'help' }>,
-  client: Client,
-  temporal: TemporalConfig,
+  jobs: TdgJobs,
   io: Output,
 ): Promise<number> {
   const { json } = command;
   switch (command.kind) {
     case 'start': {
-      const started = await startJob(client, {
+      const started = await jobs.startJob({
         name: command.name,
-        taskQueue: temporal.taskQueue,
         notificationMethod: command.notificationMethod,
         ...(command.workflowId ? { workflowId: command.workflowId } : {}),
         ...(command.deadlineMs !== undefined ? { deadlineMs: command.deadlineMs } : {}),
       });
       if (started.alreadyStarted) {
         io.err(`workflow ${started.workflowId} already exists: not starting it again (no new TDG job)`);
-      } else if (!json) {
-        io.out(`started workflow ${started.workflowId}`);
+      }
+      if (!json) {
+        const job = started.jobId
+          ? `TDG job ${started.jobId}`
+          : 'TDG job id not known yet (TDG is slow to answer)';
+        io.out(`${started.alreadyStarted ? 'workflow' : 'started workflow'} ${started.workflowId}: ${job}`);
       }
       if (!command.wait) {
-        if (json)
-          io.out(JSON.stringify({ workflowId: started.workflowId, alreadyStarted: started.alreadyStarted }));
+        if (json) io.out(JSON.stringify(started));
         return ExitCode.ok;
       }
-      if (json) return printOutcome(await jobOutcome(started.handle), json, io);
-      const startedAt = await started.handle.describe().then(
-        (d) => d.startTime.getTime(),
-        () => Date.now(),
-      );
+      if (json) return printOutcome(await outcomeOf(jobs.waitForResult(started.workflowId)), json, io);
+      const startedAt = await jobs.temporal.workflow
+        .getHandle(started.workflowId)
+        .describe()
+        .then(
+          (d) => d.startTime.getTime(),
+          () => Date.now(),
+        );
       const target: ProgressTarget = io.progress ?? {
         isTTY: false,
         write: (t) => io.out(t.replace(/\n$/, '')),
@@ -78,12 +69,15 @@ export async function runCommand(
         progress.change(status);
       };
       try {
-        const outcome = await followJob(started.handle, show, {
-          onStatus: (status) => {
-            latest = status;
-            progress.status(status);
-          },
-        });
+        const outcome = await outcomeOf(
+          jobs.follow(started.workflowId, {
+            onChange: show,
+            onStatus: (status) => {
+              latest = status;
+              progress.status(status);
+            },
+          }),
+        );
         // The workflow may end between two status reads: its result has the final state.
         if (latest && outcome.result) {
           const final = finalStatus(latest, outcome.result);
@@ -96,9 +90,9 @@ export async function runCommand(
       }
     }
     case 'status': {
-      const handle = client.workflow.getHandle(command.workflowId);
-      try {
-        const status = await queryStatus(handle, command.timeoutMs);
+      const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
+      if (answer.source === 'query') {
+        const { status } = answer;
         io.out(
           json
             ? JSON.stringify({ source: 'query', ...status }, null, 2)
@@ -106,10 +100,9 @@ export async function runCommand(
                 status.nextCheckAt ? `; next check ${status.nextCheckAt}` : ''
               }`,
         );
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw err;
+      } else {
         // No worker answered in time (none running, or busy): visibility still knows the job.
-        const basic = await statusFromSearchAttributes(handle);
+        const basic = answer.status;
         const why = `no worker answered the status query within ${formatDuration(command.timeoutMs)}`;
         io.out(
           json
@@ -120,22 +113,33 @@ export async function runCommand(
       return ExitCode.ok;
     }
     case 'result':
-      return printOutcome(await jobOutcome(client.workflow.getHandle(command.workflowId)), json, io);
-    case 'notify': {
-      await sendHint(client.workflow.getHandle(command.workflowId));
+      return printOutcome(await outcomeOf(jobs.waitForResult(command.workflowId)), json, io);
+    case 'check': {
+      const status = await jobs.checkNow(command.workflowId);
       io.out(
         json
-          ? JSON.stringify({ workflowId: command.workflowId, hintSent: true })
-          : `hint sent to ${command.workflowId}: it checks the job now`,
+          ? JSON.stringify(status, null, 2)
+          : `${status.workflowId} job ${status.jobId ?? '-'}: ${describeStatusLine(status)} (checked now)`,
+      );
+      return ExitCode.ok;
+    }
+    case 'cancel': {
+      await jobs.cancel(command.workflowId);
+      io.out(
+        json
+          ? JSON.stringify({ workflowId: command.workflowId, cancelRequested: true })
+          : `cancellation requested for ${command.workflowId}`,
       );
       return ExitCode.ok;
     }
     case 'list': {
-      const query = command.state ? `${TDG_JOB_STATE.name} = '${command.state}'` : undefined;
-      const jobs = await listJobs(client, command.limit, query);
-      if (json) io.out(JSON.stringify(jobs, null, 2));
-      else if (jobs.length === 0) io.out(command.state ? `no jobs in state ${command.state}` : 'no jobs');
-      else for (const line of formatJobTable(jobs)) io.out(line);
+      const list = await jobs.listJobs({
+        limit: command.limit,
+        ...(command.state ? { state: command.state } : {}),
+      });
+      if (json) io.out(JSON.stringify(list, null, 2));
+      else if (list.length === 0) io.out(command.state ? `no jobs in state ${command.state}` : 'no jobs');
+      else for (const line of formatJobTable(list)) io.out(line);
       return ExitCode.ok;
     }
   }
@@ -191,9 +195,10 @@ export async function main(): Promise<number> {
     });
   }
   try {
-    return await runCommand(command, client, temporal, io);
+    return await runCommand(command, new TdgJobs(client, { taskQueue: temporal.taskQueue }), io);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) io.err(`not found: ${err.message}`);
+    if (err instanceof TdgJobError && err.type === JobErrorType.WorkflowNotFound)
+      io.err(`not found: ${err.message}`);
     else io.err(`error: ${describeError(err)}`);
     const hint = searchAttributeHint(err);
     if (hint) io.err(hint);

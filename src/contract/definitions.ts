@@ -2,7 +2,7 @@
  * Names and types shared by the workflow, the activities and every process.
  * Must stay free of Node modules: the workflow bundle imports it.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const WORKFLOW_TYPE = 'emailAppendJob';
@@ -34,6 +34,10 @@ export const FailureType = {
   TdgRateLimited: 'TdgRateLimited',
   TdgMalformedResponse: 'TdgMalformedResponse',
   InvalidWorkflowInput: 'InvalidWorkflowInput',
+  /** `checkNow` refused: the job is finished, or manual checks came faster than allowed. */
+  CheckRefused: 'CheckRefused',
+  /** The workflow was cancelled before TDG's job id was known. */
+  JobCancelled: 'JobCancelled',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -123,7 +127,7 @@ export interface CarriedState {
 }
 
 /** What made the workflow run the check that saw the terminal state. */
-export type CheckTrigger = 'creation' | 'timer' | 'notification' | 'continue-as-new';
+export type CheckTrigger = 'creation' | 'timer' | 'notification' | 'manual' | 'continue-as-new';
 
 export interface EmailAppendJobResult {
   jobId: string;
@@ -163,8 +167,22 @@ export interface JobStatus {
   timeline: TimelineEntry[];
 }
 
+/** The `jobCreated` update's answer: TDG's job id, as soon as `createJob` has returned. */
+export interface JobCreated {
+  jobId: string;
+  notificationsRequested: boolean;
+  /** When the workflow's first run started (ISO): tells a caller whether it started it. */
+  workflowStartedAt: string;
+}
+
 export const jobNotificationSignal = defineSignal<[NotificationHint]>('jobNotification');
 export const statusQuery = defineQuery<JobStatus>('status');
+/** Answered once TDG's job id is known; fails with createJob's failure type when it cannot be. */
+export const jobCreatedUpdate = defineUpdate<JobCreated>('jobCreated');
+/** A manual check: getJob now (not a notification), then the fresh status. */
+export const checkNowUpdate = defineUpdate<JobStatus>('checkNow');
+/** Manual checks closer together than this are refused by the update's validator. */
+export const MIN_MANUAL_CHECK_SPACING_MS = 1_000;
 
 export function totalBatches(counts: JobCounts): number {
   return (

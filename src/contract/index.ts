@@ -1,3 +1,4 @@
 /** The workflow-safe definitions every side shares: the only part of `src/` that workflows and activities import. */
 export * from './definitions.js';
 export * from './duration.js';
+export * from './markdown.js';

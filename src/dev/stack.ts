@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadClientConfig, loadWorkerConfig } from '../platform/config.js';
 import { connectClient, connectionOptions } from '../platform/temporal-connection.js';
-import { describeStatusLine, followJob, startJob } from '../cli/job-commands.js';
-import { printOutcome } from '../cli/index.js';
+import { describeStatusLine, outcomeOf, printOutcome } from '../cli/index.js';
+import { TdgJobs } from '../client/index.js';
 import { createTemporalNotifier, startListener } from '../listener/index.js';
 import { startSimulator } from '../simulator/index.js';
 import { activitiesFromConfig } from '../worker/activities-from-config.js';
@@ -117,17 +117,20 @@ async function runStack(once: boolean): Promise<number> {
 
     let exitCode = 0;
     await worker.runUntil(async () => {
-      const started = await startJob(client, {
+      const jobs = new TdgJobs(client, { taskQueue: config.temporal.taskQueue });
+      const started = await jobs.startJob({
         name: 'Tutorial Job',
-        taskQueue: config.temporal.taskQueue,
         notificationMethod: config.notify ? 'POST' : null,
       });
-      say(`started workflow ${started.workflowId}`);
-      const outcome = await followJob(started.handle, (status) => {
-        say(
-          `  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`,
-        );
-      });
+      say(`started workflow ${started.workflowId}: TDG job ${started.jobId ?? '(not known yet)'}`);
+      const outcome = await outcomeOf(
+        jobs.follow(started.workflowId, {
+          onChange: (status) =>
+            say(
+              `  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`,
+            ),
+        }),
+      );
       exitCode = printOutcome(outcome, false, { out: say, err: say });
       say(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
     });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameLocator, Page } from 'playwright-core';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
 import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
-import { queryStatus, startJob } from '../../src/cli/job-commands.js';
+import { TdgJobs } from '../../src/client/index.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import {
   DEFAULT_TASK_QUEUE,
@@ -145,16 +145,18 @@ describe('the Temporal Web UI shows a TDG job', () => {
       shutdownGraceTime: '1 second',
     });
     await worker.runUntil(async () => {
-      const started = await startJob(temporal.client, {
+      const jobs = new TdgJobs(temporal.client, { taskQueue: DEFAULT_TASK_QUEUE });
+      const started = await jobs.startJob({
         name: JOB_NAME,
-        taskQueue: DEFAULT_TASK_QUEUE,
         notificationMethod: 'POST',
         // Batch counts change between notifications (TDG notifies state changes only): poll often
         // enough that the running screenshot has some batches done with time to spare.
         polling: { initialIntervalMs: 2_000, maxIntervalMs: 3_000, maxIntervalWithNotificationsMs: 3_000 },
       });
-      const { workflowId, handle } = started;
-      const jobId = await waitFor(async () => (await queryStatus(handle, 2_000)).jobId ?? undefined);
+      const { workflowId } = started;
+      const queryStatus = async (): Promise<JobStatus> =>
+        (await jobs.getStatus(workflowId, 2_000)).status as JobStatus;
+      const jobId = started.jobId ?? (await waitFor(async () => (await queryStatus()).jobId ?? undefined));
 
       const page = await browser.context.newPage();
       currentPage = page;
@@ -169,7 +171,7 @@ describe('the Temporal Web UI shows a TDG job', () => {
       // Running: wait until some batches are done, then reload so the UI asks the worker afresh.
       const running = await waitFor(
         async () => {
-          const s: JobStatus = await queryStatus(handle, 2_000);
+          const s: JobStatus = await queryStatus();
           return s.state === 'IN_PROGRESS' && (s.counts?.completed ?? 0) >= 1 ? s : undefined;
         },
         90_000,
@@ -181,7 +183,7 @@ describe('the Temporal Web UI shows a TDG job', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-running.png') });
 
       // Completed: the badge, the final details, and the result with the batch list.
-      const result: EmailAppendJobResult = await handle.result();
+      const result: EmailAppendJobResult = await jobs.waitForResult(workflowId);
       expect(result.state).toBe('COMPLETED');
       await seeCurrentDetails(
         page,

@@ -1,0 +1,61 @@
+/**
+ * Rejections a caller can act on: a stable `type` and the last status the workflow reported (or
+ * visibility knew). Messages come from the workflow's own failures and Temporal's answers, which
+ * never carry a secret.
+ */
+import type { EmailAppendJobResult, JobStatus } from '../contract/index.js';
+
+export const JobErrorType = {
+  /** TDG reported the job FAILED; `result` still has its batch list. */
+  JobFailed: 'JobFailed',
+  JobDeadlineExceeded: 'JobDeadlineExceeded',
+  JobCancelled: 'JobCancelled',
+  /** The workflow was terminated by an operator: no result will come. */
+  JobTerminated: 'JobTerminated',
+  /** The account may not use TDG's asynchronous API. */
+  NotPermitted: 'NotPermitted',
+  /** TDG refused the credentials. */
+  NotAuthenticated: 'NotAuthenticated',
+  /** TDG refused the job request, or our input was invalid. */
+  InvalidJobRequest: 'InvalidJobRequest',
+  JobNotFound: 'JobNotFound',
+  /** No workflow with this id. */
+  WorkflowNotFound: 'WorkflowNotFound',
+  /** `checkNow` was refused: the job is finished, or checks came too fast. */
+  CheckRefused: 'CheckRefused',
+  TemporalUnavailable: 'TemporalUnavailable',
+  /** The namespace lacks our search attributes: run `npm run setup`. */
+  SetupRequired: 'SetupRequired',
+  /** Any other failure, with the original message. */
+  Unexpected: 'Unexpected',
+} as const;
+export type JobErrorType = (typeof JobErrorType)[keyof typeof JobErrorType];
+
+export class TdgJobError extends Error {
+  override readonly name = 'TdgJobError';
+
+  constructor(
+    readonly type: JobErrorType,
+    message: string,
+    readonly workflowId: string | null,
+    /** The last status known, when the workflow or visibility could tell. */
+    readonly status: JobStatus | null = null,
+    /** For JobFailed: the result with the final batch list. */
+    readonly result: EmailAppendJobResult | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** One line from an error and its causes: the SDK wraps the server's reason ("Failed to start Workflow"). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const text = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
+    const message = text.replace(/\s+/g, ' ').trim();
+    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(': ');
+}

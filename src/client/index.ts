@@ -1,0 +1,53 @@
+/**
+ * The typed client for other services (package export `tdg-email-append/client`):
+ *
+ *     const jobs = await connectTdgJobs();          // TEMPORAL_* from the environment
+ *     const { jobId, workflowId } = await jobs.startJob({ name: 'Nightly CRM append' });
+ *     const result = await jobs.waitForResult(workflowId);
+ */
+import { loadClientConfig } from '../platform/config.js';
+import { connectClient } from '../platform/temporal-connection.js';
+import { JobErrorType, TdgJobError } from './errors.js';
+import { TdgJobs } from './tdg-jobs.js';
+
+export {
+  TdgJobs,
+  statusKey,
+  type FollowOptions,
+  type ListedJob,
+  type StartJobOptions,
+  type StartedJob,
+  type VisibleStatus,
+} from './tdg-jobs.js';
+export { TdgJobError, JobErrorType, describeError } from './errors.js';
+export { WORKFLOW_ID_PATTERN, defaultWorkflowId } from './start-details.js';
+export type { JobStatus, EmailAppendJobResult, JobCounts, NotificationMethod } from '../contract/index.js';
+
+/** A TdgJobs on its own Temporal connection: `close()` it when done. */
+export interface ConnectedTdgJobs extends TdgJobs {
+  close(): Promise<void>;
+}
+
+/**
+ * Connects with the same `TEMPORAL_*` settings (and envconfig profiles) as the worker and the CLI.
+ * A bad setting throws the config's error (every problem listed); an unreachable Temporal a
+ * TdgJobError of type TemporalUnavailable.
+ */
+export async function connectTdgJobs(env: NodeJS.ProcessEnv = process.env): Promise<ConnectedTdgJobs> {
+  const config = loadClientConfig(env);
+  let connected;
+  try {
+    connected = await connectClient(config, { connectTimeoutMs: 5_000 });
+  } catch (err) {
+    throw new TdgJobError(
+      JobErrorType.TemporalUnavailable,
+      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}`,
+      null,
+      null,
+      null,
+      { cause: err },
+    );
+  }
+  const jobs = new TdgJobs(connected.client, { taskQueue: config.temporal.taskQueue });
+  return Object.assign(jobs, { close: () => connected.connection.close() });
+}
