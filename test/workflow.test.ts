@@ -214,6 +214,29 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('checkNow runs a getJob at once, is not a notification, and is refused when too frequent', async () => {
+    const name = uniqueId('check-now') + ' [sim duration=1h batches=2]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const jobs = jobsOf(temporal);
+      const started = await jobs.startJob({ name, notificationMethod: null, polling: slow });
+      const handle = temporal.client.workflow.getHandle(started.workflowId);
+      const before = await waitFor(async () => {
+        const s = await handle.query(statusQuery);
+        return s.nextCheckAt ? s : undefined;
+      });
+      const fresh = await jobs.checkNow(started.workflowId);
+      expect(fresh.checks).toBe(before.checks + 1);
+      expect(fresh.notifications).toBe(0);
+      const tooSoon = await jobs.checkNow(started.workflowId).catch((e: unknown) => e);
+      expect(tooSoon).toBeInstanceOf(TdgJobError);
+      expect(tooSoon).toMatchObject({ type: 'CheckRefused' });
+      const job = (await sim.jobs()).find((j) => j.jobId === started.jobId);
+      expect(job?.getJobCalls).toBe(fresh.checks);
+      await handle.terminate('test done');
+    });
+  });
+
   it('fails fast and clearly when the account may not use the async API', async () => {
     const trial = await runSimulator({
       apiKey: 'trial-key-0123456789',
