@@ -1,93 +1,216 @@
 /**
- * `npm run record-histories`: records real histories (completed, failed, continued-as-new)
- * from the current workflow code into test/histories/, for the replay test. Record new ones
- * BEFORE changing workflow code, so the replay test proves the change is deterministic.
+ * `npm run record-histories`: records real histories from the current workflow code into
+ * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
+ * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
+ * cancellation, a createJob refused by TDG). Record new ones BEFORE changing workflow code (see
+ * README), so the replay test proves the change is deterministic.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { TdgJobs } from '../src/client/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
-import { startSimulator } from '../src/simulator/index.js';
-import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../src/contract/definitions.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
+import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
+import {
+  WORKFLOW_TYPE,
+  jobNotificationSignal,
+  statusQuery,
+  type EmailAppendJobInput,
+} from '../src/contract/index.js';
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../src/worker/factory.js';
 
-const outDir = fileURLToPath(new URL('./histories/', import.meta.url));
+const outDir = join(PROJECT_ROOT, 'test', 'histories');
 const polling = {
   initialIntervalMs: 200,
   backoffFactor: 1.5,
   maxIntervalMs: 1_000,
   maxIntervalWithNotificationsMs: 2_000,
 };
-const cases: Record<string, EmailAppendJobInput> = {
-  completed: { name: 'History completed [sim duration=1500ms batches=3]', polling },
-  failed: { name: 'History failed [sim duration=1s batches=3 outcome=FAILED]', polling },
-  'continued-as-new': {
-    name: 'History continued [sim duration=3s batches=2]',
-    polling: { initialIntervalMs: 150, backoffFactor: 1, maxIntervalMs: 150, jitter: 0 },
-    continueAsNewAfterEvents: 40,
+const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+
+const server = await startDevServer({ uiPort: null });
+const credentials = { apiKey: 'history-key', username: 'history', password: 'history-password' };
+const sim = await startSimulator({ ...credentials, seed: 1 }, { port: 0, host: '127.0.0.1' });
+// An account that may not use the asynchronous API: createJob is refused with NotPermitted.
+const trial = await startSimulator(
+  { ...credentials, seed: 2, restrictedApiKeys: [credentials.apiKey] },
+  { port: 0, host: '127.0.0.1' },
+);
+
+function activitiesFor(tdg: RunningSimulator): ReturnType<typeof activitiesFromConfig> {
+  return activitiesFromConfig(
+    {
+      baseUrl: tdg.url,
+      apiVersion: 'v3',
+      apiKey: credentials.apiKey,
+      auth: {
+        kind: 'password',
+        username: credentials.username,
+        password: credentials.password,
+        tokenTtlMs: 3_600_000,
+      },
+      requestTimeoutMs: 5_000,
+    },
+    null,
+  );
+}
+
+function save(label: string, workflowId: string, runId: string): void {
+  // `temporal workflow show --output json` writes the format historyFromJSON reads back.
+  const json = execFileSync(
+    findBinary(TEMPORAL_CLI) ?? 'temporal',
+    [
+      'workflow',
+      'show',
+      '--address',
+      server.address,
+      '--workflow-id',
+      workflowId,
+      '--run-id',
+      runId,
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(join(outDir, `${label}.json`), json);
+  const history = JSON.parse(json) as { events?: unknown[] };
+  process.stdout.write(`recorded ${label}: ${history.events?.length ?? 0} events\n`);
+}
+
+async function nextCheckScheduled(handle: WorkflowHandle): Promise<void> {
+  while (!(await handle.query(statusQuery)).nextCheckAt) await new Promise((r) => setTimeout(r, 100));
+}
+
+const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = {
+  completed: async (client) => {
+    const input: EmailAppendJobInput = { name: 'History completed [sim duration=1500ms batches=3]', polling };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-completed',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await handle.result();
+    save('completed', handle.workflowId, handle.firstExecutionRunId);
+  },
+  failed: async (client) => {
+    const input: EmailAppendJobInput = {
+      name: 'History failed [sim duration=1s batches=3 outcome=FAILED]',
+      polling,
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-failed',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await handle.result().catch(() => undefined);
+    save('failed', handle.workflowId, handle.firstExecutionRunId);
+  },
+  'signal-and-updates': async (client, jobs) => {
+    // Update-with-start (jobCreated), then a manual check (checkNow) and a hint that ends a wait.
+    const started = await jobs.startJob({
+      name: 'History updates [sim duration=2s batches=2]',
+      workflowId: 'history-updates',
+      notificationMethod: 'POST',
+      polling: slow,
+    });
+    const handle = client.workflow.getHandle(started.workflowId);
+    await nextCheckScheduled(handle);
+    await jobs.checkNow(started.workflowId);
+    await new Promise((r) => setTimeout(r, 2_500));
+    await handle.signal(jobNotificationSignal, { method: 'POST', receivedAt: new Date().toISOString() });
+    await handle.result();
+    save('signal-and-updates', started.workflowId, started.runId);
+  },
+  'continued-as-new': async (client) => {
+    const input: EmailAppendJobInput = {
+      name: 'History continued [sim duration=3s batches=2]',
+      polling: { initialIntervalMs: 150, backoffFactor: 1, maxIntervalMs: 150, jitter: 0 },
+      continueAsNewAfterEvents: 40,
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-continued',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await handle.result();
+    save('continued-as-new', handle.workflowId, handle.firstExecutionRunId);
+    // The second run starts from carried state: a path of its own.
+    const history = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+    const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!next) throw new Error('the first run did not continue as new');
+    save('continued-as-new-run-2', handle.workflowId, next);
+  },
+  'deadline-exceeded': async (client) => {
+    const input: EmailAppendJobInput = {
+      name: 'History deadline [sim duration=1h]',
+      polling,
+      deadlineMs: 2_000,
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-deadline',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await handle.result().catch(() => undefined);
+    save('deadline-exceeded', handle.workflowId, handle.firstExecutionRunId);
+  },
+  cancelled: async (client) => {
+    const input: EmailAppendJobInput = { name: 'History cancelled [sim duration=1h]', polling: slow };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-cancelled',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await nextCheckScheduled(handle);
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    save('cancelled', handle.workflowId, handle.firstExecutionRunId);
+  },
+  'create-refused': async (client) => {
+    const input: EmailAppendJobInput = { name: 'History refused', polling };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-refused',
+      taskQueue: 'record-histories-trial',
+      args: [input],
+    });
+    await handle.result().catch(() => undefined);
+    save('create-refused', handle.workflowId, handle.firstExecutionRunId);
   },
 };
 
-const server = await startDevServer({ uiPort: null });
-const sim = await startSimulator(
-  { apiKey: 'history-key', username: 'history', password: 'history-password', seed: 1 },
-  { port: 0, host: '127.0.0.1' },
-);
 try {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
+  const jobs = new TdgJobs(client, { taskQueue: 'record-histories' });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await createTdgWorker({
-    connection: await NativeConnection.connect({ address: server.address }),
+    connection: nativeConnection,
     namespace: 'default',
     taskQueue: 'record-histories',
-    activities: activitiesFromConfig(
-      {
-        baseUrl: sim.url,
-        apiVersion: 'v3',
-        apiKey: 'history-key',
-        auth: { kind: 'password', username: 'history', password: 'history-password', tokenTtlMs: 3_600_000 },
-        requestTimeoutMs: 5_000,
-      },
-      null,
+    activities: activitiesFor(sim),
+  });
+  const trialWorker = await createTdgWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue: 'record-histories-trial',
+    activities: activitiesFor(trial),
+  });
+  await Promise.all([
+    trialWorker.runUntil(
+      worker.runUntil(async () => {
+        for (const record of Object.values(cases)) await record(client, jobs);
+      }),
     ),
-  });
-  await worker.runUntil(async () => {
-    for (const [label, input] of Object.entries(cases)) {
-      const handle = await client.workflow.start(WORKFLOW_TYPE, {
-        workflowId: `history-${label}`,
-        taskQueue: 'record-histories',
-        args: [input],
-      });
-      await handle.result().catch(() => undefined);
-      // The first run: for continued-as-new it ends in the ContinuedAsNew event, the interesting part.
-      // `temporal workflow show --output json` writes the format historyFromJSON reads back.
-      const json = execFileSync(
-        findBinary(TEMPORAL_CLI) ?? 'temporal',
-        [
-          'workflow',
-          'show',
-          '--address',
-          server.address,
-          '--workflow-id',
-          handle.workflowId,
-          '--run-id',
-          handle.firstExecutionRunId,
-          '--output',
-          'json',
-        ],
-        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-      );
-      writeFileSync(`${outDir}${label}.json`, json);
-      const history = JSON.parse(json) as { events?: unknown[] };
-      process.stdout.write(`recorded ${label}: ${history.events?.length ?? 0} events\n`);
-    }
-  });
+  ]);
   await connection.close();
 } finally {
   await sim.close();
+  await trial.close();
   await server.stop();
 }

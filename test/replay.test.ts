@@ -1,26 +1,61 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { workflowBundle } from './helpers/harness.js';
 
-const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+const dir = join(PROJECT_ROOT, 'test', 'histories');
 // The top level holds the current code's runs; each subfolder those of code before a patched change.
 const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 const folders = [...new Set(files.map((f) => dirname(f)))];
+const historyOf = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+
+/** Every path the workflow has, recorded from the current code by `npm run record-histories`. */
+const CURRENT_PATHS = [
+  'cancelled.json',
+  'completed.json',
+  'continued-as-new-run-2.json',
+  'continued-as-new.json',
+  'create-refused.json',
+  'deadline-exceeded.json',
+  'failed.json',
+  'signal-and-updates.json',
+];
+
+let changedBundle: Promise<WorkflowBundle> | undefined;
 
 describe('committed histories replay against the current workflow code', () => {
-  it.each(folders)('%s has the completed, failed and continued-as-new histories', (folder) => {
-    const names = files.filter((f) => dirname(f) === folder).map((f) => basename(f));
-    expect(names.sort()).toEqual(['completed.json', 'continued-as-new.json', 'failed.json']);
+  it('the top level covers every path of the current code', () => {
+    expect(files.filter((f) => dirname(f) === '.').sort()).toEqual(CURRENT_PATHS);
   });
 
+  it.each(folders.filter((f) => f !== '.'))(
+    '%s keeps the completed, failed and continued-as-new histories',
+    (folder) => {
+      const names = files.filter((f) => dirname(f) === folder).map((f) => basename(f));
+      expect(names.sort()).toEqual(['completed.json', 'continued-as-new.json', 'failed.json']);
+    },
+  );
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(`${dir}${file}`, 'utf8')));
     await expect(
-      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file),
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyOf(file), file),
     ).resolves.toBeUndefined();
+  });
+
+  // Negative control: the same histories against a deliberately changed workflow must fail.
+  it.each(CURRENT_PATHS)('%s fails to replay against a changed workflow', async (file) => {
+    changedBundle ??= bundleWorkflowCode({
+      workflowsPath: join(PROJECT_ROOT, 'test', 'fixtures', 'changed-workflow.ts'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await changedBundle }, historyOf(file), file),
+    ).rejects.toMatchObject({
+      name: 'DeterminismViolationError',
+      message: expect.stringMatching(/Nondeterminism/) as unknown,
+    });
   });
 });
