@@ -141,7 +141,9 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await handle.result();
     save('continued-as-new', handle.workflowId, handle.firstExecutionRunId);
     // The second run starts from carried state: a path of its own.
-    const history = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+    const history = await client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .fetchHistory();
     const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
     if (!next) throw new Error('the first run did not continue as new');
     save('continued-as-new-run-2', handle.workflowId, next);
