@@ -214,7 +214,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
-  it('checkNow runs a getJob at once, is not a notification, and is refused when too frequent', async () => {
+  it('checkNow runs a getJob at once, is not a notification, is refused when too frequent; cancel', async () => {
     const name = uniqueId('check-now') + ' [sim duration=1h batches=2]';
     const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
     await temporal.withWorker(simulatorActivities(sim), async () => {
@@ -230,10 +230,13 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(fresh.notifications).toBe(0);
       const tooSoon = await jobs.checkNow(started.workflowId).catch((e: unknown) => e);
       expect(tooSoon).toBeInstanceOf(TdgJobError);
-      expect(tooSoon).toMatchObject({ type: 'CheckRefused' });
+      expect(tooSoon).toMatchObject({ type: 'CheckRefused', status: { jobId: started.jobId } });
       const job = (await sim.jobs()).find((j) => j.jobId === started.jobId);
       expect(job?.getJobCalls).toBe(fresh.checks);
-      await handle.terminate('test done');
+      // Cancelled: the rejection is typed and still says which TDG job it was.
+      await jobs.cancel(started.workflowId);
+      const cancelled = await jobs.waitForResult(started.workflowId).catch((e: unknown) => e);
+      expect(cancelled).toMatchObject({ type: 'JobCancelled', status: { jobId: started.jobId } });
     });
   });
 

@@ -173,7 +173,7 @@ export class TdgJobs {
         );
         return this.pending(workflowId, runId);
       }
-      throw this.toJobError(err, workflowId);
+      throw await this.withLastStatus(this.toJobError(err, workflowId));
     }
   }
 
@@ -213,7 +213,7 @@ export class TdgJobs {
     try {
       return await this.temporal.workflow.getHandle(workflowId).executeUpdate(checkNowUpdate);
     } catch (err) {
-      throw this.toJobError(err, workflowId);
+      throw await this.withLastStatus(this.toJobError(err, workflowId));
     }
   }
 
@@ -231,7 +231,7 @@ export class TdgJobs {
     try {
       return (await this.temporal.workflow.getHandle(workflowId).result()) as EmailAppendJobResult;
     } catch (err) {
-      throw this.toJobError(err, workflowId);
+      throw await this.withLastStatus(this.toJobError(err, workflowId));
     }
   }
 
@@ -335,55 +335,59 @@ export class TdgJobs {
   /** Every rejection as a TdgJobError with a stable type. */
   toJobError(err: unknown, workflowId: string | null): TdgJobError {
     if (err instanceof TdgJobError) return err;
-    if (err instanceof WorkflowNotFoundError)
-      return new TdgJobError(JobErrorType.WorkflowNotFound, err.message, workflowId, null, null, {
-        cause: err,
-      });
+    const wrap = (
+      type: JobErrorType,
+      message: string,
+      status: JobStatus | null = null,
+      result: EmailAppendJobResult | null = null,
+    ): TdgJobError => new TdgJobError(type, message, workflowId, status, result, { cause: err });
+    if (err instanceof WorkflowNotFoundError) return wrap(JobErrorType.WorkflowNotFound, err.message);
     const failure =
       err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError ? err.cause : err;
     if (failure instanceof ApplicationFailure) {
       const type = KNOWN_FAILURE_TYPES.get(failure.type ?? '') ?? JobErrorType.Unexpected;
       const detail = failure.details?.[0];
-      const isResult = type === JobErrorType.JobFailed;
-      const status = !isResult && isStatus(detail) ? detail : null;
-      const result = isResult ? (detail as EmailAppendJobResult) : null;
-      return new TdgJobError(type, failure.message, workflowId, status, result, { cause: err });
+      // JobFailed carries the result (with the batch list); other failures the last status.
+      if (type === JobErrorType.JobFailed)
+        return wrap(type, failure.message, null, detail as EmailAppendJobResult);
+      return wrap(type, failure.message, isStatus(detail) ? detail : null);
     }
     if (failure instanceof CancelledFailure)
-      return new TdgJobError(
-        JobErrorType.JobCancelled,
-        failure.message || 'cancelled',
-        workflowId,
-        null,
-        null,
-        {
-          cause: err,
-        },
-      );
+      return wrap(JobErrorType.JobCancelled, failure.message || 'cancelled');
     if (failure instanceof TerminatedFailure)
-      return new TdgJobError(
-        JobErrorType.JobTerminated,
-        failure.message || 'terminated',
-        workflowId,
-        null,
-        null,
-        {
-          cause: err,
-        },
-      );
-    if (isConnectionLost(err))
-      return new TdgJobError(JobErrorType.TemporalUnavailable, describeError(err), workflowId, null, null, {
-        cause: err,
-      });
+      return wrap(JobErrorType.JobTerminated, failure.message || 'terminated');
+    if (isConnectionLost(err)) return wrap(JobErrorType.TemporalUnavailable, describeError(err));
     if (/search attribute/i.test(describeError(err)))
-      return new TdgJobError(JobErrorType.SetupRequired, describeError(err), workflowId, null, null, {
-        cause: err,
+      return wrap(JobErrorType.SetupRequired, describeError(err));
+    return wrap(JobErrorType.Unexpected, describeError(err));
+  }
+
+  /**
+   * A rejection without a status gets the workflow's last one from the status query (a closed
+   * workflow still answers while a worker runs); when none answers in 2 s it stays without.
+   */
+  private async withLastStatus(error: TdgJobError): Promise<TdgJobError> {
+    const { workflowId } = error;
+    if (error.status || !workflowId || NO_STATUS_TYPES.has(error.type)) return error;
+    try {
+      const status = await this.temporal.withDeadline(Date.now() + 2_000, () =>
+        this.temporal.workflow.getHandle(workflowId).query(statusQuery),
+      );
+      return new TdgJobError(error.type, error.message, workflowId, status, error.result, {
+        cause: error.cause,
       });
-    return new TdgJobError(JobErrorType.Unexpected, describeError(err), workflowId, null, null, {
-      cause: err,
-    });
+    } catch {
+      return error;
+    }
   }
 }
+
+/** Rejections where asking the workflow for its status cannot help. */
+const NO_STATUS_TYPES = new Set<JobErrorType>([
+  JobErrorType.WorkflowNotFound,
+  JobErrorType.TemporalUnavailable,
+  JobErrorType.SetupRequired,
+]);
 
 const KNOWN_FAILURE_TYPES = new Map<string, JobErrorType>([
   [FailureType.JobFailed, JobErrorType.JobFailed],

@@ -184,6 +184,11 @@ export const checkNowUpdate = defineUpdate<JobStatus>('checkNow');
 /** Manual checks closer together than this are refused by the update's validator. */
 export const MIN_MANUAL_CHECK_SPACING_MS = 1_000;
 
+/** Counts of a job with no batches yet: every state at zero. */
+export function noBatches(): JobCounts {
+  return { waitingForUpload: 0, queued: 0, inProgress: 0, completed: 0, failed: 0, malformed: 0 };
+}
+
 export function totalBatches(counts: JobCounts): number {
   return (
     counts.waitingForUpload +

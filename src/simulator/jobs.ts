@@ -3,7 +3,7 @@
  * of getJob calls for `checks=N` jobs), never of timers, so an injected clock gives exact,
  * reproducible answers.
  */
-import { isTerminalState, type JobCounts, type NotificationMethod } from '../contract/index.js';
+import { isTerminalState, noBatches, type JobCounts, type NotificationMethod } from '../contract/index.js';
 import type { Prng } from '../platform/prng.js';
 import type { Outcome, Scenario } from './scenario.js';
 
@@ -49,14 +49,7 @@ export function stateAt(outcome: Outcome, fraction: number): JobState {
 /** What getJob reports at `fraction` (0..1) of the job's life. */
 export function progressAt(plan: JobPlan, fraction: number): JobProgress {
   const batches = plan.batchIds.length;
-  const counts: JobCounts = {
-    waitingForUpload: 0,
-    queued: 0,
-    inProgress: 0,
-    completed: 0,
-    failed: 0,
-    malformed: 0,
-  };
+  const counts = noBatches();
   for (let i = 0; i < batches; i++) {
     const phase = batchPhase(i, batches, fraction);
     if (phase === 'waiting') counts.waitingForUpload++;

@@ -2,7 +2,7 @@
  * Pure readers for TDG's response bodies. TDG documents its fields only by example, so every reader
  * accepts the plausible variants, and reports (never guesses) what it could not read.
  */
-import type { JobCounts, JobSnapshot } from '../contract/definitions.js';
+import { noBatches, type JobCounts, type JobSnapshot } from '../contract/index.js';
 import { previewBody, TdgMalformedResponseError } from './errors.js';
 
 export interface LenientParseResult {
@@ -119,14 +119,7 @@ export function normalizeJob(jobId: string, raw: unknown): JobSnapshot {
   if (typeof rawState === 'string' && rawState.trim() !== '') state = rawState.trim().toUpperCase();
   else missingFields.push('state');
 
-  const counts: JobCounts = {
-    waitingForUpload: 0,
-    queued: 0,
-    inProgress: 0,
-    completed: 0,
-    failed: 0,
-    malformed: 0,
-  };
+  const counts = noBatches();
   for (const [key, field] of COUNT_FIELDS) {
     const count = readCount(raw[field]);
     if (count === undefined) missingFields.push(field);
