@@ -35,7 +35,8 @@ import type { NotifyConfig } from './env/notify.js';
 
 export { ConfigError, type Env } from './env/core.js';
 export { MIN_SECRET_BYTES as MIN_NOTIFY_SECRET_BYTES } from './env/fields.js';
-export { isLoopbackHost, type NotifyConfig } from './env/notify.js';
+export { type NotifyConfig } from './env/notify.js';
+export { isLoopbackHost } from './url-host.js';
 export { DEFAULT_LISTENER_HOST, DEFAULT_LISTENER_PORT } from './env/listener.js';
 export {
   DEFAULT_SIMULATOR_HOST,

@@ -1,4 +1,5 @@
 /** Validation of the create-job body, with the specific 400 messages a client developer needs. */
+import { isLoopbackHost } from '../platform/url-host.js';
 import { ApiError } from './http-errors.js';
 import type { NotificationTarget } from './jobs.js';
 import { parseScenario, ScenarioTagError, type Scenario, type ScenarioDefaults } from './scenario.js';
@@ -11,7 +12,6 @@ export interface CreateJobBody {
 
 export const MAX_NAME_LENGTH = 255;
 export const MAX_URL_LENGTH = 2_048;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function badRequest(message: string): never {
   throw new ApiError(400, message);
@@ -33,9 +33,11 @@ function parseNotificationUrl(value: unknown): string {
   } catch {
     badRequest(`"notification_URL" is not a valid absolute URL: ${JSON.stringify(value.slice(0, 200))}`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
+  const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    badRequest('"notification_URL" must use https (http is allowed only for 127.0.0.1, localhost and [::1])');
+    badRequest(
+      '"notification_URL" must use https (http is allowed only for loopback: localhost, 127.x.x.x, [::1])',
+    );
   }
   return value;
 }

@@ -1,12 +1,9 @@
 /** Runs the simulator on a real socket, in-process (dev stack, tests, benchmarks) or from main.ts. */
 import type { AddressInfo } from 'node:net';
+import { localUrl, type ListenOptions } from '../platform/url-host.js';
 import { buildSimulator, type Simulator, type SimulatorOptions } from './app.js';
 
-export interface ListenOptions {
-  /** 0 picks a free port. */
-  port: number;
-  host: string;
-}
+export type { ListenOptions };
 
 export interface RunningSimulator {
   /** Base URL without the version, e.g. `http://127.0.0.1:8787` (use it as TDG_BASE_URL). */
@@ -14,13 +11,6 @@ export interface RunningSimulator {
   port: number;
   simulator: Simulator;
   close(): Promise<void>;
-}
-
-function urlHost(address: AddressInfo): string {
-  // A wildcard bind is reachable on loopback; that is what local clients should use.
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
 }
 
 export async function startSimulator(
@@ -36,7 +26,7 @@ export async function startSimulator(
   }
   const address = simulator.app.server.address() as AddressInfo;
   return {
-    url: `http://${urlHost(address)}:${address.port}`,
+    url: localUrl(address),
     port: address.port,
     simulator,
     close: () => simulator.close(),

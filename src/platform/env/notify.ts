@@ -3,18 +3,13 @@
  * listener checks them with the same secret (and `NOTIFY_SECRET_PREVIOUS` during a rotation).
  * Secrets are checked for length only and never echoed.
  */
+import { isLoopbackHost } from '../url-host.js';
 import { section } from './core.js';
 import { httpUrl, signingSecret } from './fields.js';
 
 export interface NotifyConfig {
   publicUrl: string;
   secret: string;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || hostname.startsWith('127.')
-  );
 }
 
 /** The worker's side: both variables or neither (polling only). */
