@@ -117,10 +117,11 @@ const chaosWindowMs = rampMs + maxSimMs / 2;
 const slotMs = (chaosWindowMs - 2_000) / Math.max(1, killCount);
 const killOffsets = Array.from({ length: killCount }, (_, i) => 2_000 + (i + random.next()) * slotMs);
 const restartOffset = rampMs / 2 + random.next() * (chaosWindowMs - rampMs / 2);
-// The full outage starts once every job has been started (so it hits running jobs, not starts) and ends
-// inside the chaos window when it fits.
+// The full outage is a phase of its own, right after the chaos window (and after the last kill or
+// restart has finished): every job has been started and most still run, and a refusal is never
+// confused with a kill or a dev server outage.
 const outageMs = Math.round(outageRealMs / timeScale);
-const outageOffset = rampMs + random.next() * Math.max(0, chaosWindowMs - rampMs - outageMs);
+const outageOffset = chaosWindowMs;
 
 const machine = machineDescription();
 log(
@@ -128,7 +129,7 @@ log(
     `${killCount} worker kills (after the first start) at ${killOffsets.map((k) => `${(k / 1000).toFixed(1)}s`).join(', ')}; ` +
     `dev server restart at ${(restartOffset / 1000).toFixed(1)}s; ` +
     (outageMs > 0
-      ? `TDG outage of ${formatDuration(outageMs)} (${formatDuration(outageRealMs)} real) at ${(outageOffset / 1000).toFixed(1)}s; `
+      ? `TDG outage of ${formatDuration(outageMs)} (${formatDuration(outageRealMs)} real) from ${(outageOffset / 1000).toFixed(1)}s (after the kills and the restart); `
       : 'no TDG outage; ') +
     `load average ${machine.loadAverage.join(' ')}`,
 );
@@ -241,6 +242,7 @@ const outageDone = (async () => {
   if (outageMs <= 0) return;
   const wait = started + outageOffset - Date.now();
   if (wait > 0) await sleep(wait);
+  await chaosDone;
   const before = await simStats();
   const from = Date.now();
   await putFaults({ outage: true });
