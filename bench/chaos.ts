@@ -5,7 +5,11 @@
  *     (as a process manager would);
  *   - the Temporal dev server is stopped and started again once, on the same port and SQLite file;
  *   - the simulator answers 20% 5xx, 5% 429, 2% malformed bodies, has latency spikes, and drops
- *     30% of notifications (`PUT /_sim/faults`).
+ *     30% of notifications (`PUT /_sim/faults`);
+ *   - TDG is fully unavailable once (`PUT /_sim/faults {"outage": true}`: 503 on every route) for
+ *     several minutes of real time, scaled like the job durations, while jobs run. The other outages
+ *     the simulator knows (HTML 200, 3xx, 404, resets, hangs) stay off here: the workflow does not
+ *     survive all of them yet (issue 11 item 1).
  *
  * Then it checks that every workflow completed with its TDG job's batch list, counts the TDG jobs
  * created per workflow (`GET /_sim/stats` → jobsCreated.byName, names carry the workflow id) and
@@ -49,32 +53,36 @@ const USAGE = `usage: npm run chaos -- [options]
   --durations LO..HI   real job durations, log-uniform (default 10s..20m; --quick 10s..5m)
   --time-scale N       time divided by N (default 20)
   --ramp D             starts spread evenly over D (default 20s; --quick 5s)
+  --outage D           real duration of the full TDG outage, scaled like the jobs (default 5m;
+                       --quick 2m; 0 for none)
   --seed N             seed of the jobs and the chaos schedule (default 7)
   --name NAME          result file name (default chaos; --quick chaos-quick)
   --out DIR            result folder (default bench/results/; --quick: a new temp dir)
   --quick              the CI variant: 30 jobs, 2 kills, shorter jobs
   -h, --help           this text`;
 
-const { quick, jobCount, killCount, timeScale, realRange, rampMs, seed, runName, outDir } = parseCommandLine(
-  {
-    usage: USAGE,
-    options: { ...RUN_FLAGS, kills: { type: 'string' } },
-  },
-  ({ values }) => {
-    const quick = values.quick;
-    return {
-      quick,
-      jobCount: numberFlag('--jobs', values.jobs, quick ? 30 : 200, { integer: true }),
-      killCount: numberFlag('--kills', values.kills, quick ? 2 : 5, { integer: true, zero: true }),
-      timeScale: numberFlag('--time-scale', values['time-scale'], 20),
-      realRange: durationRangeFlag('--durations', values.durations ?? (quick ? '10s..5m' : '10s..20m')),
-      rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '5s' : '20s')),
-      seed: numberFlag('--seed', values.seed, 7, { integer: true, zero: true }),
-      runName: values.name ?? (quick ? 'chaos-quick' : 'chaos'),
-      outDir: outputDir(values.out, quick, 'tdg-chaos-quick-'),
-    };
-  },
-);
+const { quick, jobCount, killCount, timeScale, realRange, rampMs, outageRealMs, seed, runName, outDir } =
+  parseCommandLine(
+    {
+      usage: USAGE,
+      options: { ...RUN_FLAGS, kills: { type: 'string' }, outage: { type: 'string' } },
+    },
+    ({ values }) => {
+      const quick = values.quick;
+      return {
+        quick,
+        jobCount: numberFlag('--jobs', values.jobs, quick ? 30 : 200, { integer: true }),
+        killCount: numberFlag('--kills', values.kills, quick ? 2 : 5, { integer: true, zero: true }),
+        timeScale: numberFlag('--time-scale', values['time-scale'], 20),
+        realRange: durationRangeFlag('--durations', values.durations ?? (quick ? '10s..5m' : '10s..20m')),
+        rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '5s' : '20s')),
+        outageRealMs: durationFlag('--outage', values.outage ?? (quick ? '2m' : '5m')),
+        seed: numberFlag('--seed', values.seed, 7, { integer: true, zero: true }),
+        runName: values.name ?? (quick ? 'chaos-quick' : 'chaos'),
+        outDir: outputDir(values.out, quick, 'tdg-chaos-quick-'),
+      };
+    },
+  );
 const [realLoMs, realHiMs] = realRange;
 mkdirSync(outDir, { recursive: true });
 
@@ -109,12 +117,21 @@ const chaosWindowMs = rampMs + maxSimMs / 2;
 const slotMs = (chaosWindowMs - 2_000) / Math.max(1, killCount);
 const killOffsets = Array.from({ length: killCount }, (_, i) => 2_000 + (i + random.next()) * slotMs);
 const restartOffset = rampMs / 2 + random.next() * (chaosWindowMs - rampMs / 2);
+// The full outage is a phase of its own, right after the chaos window (and after the last kill or
+// restart has finished): every job has been started and most still run, and a refusal is never
+// confused with a kill or a dev server outage.
+const outageMs = Math.round(outageRealMs / timeScale);
+const outageOffset = chaosWindowMs;
 
 const machine = machineDescription();
 log(
   `${jobCount} jobs, durations ${formatDuration(realLoMs)}..${formatDuration(realHiMs)} real ÷${timeScale} → up to ${formatDuration(maxSimMs)}; ` +
     `${killCount} worker kills (after the first start) at ${killOffsets.map((k) => `${(k / 1000).toFixed(1)}s`).join(', ')}; ` +
-    `dev server restart at ${(restartOffset / 1000).toFixed(1)}s; load average ${machine.loadAverage.join(' ')}`,
+    `dev server restart at ${(restartOffset / 1000).toFixed(1)}s; ` +
+    (outageMs > 0
+      ? `TDG outage of ${formatDuration(outageMs)} (${formatDuration(outageRealMs)} real) from ${(outageOffset / 1000).toFixed(1)}s (after the kills and the restart); `
+      : 'no TDG outage; ') +
+    `load average ${machine.loadAverage.join(' ')}`,
 );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tdg-chaos-'));
@@ -128,7 +145,7 @@ log(
   `dev server ${stack.address} (SQLite ${dbFilename}), simulator ${stack.sim.url} behind proxy ${proxy.url}`,
 );
 
-async function putFaults(faults: Record<string, number>): Promise<void> {
+async function putFaults(faults: Record<string, number | boolean>): Promise<void> {
   const response = await fetch(`${stack.sim.url}/_sim/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -210,6 +227,46 @@ const chaosDone = (async () => {
   }
 })();
 
+// The full TDG outage: every TDG route answers 503 while it lasts.
+interface OutageRecord {
+  from: number;
+  to: number;
+  /** Requests the simulator refused with 503 during the outage (faultsInjected.outage). */
+  refused: number;
+  refusedByRoute: Record<string, number>;
+}
+let outage: OutageRecord | null = null;
+const simStats = async (): Promise<StatsView> =>
+  (await (await fetch(`${stack.sim.url}/_sim/stats`)).json()) as StatsView;
+const outageDone = (async () => {
+  if (outageMs <= 0) return;
+  const wait = started + outageOffset - Date.now();
+  if (wait > 0) await sleep(wait);
+  await chaosDone;
+  const before = await simStats();
+  const from = Date.now();
+  await putFaults({ outage: true });
+  log(`TDG outage: every TDG route answers 503 for ${formatDuration(outageMs)}`);
+  chaosLog.push({ at: from, what: `TDG outage begins (${formatDuration(outageMs)})` });
+  await sleep(outageMs);
+  await putFaults({ outage: false });
+  const to = Date.now();
+  const after = await simStats();
+  const refusedByRoute: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after.requests)) {
+    const delta = n - (before.requests[route as keyof StatsView['requests']] ?? 0);
+    if (delta > 0) refusedByRoute[route] = delta;
+  }
+  outage = {
+    from,
+    to,
+    refused: after.faultsInjected.outage - before.faultsInjected.outage,
+    refusedByRoute,
+  };
+  chaosLog.push({ at: to, what: `TDG outage ends: ${outage.refused} requests refused` });
+  log(`TDG back after ${to - from} ms: ${outage.refused} requests refused ${JSON.stringify(refusedByRoute)}`);
+})();
+
 // Latency spikes until the run ends.
 let spiking = true;
 const spikes: { at: number; ms: number }[] = [];
@@ -281,7 +338,7 @@ log(`${tracked.filter((t) => t.handle).length} of ${jobCount} workflows started`
 
 // Wait until every workflow is closed (visibility query; errors while the server is down are retried).
 const closedStatuses = new Map<string, string>();
-const deadline = started + chaosWindowMs + maxSimMs + (quick ? 150_000 : 240_000);
+const deadline = started + chaosWindowMs + outageMs + maxSimMs + (quick ? 150_000 : 240_000);
 let lastReport = 0;
 for (;;) {
   try {
@@ -303,6 +360,7 @@ for (;;) {
   await sleep(2_000);
 }
 await chaosDone;
+await outageDone;
 spiking = false;
 await spikeLoop;
 supervising = false;
@@ -316,11 +374,14 @@ await putFaults({
   dropNotificationRate: 0,
   latencyMs: 0,
   latencyJitterMs: 0,
+  outage: false,
 });
 log('chaos over; checking every workflow');
 
 // ---------------------------------------------------------------- verification
-const stats = (await (await fetch(`${stack.sim.url}/_sim/stats`)).json()) as StatsView;
+const stats = await simStats();
+const outageRecord = outage as OutageRecord | null;
+const seconds = (ms: number): number => Math.round((ms - started) / 100) / 10;
 const simByWorkflow = jobsByWorkflow(stack.sim.simulator.jobs());
 const createdByWorkflow = new Map<string, number>();
 for (const [name, count] of Object.entries(stats.jobsCreated.byName)) {
@@ -534,6 +595,7 @@ const report = {
     polling,
     faults: FAULTS,
     latencySpikes: SPIKE,
+    outage: { realMs: outageRealMs, scaledMs: outageMs },
   },
   chaos: {
     kills: kills.map((k) => ({ atSeconds: Math.round((k.at - started) / 100) / 10, pid: k.pid })),
@@ -549,6 +611,15 @@ const report = {
         ]
       : null,
     latencySpikes: spikes.map((s) => Math.round((s.at - started) / 100) / 10),
+    tdgOutage: outageRecord
+      ? {
+          fromSeconds: seconds(outageRecord.from),
+          toSeconds: seconds(outageRecord.to),
+          durationMs: outageRecord.to - outageRecord.from,
+          requestsRefused: outageRecord.refused,
+          refusedByRoute: outageRecord.refusedByRoute,
+        }
+      : null,
     log: chaosLog.map((c) => ({ atSeconds: Math.round((c.at - started) / 100) / 10, what: c.what })),
   },
   jobs: {
@@ -602,6 +673,16 @@ const md = [
   `${jobCount} jobs (${report.settings.realDurations} real ÷${timeScale}), ${kills.length} worker SIGKILLs at ${report.chaos.kills.map((k) => `${k.atSeconds} s`).join(', ')} ` +
     `(${restarts} restarts, ${unexpectedExits.length} other exits), dev server down ${report.chaos.devServerDownSeconds ? `${report.chaos.devServerDownSeconds[0]}–${report.chaos.devServerDownSeconds[1]} s` : 'never'}, ` +
     `${spikes.length} latency spikes of ${SPIKE.latencyMs} ms, faults ${JSON.stringify(FAULTS)}.`,
+  '',
+  outageRecord
+    ? `TDG outage (every route 503): ${formatDuration(outageRecord.to - outageRecord.from)} ` +
+      `(${formatDuration(outageRealMs)} real ÷${timeScale}) at ${seconds(outageRecord.from)}–${seconds(outageRecord.to)} s, ` +
+      `${outageRecord.refused} requests refused (${
+        Object.entries(outageRecord.refusedByRoute)
+          .map(([route, n]) => `${route} ${n}`)
+          .join(', ') || 'none'
+      }).`
+    : 'TDG outage: none (--outage 0).',
   '',
   '| started | completed | failed | lost | wrong result | TDG jobs created | workflows with a duplicate (explained) | detection p50 | p95 | worst |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

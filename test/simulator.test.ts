@@ -25,6 +25,15 @@ import { notificationGetUrl } from '../src/simulator/notifier.js';
 import { createServiceLogger } from '../src/platform/log.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import { parseScenario } from '../src/simulator/scenario.js';
+import { MAINTENANCE_URL } from '../src/simulator/faults.js';
+import { createTdgClient } from '../src/tdg/client.js';
+import {
+  TdgHttpError,
+  TdgMalformedResponseError,
+  TdgNetworkError,
+  TdgTimeoutError,
+} from '../src/tdg/errors.js';
+import { createStaticTokenProvider } from '../src/tdg/token-provider.js';
 
 const API_KEY = 'test-api-key';
 const USERNAME = 'tester';
@@ -870,6 +879,12 @@ describe('fault injection', () => {
       [{ retryAfterSeconds: 1.5 }, /retryAfterSeconds must be a whole number/],
       [{ latencyMs: -1 }, /latencyMs/],
       [{ trailingCommaBodies: 'yes' }, /true or false/],
+      [{ htmlRate: 2 }, /htmlRate must be a number from 0 to 1/],
+      [{ redirectRate: -0.1 }, /redirectRate must be a number from 0 to 1/],
+      [{ notFoundRate: '1' }, /notFoundRate must be a number from 0 to 1/],
+      [{ resetRate: null }, /resetRate must be a number from 0 to 1/],
+      [{ hangRate: Number.NaN }, /hangRate must be a number from 0 to 1/],
+      [{ outage: 1 }, /outage must be true or false/],
       [{ errorRat: 1 }, /unknown fault field\(s\) errorRat/],
       [[1], /JSON object/],
     ] as const) {
@@ -882,6 +897,226 @@ describe('fault injection', () => {
     expect(ok.json()).toMatchObject({ rateLimitRate: 1, retryAfterSeconds: 3, errorRate: 0 });
     expect((await h.inject({ method: 'GET', url: '/_sim/faults' })).json()).toEqual(ok.json());
     expect((await h.inject(authRequest)).statusCode).toBe(429);
+  });
+});
+
+describe('outages of a public API', () => {
+  const authRequest: InjectOptions = {
+    method: 'POST',
+    url: '/v3/auth',
+    headers: { 'x-api-key': API_KEY },
+    payload: { username: USERNAME, password: PASSWORD },
+  };
+  const contentType = (response: LightMyRequestResponse): string =>
+    String(response.headers['content-type']).split(';')[0] ?? '';
+
+  it('htmlRate 1 serves a maintenance page with 200 and text/html, without side effect', async () => {
+    const h = harness({ faults: { htmlRate: 1 } });
+    for (let i = 0; i < 3; i++) {
+      const response = await h.inject(authRequest);
+      expect(response.statusCode).toBe(200);
+      expect(contentType(response)).toBe('text/html');
+      expect(response.body).toMatch(/<title>Scheduled maintenance<\/title>/);
+    }
+    const stats = await h.stats();
+    expect(stats.tokensIssued).toBe(0);
+    expect(stats.faultsInjected.html).toBe(3);
+    expect(stats.responses['POST /auth']).toEqual({ '200': 3 });
+  });
+
+  it('redirectRate 1 answers a 3xx with Location at a maintenance page', async () => {
+    const h = harness({ faults: { redirectRate: 1 } });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const response = await h.inject(authRequest);
+      statuses.add(response.statusCode);
+      expect(response.headers.location).toBe(MAINTENANCE_URL);
+    }
+    expect([...statuses].every((s) => [302, 303, 307].includes(s))).toBe(true);
+    expect(statuses.size).toBeGreaterThan(1);
+    expect((await h.stats()).faultsInjected.redirect).toBe(20);
+    expect((await h.stats()).tokensIssued).toBe(0);
+  });
+
+  it('notFoundRate 1 answers 404 for a job that exists, then the job is back', async () => {
+    const h = harness();
+    const { token, jobId } = await h.job({ name: 'flicker' });
+    h.sim.setFaults({ notFoundRate: 1 });
+    const missing = await h.getJob(token, jobId);
+    expect([missing.statusCode, missing.json()]).toEqual([404, { error: `job not found: ${jobId}` }]);
+    expect((await h.createJob(token, { name: 'not created' })).statusCode).toBe(404);
+    h.sim.setFaults({ notFoundRate: 0 });
+    const back = await h.getJob(token, jobId);
+    expect(back.statusCode).toBe(200);
+    expect(back.json<TdgJobBody>().state).toBe('WAITING_FOR_UPLOAD');
+    const stats = await h.stats();
+    expect(stats.faultsInjected.notFound).toBe(2);
+    expect(stats.jobsCreated.total).toBe(1);
+    expect(h.sim.job(jobId)?.getJobCalls).toBe(1);
+  });
+
+  it('resetRate 1 drops the connection without any answer', async () => {
+    const h = harness({ faults: { resetRate: 1 } });
+    await expect(h.inject(authRequest)).rejects.toMatchObject({ code: 'LIGHT_ECONNRESET' });
+    const stats = await h.stats();
+    expect(stats.faultsInjected.reset).toBe(1);
+    expect(stats.tokensIssued).toBe(0);
+    expect(stats.responses['POST /auth']).toEqual({});
+  });
+
+  it('hangRate 1 never answers, and close() still ends at once', async () => {
+    const h = harness({ faults: { hangRate: 1 } });
+    let settled = false;
+    const pending = h.inject(authRequest).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    expect(h.sim.stats().faultsInjected.hang).toBe(1);
+    const started = performance.now();
+    await h.sim.close();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await expect(pending).rejects.toMatchObject({ code: 'LIGHT_ECONNRESET' });
+  });
+
+  it('outage answers 503 on every TDG route, /_sim/ keeps working, and switching it off restores the API', async () => {
+    const h = harness();
+    const { token, jobId } = await h.job({ name: 'through the outage' });
+    const put = (payload: unknown) =>
+      h.inject({
+        method: 'PUT',
+        url: '/_sim/faults',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+    expect((await put({ outage: true })).json()).toMatchObject({ outage: true });
+    const answers = [
+      await h.inject(authRequest),
+      await h.createJob(token, { name: 'refused' }),
+      await h.getJob(token, jobId),
+      await h.inject({ method: 'GET', url: '/v3/unknown' }),
+      await h.inject({ method: 'GET', url: '/v9/anything' }),
+    ];
+    for (const response of answers) {
+      expect(response.statusCode).toBe(503);
+      expect(contentType(response)).toBe('text/html');
+    }
+    expect((await h.inject({ method: 'GET', url: '/_sim/jobs' })).statusCode).toBe(200);
+    const during = await h.stats();
+    expect(during.faultsInjected.outage).toBe(5);
+    expect(during.jobsCreated.total).toBe(1);
+    expect(during.responses['GET /job']).toEqual({ '503': 1 });
+    await put({ outage: false });
+    expect((await h.getJob(token, jobId)).statusCode).toBe(200);
+  });
+
+  it('with every outage rate at 0 the answers are exactly those without faults', async () => {
+    async function flow(faults: SimulatorOptions['faults']): Promise<string[]> {
+      const h = harness({ seed: 77, ...(faults ? { faults } : {}) });
+      const { token, jobId } = await h.job({ name: 'untouched [sim duration=2s batches=3]' });
+      const out: string[] = [];
+      for (let i = 0; i <= 4; i++) {
+        h.clock.now = T0 + i * 500;
+        const response = await h.getJob(token, jobId);
+        out.push(`${response.statusCode} ${contentType(response)} ${response.body}`);
+      }
+      out.push(JSON.stringify((await h.stats()).faultsInjected));
+      return out;
+    }
+    const zero = await flow({
+      htmlRate: 0,
+      redirectRate: 0,
+      notFoundRate: 0,
+      resetRate: 0,
+      hangRate: 0,
+      outage: false,
+    });
+    expect(zero).toEqual(await flow(undefined));
+    expect(zero.slice(0, 5).every((line) => line.startsWith('200 application/json {"state"'))).toBe(true);
+  });
+});
+
+describe('outages seen by the TDG client over real sockets', () => {
+  const STATIC = 'static-outage-token';
+
+  async function setUp(): Promise<{
+    sim: Awaited<ReturnType<typeof startSimulator>>;
+    client: ReturnType<typeof createTdgClient>;
+    jobId: string;
+  }> {
+    const sim = await startSimulator(
+      {
+        apiKey: API_KEY,
+        username: USERNAME,
+        password: PASSWORD,
+        staticTokens: [STATIC],
+        seed: 11,
+        tickIntervalMs: 0,
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+    running.push(sim);
+    const client = createTdgClient({
+      baseUrl: sim.url,
+      apiVersion: 'v3',
+      apiKey: API_KEY,
+      tokens: createStaticTokenProvider(STATIC),
+      requestTimeoutMs: 300,
+    });
+    const jobId = await client.createJob({ name: 'outage victim [sim duration=1h]' });
+    return { sim, client, jobId };
+  }
+
+  const cases = [
+    { fault: 'htmlRate', counter: 'html', error: TdgMalformedResponseError },
+    { fault: 'redirectRate', counter: 'redirect', error: TdgHttpError },
+    { fault: 'notFoundRate', counter: 'notFound', error: TdgHttpError },
+    { fault: 'resetRate', counter: 'reset', error: TdgNetworkError },
+    { fault: 'hangRate', counter: 'hang', error: TdgTimeoutError },
+  ] as const;
+
+  it.each(cases)('$fault 1: getJob and createJob fail with $error.name; rate 0 answers again', async (c) => {
+    const { sim, client, jobId } = await setUp();
+    sim.simulator.setFaults({ [c.fault]: 1 });
+    const getError = await client.getJob(jobId).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(getError).toBeInstanceOf(c.error);
+    if (c.fault === 'redirectRate') expect((getError as TdgHttpError).status).toBeGreaterThanOrEqual(300);
+    if (c.fault === 'redirectRate') expect((getError as TdgHttpError).status).toBeLessThan(400);
+    if (c.fault === 'notFoundRate') expect((getError as TdgHttpError).status).toBe(404);
+    await expect(client.createJob({ name: 'during the fault' })).rejects.toBeInstanceOf(c.error);
+    const stats = sim.simulator.stats();
+    expect(stats.faultsInjected[c.counter]).toBe(2);
+    expect(stats.jobsCreated.total).toBe(1);
+    sim.simulator.setFaults({ [c.fault]: 0 });
+    expect((await client.getJob(jobId)).jobId).toBe(jobId);
+  });
+
+  it('outage: the client sees a retryable 503; close() ends at once even with a hung request', async () => {
+    const { sim, client, jobId } = await setUp();
+    sim.simulator.setFaults({ outage: true });
+    const error = await client.getJob(jobId).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TdgHttpError);
+    expect([(error as TdgHttpError).status, (error as TdgHttpError).retryable]).toEqual([503, true]);
+    expect(sim.simulator.stats().faultsInjected.outage).toBe(1);
+    sim.simulator.setFaults({ outage: false, hangRate: 1 });
+    // A client without any timeout: only the simulator can end this request.
+    const hung = fetch(`${sim.url}/v3/auth`, { method: 'POST' }).then(
+      () => 'answered',
+      () => 'dropped',
+    );
+    for (let i = 0; i < 50 && sim.simulator.stats().faultsInjected.hang === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const started = performance.now();
+    await sim.close();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await hung).toBe('dropped');
   });
 });
 
@@ -938,7 +1173,17 @@ describe('/_sim/ control', () => {
       'GET /job': { '200': 1, '404': 1 },
     });
     expect(stats.jobsCreated).toEqual({ total: 3, byName: { counted: 2, 'other name': 1 } });
-    expect(stats.faultsInjected).toEqual({ error: 0, rateLimit: 0, malformed: 0 });
+    expect(stats.faultsInjected).toEqual({
+      error: 0,
+      rateLimit: 0,
+      malformed: 0,
+      html: 0,
+      redirect: 0,
+      notFound: 0,
+      reset: 0,
+      hang: 0,
+      outage: 0,
+    });
 
     const list = (await h.inject({ method: 'GET', url: '/_sim/jobs' })).json<{
       jobs: Array<{ jobId: string }>;
@@ -1061,6 +1306,12 @@ describe('configuration from the environment', () => {
       SIM_RETRY_AFTER_SECONDS: '3',
       SIM_LATENCY_MS: '15',
       SIM_TRAILING_COMMA: 'true',
+      SIM_HTML_RATE: '0.1',
+      SIM_REDIRECT_RATE: '0.2',
+      SIM_NOT_FOUND_RATE: '0.3',
+      SIM_RESET_RATE: '0.4',
+      SIM_HANG_RATE: '0.05',
+      SIM_OUTAGE: 'on',
       SIMULATOR_PORT: '0',
       SIMULATOR_HOST: '0.0.0.0',
     });
@@ -1072,7 +1323,18 @@ describe('configuration from the environment', () => {
         seed: 9,
         tokenTtlMs: 7_200_000,
         defaults: { durationMs: 90_000, batches: 7, outcome: 'FAILED' },
-        faults: { errorRate: 0.25, retryAfterSeconds: 3, latencyMs: 15, trailingCommaBodies: true },
+        faults: {
+          errorRate: 0.25,
+          retryAfterSeconds: 3,
+          latencyMs: 15,
+          trailingCommaBodies: true,
+          htmlRate: 0.1,
+          redirectRate: 0.2,
+          notFoundRate: 0.3,
+          resetRate: 0.4,
+          hangRate: 0.05,
+          outage: true,
+        },
       },
     });
   });
@@ -1086,6 +1348,9 @@ describe('configuration from the environment', () => {
       [{ ...base, SIM_ERROR_RATE: '2' }, /SIM_ERROR_RATE must be a number from 0 to 1/],
       [{ ...base, SIM_DEFAULT_OUTCOME: 'maybe' }, /SIM_DEFAULT_OUTCOME/],
       [{ ...base, SIM_TRAILING_COMMA: 'perhaps' }, /SIM_TRAILING_COMMA must be true or false/],
+      [{ ...base, SIM_HTML_RATE: '1.5' }, /SIM_HTML_RATE must be a number from 0 to 1/],
+      [{ ...base, SIM_HANG_RATE: 'often' }, /SIM_HANG_RATE must be a number from 0 to 1/],
+      [{ ...base, SIM_OUTAGE: 'down' }, /SIM_OUTAGE must be true or false/],
       [{ ...base, SIMULATOR_PORT: '70000' }, /SIMULATOR_PORT must be a whole number from 0 to 65535/],
       [{ ...base, SIM_SEED: 'abc' }, /SIM_SEED/],
     ];

@@ -16,7 +16,8 @@ import { deriveStream } from '../platform/prng.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
 import type { ResolvedOptions, SimulatorState } from './state.js';
 import { SimulatorStats, type StatsView } from './stats.js';
-import { registerTdgRoutes } from './tdg-routes.js';
+import { HungRequests } from './hung.js';
+import { registerTdgRoutes, sendOutage } from './tdg-routes.js';
 
 export type { Faults } from './faults.js';
 export type { JobView, NotificationView } from './control-routes.js';
@@ -186,6 +187,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     stats: new SimulatorStats(),
     faults: { ...options.faults },
     tokens: new Map(),
+    hung: new HungRequests(),
     prng,
     onJobCreated: (job) => {
       if (job.notification !== null) watched.add(job);
@@ -236,7 +238,13 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    if (!path.startsWith('/_sim/')) state.stats.requests.other++;
+    if (!path.startsWith('/_sim/')) {
+      state.stats.requests.other++;
+      if (state.faults.outage) {
+        state.stats.faultsInjected.outage++;
+        return sendOutage(reply);
+      }
+    }
     return reply.code(404).send({ error: `no route ${request.method} ${path.slice(0, 200)}` });
   });
 
@@ -283,6 +291,11 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     await notifier.idle();
   };
   app.addHook('onClose', stopBackground);
+  // Hung requests would hold server.close() until their clients give up: drop them first.
+  app.addHook('preClose', (done) => {
+    state.hung.releaseAll();
+    done();
+  });
 
   return {
     app,

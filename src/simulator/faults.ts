@@ -1,7 +1,9 @@
 /**
  * Fault injection for the TDG API routes: the failure modes a real client must survive
  * (5xx with odd bodies, 429 with Retry-After, slow answers, unreadable 200s, lost notifications,
- * and the trailing comma from TDG's own documented example).
+ * and the trailing comma from TDG's own documented example), plus the outages of a public API
+ * (design §2): HTML maintenance pages with 200, redirects to a maintenance page, brief 404s for
+ * jobs that exist, connection resets, hung requests, and a full outage switch.
  */
 import type { Prng } from '../platform/prng.js';
 
@@ -21,6 +23,21 @@ export interface Faults {
   dropNotificationRate: number;
   /** Render getJob's batch_list with a trailing comma, exactly like TDG's own example. */
   trailingCommaBodies: boolean;
+  /** 0..1: a gateway answers 200 with an HTML maintenance page (`text/html`) instead of the API; no side effect. */
+  htmlRate: number;
+  /** 0..1: a 3xx (302, 303 or 307) with `Location` pointing at a maintenance page; no side effect. */
+  redirectRate: number;
+  /** 0..1: a 404 `job not found` (JSON, like the real one) even for jobs that exist; no side effect. */
+  notFoundRate: number;
+  /** 0..1: the connection is reset without any answer (before the request is handled). */
+  resetRate: number;
+  /**
+   * 0..1: the request is accepted and never answered until the client gives up (its socket closes),
+   * the simulator closes, or `MAX_HANG_MS` has passed (then the socket is dropped).
+   */
+  hangRate: number;
+  /** Full outage: every TDG route (anything outside `/_sim/`) answers 503 with an HTML page. */
+  outage: boolean;
 }
 
 export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
@@ -32,13 +49,32 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   malformedRate: 0,
   dropNotificationRate: 0,
   trailingCommaBodies: false,
+  htmlRate: 0,
+  redirectRate: 0,
+  notFoundRate: 0,
+  resetRate: 0,
+  hangRate: 0,
+  outage: false,
 });
 
 export class FaultsValidationError extends Error {
   override readonly name = 'FaultsValidationError';
 }
 
-const RATES = ['errorRate', 'rateLimitRate', 'malformedRate', 'dropNotificationRate'] as const;
+const RATES = [
+  'errorRate',
+  'rateLimitRate',
+  'malformedRate',
+  'dropNotificationRate',
+  'htmlRate',
+  'redirectRate',
+  'notFoundRate',
+  'resetRate',
+  'hangRate',
+] as const;
+const BOOLEANS = ['trailingCommaBodies', 'outage'] as const;
+/** A hung request is dropped (socket destroyed) after this long at the latest, like a gateway's idle timeout. */
+export const MAX_HANG_MS = 600_000;
 const DELAYS = ['latencyMs', 'latencyJitterMs'] as const;
 const MAX_DELAY_MS = 600_000;
 const MAX_RETRY_AFTER_SECONDS = 86_400;
@@ -83,24 +119,32 @@ export function validateFaults(input: unknown): Partial<Faults> {
   }
   const retryAfter = number('retryAfterSeconds', 0, MAX_RETRY_AFTER_SECONDS, true);
   if (retryAfter !== undefined) out.retryAfterSeconds = retryAfter;
-  const trailing = source['trailingCommaBodies'];
-  if (trailing !== undefined) {
-    if (typeof trailing !== 'boolean')
-      throw new FaultsValidationError('trailingCommaBodies must be true or false');
-    out.trailingCommaBodies = trailing;
+  for (const key of BOOLEANS) {
+    const value = source[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new FaultsValidationError(`${key} must be true or false`);
+    out[key] = value;
   }
   return out;
 }
 
 export type ErrorStatus = 500 | 502 | 503;
+export type RedirectStatus = 302 | 303 | 307;
 
 export type FaultDecision =
   | { kind: 'none'; delayMs: number }
+  | { kind: 'outage'; delayMs: number }
+  | { kind: 'reset'; delayMs: number }
+  | { kind: 'hang'; delayMs: number }
   | { kind: 'rateLimit'; delayMs: number; retryAfterSeconds: number }
   | { kind: 'error'; delayMs: number; status: ErrorStatus; textBody: boolean }
+  | { kind: 'redirect'; delayMs: number; status: RedirectStatus }
+  | { kind: 'notFound'; delayMs: number }
+  | { kind: 'html'; delayMs: number }
   | { kind: 'malformed'; delayMs: number; variant: 'truncated' | 'html' };
 
 const ERROR_STATUSES: readonly ErrorStatus[] = [500, 502, 503];
+const REDIRECT_STATUSES: readonly RedirectStatus[] = [302, 303, 307];
 
 /**
  * One decision per API request. Always consumes the same number of draws, so the fault sequence
@@ -113,13 +157,27 @@ export function drawFault(prng: Prng, faults: Faults): FaultDecision {
   const statusDraw = prng.int(ERROR_STATUSES.length);
   const styleDraw = prng.next();
   const jitterDraw = prng.next();
+  const resetDraw = prng.next();
+  const hangDraw = prng.next();
+  const redirectDraw = prng.next();
+  const notFoundDraw = prng.next();
+  const htmlDraw = prng.next();
   const delayMs = faults.latencyMs + jitterDraw * faults.latencyJitterMs;
+  // A down API answers at once: no added latency.
+  if (faults.outage) return { kind: 'outage', delayMs: 0 };
+  if (resetDraw < faults.resetRate) return { kind: 'reset', delayMs };
+  if (hangDraw < faults.hangRate) return { kind: 'hang', delayMs: 0 };
   if (rateLimitDraw < faults.rateLimitRate) {
     return { kind: 'rateLimit', delayMs, retryAfterSeconds: faults.retryAfterSeconds };
   }
   if (errorDraw < faults.errorRate) {
     return { kind: 'error', delayMs, status: ERROR_STATUSES[statusDraw] ?? 500, textBody: styleDraw < 0.5 };
   }
+  if (redirectDraw < faults.redirectRate) {
+    return { kind: 'redirect', delayMs, status: REDIRECT_STATUSES[statusDraw] ?? 302 };
+  }
+  if (notFoundDraw < faults.notFoundRate) return { kind: 'notFound', delayMs };
+  if (htmlDraw < faults.htmlRate) return { kind: 'html', delayMs };
   if (malformedDraw < faults.malformedRate) {
     return { kind: 'malformed', delayMs, variant: styleDraw < 0.5 ? 'truncated' : 'html' };
   }
@@ -158,5 +216,24 @@ export function malformedBody(variant: 'truncated' | 'html', realBody: string): 
   return {
     contentType: 'text/html; charset=utf-8',
     body: '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n',
+  };
+}
+
+/** Where an injected redirect points: a maintenance page, as a load balancer in maintenance mode would. */
+export const MAINTENANCE_URL = 'https://status.thedatagroup.invalid/maintenance';
+
+/** A maintenance page served with 200 by a gateway in front of the API. */
+export function maintenancePage(): RawBody {
+  return {
+    contentType: 'text/html; charset=utf-8',
+    body: '<!DOCTYPE html>\n<html><head><title>Scheduled maintenance</title></head><body><h1>We&rsquo;ll be back soon</h1><p>The API is undergoing scheduled maintenance. Please try again later.</p></body></html>\n',
+  };
+}
+
+/** What a down API (its load balancer with no healthy backend) answers: 503 with an HTML page. */
+export function outagePage(): RawBody {
+  return {
+    contentType: 'text/html; charset=utf-8',
+    body: '<!DOCTYPE html>\n<html><head><title>503 Service Temporarily Unavailable</title></head><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n',
   };
 }

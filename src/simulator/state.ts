@@ -1,5 +1,6 @@
 /** Everything the routes share; `POST /_sim/reset` swaps jobs and counters but keeps options, tokens and PRNG streams. */
 import type { Faults } from './faults.js';
+import type { HungRequests } from './hung.js';
 import type { JobStore, SimJob } from './jobs.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Prng } from '../platform/prng.js';
@@ -37,6 +38,8 @@ export interface SimulatorState {
     readonly faults: Prng;
     readonly notifications: Prng;
   };
+  /** Requests held open by `hangRate`; released (socket dropped) by close() or after MAX_HANG_MS. */
+  readonly hung: HungRequests;
   /** Called after each job is created, so notifications can watch it. */
   onJobCreated(job: SimJob): void;
   /** Called after each API response: state changes caused by a call are notified at once. */

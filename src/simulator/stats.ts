@@ -15,6 +15,18 @@ export interface NotificationCounters {
   attempts: number;
 }
 
+export interface FaultCounters {
+  error: number;
+  rateLimit: number;
+  malformed: number;
+  html: number;
+  redirect: number;
+  notFound: number;
+  reset: number;
+  hang: number;
+  outage: number;
+}
+
 export interface StatsView {
   /** API requests by route; `other` is any unknown non-`/_sim/` route. */
   requests: Record<ApiRoute | 'other', number>;
@@ -22,7 +34,8 @@ export interface StatsView {
   responses: Record<ApiRoute, Record<string, number>>;
   jobsCreated: { total: number; byName: Record<string, number> };
   notifications: NotificationCounters & { pending: number };
-  faultsInjected: { error: number; rateLimit: number; malformed: number };
+  /** Requests answered (or not) by an injected fault, by kind; `outage` counts requests refused by the outage switch. */
+  faultsInjected: FaultCounters;
   tokensIssued: number;
 }
 
@@ -44,7 +57,17 @@ export class SimulatorStats {
     dropped: 0,
     attempts: 0,
   };
-  readonly faultsInjected = { error: 0, rateLimit: 0, malformed: 0 };
+  readonly faultsInjected: FaultCounters = {
+    error: 0,
+    rateLimit: 0,
+    malformed: 0,
+    html: 0,
+    redirect: 0,
+    notFound: 0,
+    reset: 0,
+    hang: 0,
+    outage: 0,
+  };
   tokensIssued = 0;
 
   countResponse(route: ApiRoute, status: number): void {

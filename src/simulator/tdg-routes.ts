@@ -3,8 +3,16 @@
  * counts it, applies injected latency and faults (like a gateway in front of the real API would),
  * then checks the API key and token.
  */
+import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { drawFault, injectedErrorBody, malformedBody } from './faults.js';
+import {
+  drawFault,
+  injectedErrorBody,
+  MAINTENANCE_URL,
+  maintenancePage,
+  malformedBody,
+  outagePage,
+} from './faults.js';
 import { ApiError, isJsonContentType } from './http-errors.js';
 import { parseCreateJobBody } from './job-request.js';
 import { observe, type JobProgress, type SimJob } from './jobs.js';
@@ -22,6 +30,21 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Drops the connection without an answer: a TCP RST on a real socket, a destroyed response under inject(). */
+export function resetConnection(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  const socket: unknown = request.raw.socket;
+  if (socket instanceof Socket && !socket.destroyed) socket.resetAndDestroy();
+  else reply.raw.destroy();
+  return reply;
+}
+
+/** A down API's answer (503 with an HTML page); also used for unknown routes during an outage. */
+export function sendOutage(reply: FastifyReply): FastifyReply {
+  const raw = outagePage();
+  return reply.code(503).type(raw.contentType).send(raw.body);
 }
 
 /** getJob's body, in exactly TDG's documented shape and field order. */
@@ -76,17 +99,53 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       // Drawn on arrival, before any delay, so concurrent requests keep the seed's order.
       const fault = drawFault(state.prng.faults, state.faults);
       if (fault.delayMs > 0) await sleep(fault.delayMs);
+      const injected = state.stats.faultsInjected;
+      if (fault.kind === 'outage') {
+        injected.outage++;
+        return sendOutage(reply);
+      }
+      if (fault.kind === 'reset') {
+        injected.reset++;
+        return resetConnection(request, reply);
+      }
+      if (fault.kind === 'hang') {
+        injected.hang++;
+        state.hung.hold(reply);
+        return reply;
+      }
       if (fault.kind === 'rateLimit') {
-        state.stats.faultsInjected.rateLimit++;
+        injected.rateLimit++;
         return reply
           .code(429)
           .header('retry-after', String(fault.retryAfterSeconds))
           .send({ error: 'too many requests (injected fault)' });
       }
       if (fault.kind === 'error') {
-        state.stats.faultsInjected.error++;
+        injected.error++;
         const raw = injectedErrorBody(fault.status, fault.textBody);
         return reply.code(fault.status).type(raw.contentType).send(raw.body);
+      }
+      if (fault.kind === 'redirect') {
+        injected.redirect++;
+        return reply
+          .code(fault.status)
+          .header('location', MAINTENANCE_URL)
+          .type('text/html; charset=utf-8')
+          .send(`<html><body>Moved: <a href="${MAINTENANCE_URL}">maintenance</a></body></html>\n`);
+      }
+      if (fault.kind === 'notFound') {
+        injected.notFound++;
+        const jobId = (request.params as { jobId?: unknown } | undefined)?.jobId;
+        const message =
+          typeof jobId === 'string'
+            ? `job not found: ${jobId.slice(0, 100)}`
+            : `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}`;
+        return reply.code(404).send({ error: message });
+      }
+      if (fault.kind === 'html') {
+        injected.html++;
+        const raw = maintenancePage();
+        return reply.code(200).type(raw.contentType).send(raw.body);
       }
       if (fault.kind === 'malformed') malformedFor.set(request, fault.variant);
       const key = checkApiKey(request);

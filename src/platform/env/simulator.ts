@@ -40,6 +40,12 @@ export interface SimulatorEnvConfig {
     malformedRate?: number;
     dropNotificationRate?: number;
     trailingCommaBodies?: boolean;
+    htmlRate?: number;
+    redirectRate?: number;
+    notFoundRate?: number;
+    resetRate?: number;
+    hangRate?: number;
+    outage?: boolean;
   };
 }
 
@@ -72,6 +78,12 @@ export const simulatorSection = section(
     SIM_MALFORMED_RATE: rate(),
     SIM_DROP_NOTIFICATION_RATE: rate(),
     SIM_TRAILING_COMMA: boolean(),
+    SIM_HTML_RATE: rate(),
+    SIM_REDIRECT_RATE: rate(),
+    SIM_NOT_FOUND_RATE: rate(),
+    SIM_RESET_RATE: rate(),
+    SIM_HANG_RATE: rate(),
+    SIM_OUTAGE: boolean(),
     SIMULATOR_PORT: wholeNumber(0, 65_535, DEFAULT_SIMULATOR_PORT),
     SIMULATOR_HOST: text(DEFAULT_SIMULATOR_HOST),
   },
@@ -133,6 +145,12 @@ export const simulatorSection = section(
         malformedRate: env.SIM_MALFORMED_RATE,
         dropNotificationRate: env.SIM_DROP_NOTIFICATION_RATE,
         trailingCommaBodies: env.SIM_TRAILING_COMMA,
+        htmlRate: env.SIM_HTML_RATE,
+        redirectRate: env.SIM_REDIRECT_RATE,
+        notFoundRate: env.SIM_NOT_FOUND_RATE,
+        resetRate: env.SIM_RESET_RATE,
+        hangRate: env.SIM_HANG_RATE,
+        outage: env.SIM_OUTAGE,
       }),
     };
   },
