@@ -243,6 +243,8 @@ const outageDone = (async () => {
   const wait = started + outageOffset - Date.now();
   if (wait > 0) await sleep(wait);
   await chaosDone;
+  // The worker restarted by the last kill must be polling first, or the outage only refuses its login.
+  await worker.ready.catch(() => undefined);
   const before = await simStats();
   const from = Date.now();
   await putFaults({ outage: true });
