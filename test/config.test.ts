@@ -10,8 +10,12 @@ import {
   loadSimulatorConfig,
   loadWorkerConfig,
   SimulatorConfigError,
+  TDG_REQUESTS_PER_ATTEMPT,
 } from '../src/platform/config.js';
 import { parseDuration } from '../src/platform/duration.js';
+import { TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/index.js';
+import { DEFAULT_MAX_SOCKETS, keepAliveAgents } from '../src/tdg/http.js';
+import { TDG_ATTEMPT_TIMEOUT } from '../workflows/tdg-activity-options.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { connectionOptions, describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 
@@ -78,6 +82,72 @@ describe('worker configuration', () => {
     expect(ok.notify?.publicUrl).toBe('http://127.0.0.1:8788/notifications');
     expect(problems({ ...base, NOTIFY_PUBLIC_URL: 'https://hooks.example.com/n' })).toEqual([
       expect.stringMatching(/must be set together/),
+    ]);
+  });
+});
+
+describe('worker limits agree with one activity attempt', () => {
+  const attempt = TDG_ATTEMPT_TIMEOUT_MS;
+
+  it('the defaults agree: grace covers an attempt, the worst-case requests fit in one, a socket per slot', () => {
+    const config = loadWorkerConfig(base);
+    expect(attempt).toBe(30_000);
+    expect(TDG_ATTEMPT_TIMEOUT).toBe(attempt); // the workflow's activities use the same value
+    expect(config.operations.shutdownGraceMs).toBe(45_000);
+    expect(config.operations.shutdownGraceMs).toBeGreaterThanOrEqual(attempt);
+    expect(config.tdg.requestTimeoutMs).toBe(7_000);
+    expect(config.tdg.requestTimeoutMs * TDG_REQUESTS_PER_ATTEMPT).toBeLessThanOrEqual(attempt);
+    expect(config.limits.maxConcurrentActivities).toBe(100);
+    expect(config.tdg.maxSockets).toBe(100);
+  });
+
+  it('sizes the TDG HTTP pool from the activity slots', () => {
+    const config = loadWorkerConfig({ ...base, WORKER_MAX_CONCURRENT_ACTIVITIES: '250' });
+    expect(config.limits.maxConcurrentActivities).toBe(250);
+    expect(config.tdg.maxSockets).toBe(250);
+    const agents = keepAliveAgents(config.tdg.maxSockets);
+    expect(agents.http.maxSockets).toBe(250);
+    expect(agents.https.maxSockets).toBe(250);
+    expect(keepAliveAgents(250)).toBe(agents); // one pool per process, shared by the client and the token provider
+    expect(keepAliveAgents().http.maxSockets).toBe(DEFAULT_MAX_SOCKETS);
+    expect(problems({ ...base, WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' })).toEqual([
+      'WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number from 1 to 10000 (got "2.5")',
+    ]);
+    expect(problems({ ...base, WORKER_MAX_CONCURRENT_ACTIVITIES: '0' })).toHaveLength(1);
+  });
+
+  it('refuses a grace shorter than an attempt and request timeouts that cannot fit, together with other problems', () => {
+    expect(
+      problems({
+        ...base,
+        WORKER_SHUTDOWN_GRACE: '20s',
+        TDG_REQUEST_TIMEOUT: '15s',
+        TDG_API_VERSION: 'three',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^TDG_API_VERSION/),
+      'TDG_REQUEST_TIMEOUT (15s) × 4 requests one activity attempt can make (token, call, and both again ' +
+        'after a 401) = 1m must fit inside the activity attempt timeout (30s): set it to 7500ms or less',
+      'WORKER_SHUTDOWN_GRACE (20s) must be at least the activity attempt timeout (30s), so that a ' +
+        'stopping worker lets in-flight attempts finish instead of cancelling them',
+    ]);
+    // 10 s, the old 15 s halved, still does not fit: four requests can follow one another.
+    expect(problems({ ...base, TDG_REQUEST_TIMEOUT: '10s' })).toEqual([
+      expect.stringContaining('TDG_REQUEST_TIMEOUT (10s) × 4 requests'),
+    ]);
+    expect(problems({ ...base, TDG_REQUEST_TIMEOUT: '7501ms' })).toEqual([
+      expect.stringContaining(
+        '(7501ms) × 4 requests one activity attempt can make (token, call, and both again after a 401) = 30004ms',
+      ),
+    ]);
+  });
+
+  it('accepts the limits exactly at the boundary', () => {
+    const config = loadWorkerConfig({ ...base, WORKER_SHUTDOWN_GRACE: '30s', TDG_REQUEST_TIMEOUT: '7500ms' });
+    expect(config.operations.shutdownGraceMs).toBe(attempt);
+    expect(config.tdg.requestTimeoutMs * TDG_REQUESTS_PER_ATTEMPT).toBe(attempt);
+    expect(problems({ ...base, WORKER_SHUTDOWN_GRACE: '29999ms' })).toEqual([
+      expect.stringContaining('WORKER_SHUTDOWN_GRACE (29999ms) must be at least'),
     ]);
   });
 });

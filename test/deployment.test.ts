@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
 import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
-import { SEARCH_ATTRIBUTE_NAMES } from '../src/contract/definitions.js';
+import { SEARCH_ATTRIBUTE_NAMES, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
 import { parseDuration } from '../src/platform/duration.js';
 import {
   connectionSecurityOptions,
@@ -229,8 +229,16 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(worker.healthcheck?.test)).toContain(
       `127.0.0.1:${worker.environment?.WORKER_HEALTH_PORT}/healthz`,
     );
-    // Docker's SIGKILL must come after the worker's own grace period.
-    const grace = parseDuration(envExample().get('WORKER_SHUTDOWN_GRACE')?.value ?? '20s');
+    // Docker's SIGKILL must come after the worker's own grace period, which covers an attempt.
+    const documentedGrace = envExample().get('WORKER_SHUTDOWN_GRACE')?.value;
+    expect(documentedGrace, '.env.example documents the default grace').toBeDefined();
+    const grace = parseDuration(documentedGrace ?? '0');
+    expect(grace).toBe(
+      loadWorkerConfig({ TDG_API_KEY: 'k', TDG_AUTH_TOKEN: 't' }).operations.shutdownGraceMs,
+    );
+    expect(grace).toBeGreaterThanOrEqual(TDG_ATTEMPT_TIMEOUT_MS);
+    const composeGrace = worker.environment?.WORKER_SHUTDOWN_GRACE;
+    if (composeGrace !== undefined) expect(parseDuration(String(composeGrace))).toBeLessThanOrEqual(grace);
     expect(parseDuration(worker.stop_grace_period ?? '10s')).toBeGreaterThan(grace);
     for (const [name, svc] of Object.entries(services)) expect(svc.container_name, name).toBeUndefined();
   });
@@ -386,12 +394,12 @@ describe('worker deployment settings', () => {
     }
   };
 
-  it('defaults: metrics on 0.0.0.0:9464, /healthz on 8081, 20 s grace, plaintext Temporal', () => {
+  it('defaults: metrics on 0.0.0.0:9464, /healthz on 8081, 45 s grace, plaintext Temporal', () => {
     const config = loadWorkerConfig(base);
     expect(config.operations).toEqual({
       metricsBindAddress: '0.0.0.0:9464',
       health: { host: '0.0.0.0', port: 8081 },
-      shutdownGraceMs: 20_000,
+      shutdownGraceMs: 45_000,
       logLevel: 'INFO',
     });
     expect(config.temporalSecurity).toEqual({ tls: null, tlsDisabled: false });

@@ -73,7 +73,7 @@ async function startWorker(taskQueue: string, env: Record<string, string> = {}):
       WORKER_HTTP_HOST: '127.0.0.1',
       WORKER_METRICS_PORT: String(metricsPort),
       WORKER_HEALTH_PORT: String(healthPort),
-      WORKER_SHUTDOWN_GRACE: '10s',
+      WORKER_SHUTDOWN_GRACE: '30s', // the least the worker accepts: one activity attempt
       ...env,
     },
   });

@@ -259,6 +259,8 @@ describe('emailAppendJob on a real Temporal dev server', () => {
   });
 
   it('keeps the API key, token, password and signing secret out of history, status and logs', async () => {
+    // The worker's production wiring (harness: simulatorActivities): activities, client and token
+    // provider all log through the Temporal runtime's logger, whose every entry is captured.
     const token = `static-token-${secret()}`;
     const notifySecret = secret();
     const tokenSim = await runSimulator({ staticTokens: [token] });
@@ -267,9 +269,9 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const notify = { publicUrl: 'http://127.0.0.1:9/notifications', secret: notifySecret };
       const passwordActivities = simulatorActivities(tokenSim, notify);
       const tokenActivities = simulatorActivities(tokenSim, notify, { kind: 'static', token });
-      for (const [activities, id] of [
-        [passwordActivities, `${workflowId}-pw`],
-        [tokenActivities, `${workflowId}-tok`],
+      for (const [activities, id, auth] of [
+        [passwordActivities, `${workflowId}-pw`, 'password'],
+        [tokenActivities, `${workflowId}-tok`, 'static'],
       ] as const) {
         await temporal.withWorker(activities, async () => {
           const handle = await start(
@@ -283,16 +285,32 @@ describe('emailAppendJob on a real Temporal dev server', () => {
           await handle.result();
           const history = JSON.stringify(await handle.fetchHistory());
           const status = JSON.stringify(await handle.query(statusQuery).catch(() => ({})));
-          expect(capturedLogs.join('\n')).toContain(handle.workflowId); // the logs were captured
-          for (const text of [history, status, capturedLogs.join('\n')]) {
-            for (const forbidden of [
-              tokenSim.options.apiKey,
-              tokenSim.options.password,
-              token,
-              notifySecret,
-              signWorkflowId(notifySecret, id),
-            ]) {
-              expect(text).not.toContain(forbidden);
+          const logs = capturedLogs.join('\n');
+          expect(logs).toContain(handle.workflowId); // the logs were captured
+          // Every AuthorizationToken the worker sent: the session token(s) the simulator issued, the static one.
+          const tokensSent = tokenSim.tokensSeen();
+          if (auth === 'password') {
+            expect((await tokenSim.stats()).tokensIssued).toBeGreaterThanOrEqual(1);
+            expect(
+              tokensSent.filter((t) => t !== token).length,
+              'the session token was captured',
+            ).toBeGreaterThanOrEqual(1);
+            // The token provider logged through the same captured logger.
+            expect(logs).toContain('Obtained a TDG authorization token');
+          } else {
+            expect(tokensSent).toContain(token);
+          }
+          const forbidden = [
+            tokenSim.options.apiKey,
+            tokenSim.options.password,
+            token,
+            ...tokensSent,
+            notifySecret,
+            signWorkflowId(notifySecret, id),
+          ];
+          for (const text of [history, status, logs]) {
+            for (const value of forbidden) {
+              expect(text).not.toContain(value);
             }
           }
         });

@@ -3,7 +3,7 @@
  * that only the waiting pattern differs between them.
  */
 import type { RetryPolicy } from '@temporalio/workflow';
-import { FailureType } from '../src/contract/index.js';
+import { FailureType, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/index.js';
 
 /** Errors after which waiting longer cannot help; everything else is retried by Temporal. */
 export const FATAL_TDG_FAILURE_TYPES: string[] = [
@@ -13,9 +13,10 @@ export const FATAL_TDG_FAILURE_TYPES: string[] = [
   FailureType.JobNotFound,
 ];
 
-// An attempt is one HTTP exchange bounded by TDG_REQUEST_TIMEOUT (15 s by default, plus a token
-// request at most): 30 s notices a killed worker sooner without cutting a slow answer short.
-export const TDG_ATTEMPT_TIMEOUT = '30 seconds';
+// 30 s (src/contract): notices a killed worker soon without cutting a slow answer short. The
+// worker refuses a TDG_REQUEST_TIMEOUT whose worst case (token, call, token and call again after a
+// 401) does not fit inside it, and a WORKER_SHUTDOWN_GRACE shorter than it.
+export const TDG_ATTEMPT_TIMEOUT = TDG_ATTEMPT_TIMEOUT_MS;
 
 export const TDG_RETRY_POLICY: RetryPolicy = {
   initialInterval: '1 second',

@@ -184,6 +184,14 @@ export const checkNowUpdate = defineUpdate<JobStatus>('checkNow');
 /** Manual checks closer together than this are refused by the update's validator. */
 export const MIN_MANUAL_CHECK_SPACING_MS = 1_000;
 
+/**
+ * How long one attempt of a TDG activity may run (its start-to-close timeout). The workflow gives it
+ * to every TDG activity (workflows/tdg-activity-options.ts); the worker's configuration checks its
+ * own limits against it: the shutdown grace must cover one attempt, and the HTTP request timeouts
+ * of the most requests one attempt can make must fit inside it (src/platform/env/).
+ */
+export const TDG_ATTEMPT_TIMEOUT_MS = 30_000;
+
 /** Counts of a job with no batches yet: every state at zero. */
 export function noBatches(): JobCounts {
   return { waitingForUpload: 0, queued: 0, inProgress: 0, completed: 0, failed: 0, malformed: 0 };

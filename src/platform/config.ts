@@ -7,6 +7,11 @@
  *   env/tdg.ts        TDG_*  (the worker's API client)
  *   env/notify.ts     NOTIFY_* (worker: URL + secret; listener: current and previous secret)
  *   env/worker.ts     WORKER_*, TDG_MAX_CALLS_PER_SECOND, LOG_LEVEL, NODE_ENV
+ *
+ * The worker's limits are checked against one activity attempt (TDG_ATTEMPT_TIMEOUT_MS, shared with
+ * the workflow through src/contract): WORKER_SHUTDOWN_GRACE covers an attempt, TDG_REQUEST_TIMEOUT ×
+ * the requests an attempt can make fits inside one, and the TDG HTTP pool has a socket per
+ * activity slot (WORKER_MAX_CONCURRENT_ACTIVITIES).
  *   env/listener.ts   LISTENER_*
  *   env/simulator.ts  SIM_*, SIMULATOR_* (and the TDG_* credentials it accepts)
  *
@@ -44,7 +49,6 @@ export {
   SimulatorConfigError,
   type SimulatorEnvConfig,
 } from './env/simulator.js';
-export type { TdgAuthConfig, TdgConfig } from './env/tdg.js';
 export {
   DEFAULT_TEMPORAL_ADDRESS,
   DEFAULT_TEMPORAL_NAMESPACE,
@@ -54,8 +58,16 @@ export {
   type TemporalTlsFiles,
 } from './env/temporal.js';
 export {
+  DEFAULT_TDG_REQUEST_TIMEOUT,
+  TDG_REQUESTS_PER_ATTEMPT,
+  type TdgAuthConfig,
+  type TdgConfig,
+} from './env/tdg.js';
+export {
   DEFAULT_WORKER_HEALTH_PORT,
+  DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_WORKER_METRICS_PORT,
+  DEFAULT_WORKER_SHUTDOWN_GRACE,
   LOG_LEVELS,
   type LogLevel,
   type WorkerLimits,
@@ -93,7 +105,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   );
   return {
     ...sections.temporal,
-    tdg: sections.tdg,
+    // One socket per activity slot: the pool can never be what a slot waits for.
+    tdg: { ...sections.tdg, maxSockets: sections.limits.maxConcurrentActivities },
     notify: sections.notify,
     limits: sections.limits,
     operations: sections.operations,

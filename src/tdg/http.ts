@@ -36,20 +36,41 @@ export interface TdgLogger {
 
 export const silentLogger: TdgLogger = { info: () => undefined, warn: () => undefined };
 
-let sharedAgents: { http: http.Agent; https: https.Agent } | undefined;
+/** Sockets per host when the caller does not size the pool (the worker sizes it to its activity slots). */
+export const DEFAULT_MAX_SOCKETS = 64;
+
+interface KeepAliveAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/** One pool per size, shared process-wide: the client and the token provider reuse each other's connections. */
+const sharedAgents = new Map<number, KeepAliveAgents>();
+
+/** The process-wide keep-alive agents with `maxSockets` sockets per host. */
+export function keepAliveAgents(maxSockets: number = DEFAULT_MAX_SOCKETS): KeepAliveAgents {
+  if (!Number.isInteger(maxSockets) || maxSockets < 1) {
+    throw new RangeError(`maxSockets must be a whole number of at least 1, got ${maxSockets}`);
+  }
+  let agents = sharedAgents.get(maxSockets);
+  if (agents === undefined) {
+    agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets }),
+      https: new https.Agent({ keepAlive: true, maxSockets }),
+    };
+    sharedAgents.set(maxSockets, agents);
+  }
+  return agents;
+}
 
 /**
  * node-fetch over process-wide keep-alive agents: a worker polling thousands of jobs then reuses
  * TLS connections instead of handshaking per request. Idle sockets are unref'd by Node, so they never
- * keep the process alive.
+ * keep the process alive. `maxSockets` bounds the connections per host (default 64).
  */
-export function createKeepAliveFetch(): FetchLike {
+export function createKeepAliveFetch(maxSockets: number = DEFAULT_MAX_SOCKETS): FetchLike {
   return (url, init) => {
-    sharedAgents ??= {
-      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-      https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
-    };
-    const agents = sharedAgents;
+    const agents = keepAliveAgents(maxSockets);
     return nodeFetch(url, {
       ...init,
       agent: (parsed: URL) => (parsed.protocol === 'http:' ? agents.http : agents.https),

@@ -12,6 +12,12 @@ export {
   type TokenProvider,
   type PasswordTokenProviderOptions,
 } from './token-provider.js';
-export { createKeepAliveFetch, type FetchLike, type TdgLogger } from './http.js';
+export {
+  createKeepAliveFetch,
+  keepAliveAgents,
+  DEFAULT_MAX_SOCKETS,
+  type FetchLike,
+  type TdgLogger,
+} from './http.js';
 export { jobNameFor } from './job-name.js';
 export * from './errors.js';

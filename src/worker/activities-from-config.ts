@@ -1,6 +1,12 @@
-/** Turns validated configuration into the TDG client and activities. */
+/**
+ * Turns validated configuration into the TDG client and activities. The worker process, the dev
+ * stack and the tests all build their activities here, so they run the same wiring: one keep-alive
+ * pool sized by the configuration, and the Temporal runtime's logger for every component.
+ */
+import { Runtime } from '@temporalio/worker';
 import { createActivities, type TdgActivities } from '../../activities/index.js';
 import {
+  createKeepAliveFetch,
   createPasswordTokenProvider,
   createStaticTokenProvider,
   createTdgClient,
@@ -10,11 +16,27 @@ import {
 import type { NotifyConfig, TdgConfig } from '../platform/config.js';
 import { buildNotificationUrl } from '../platform/notify-url.js';
 
+/**
+ * The worker's logger for what runs outside an activity's own context (the token provider, the
+ * client's fallback): the Temporal runtime's logger, the same one activity logs go to. It is looked
+ * up at each entry, so it is the runtime `npm run worker` (or a test harness) installed.
+ */
+export const runtimeLogger: TdgLogger = {
+  info: (message, meta) => {
+    Runtime.instance().logger.info(message, meta);
+  },
+  warn: (message, meta) => {
+    Runtime.instance().logger.warn(message, meta);
+  },
+};
+
 export function activitiesFromConfig(
   tdg: TdgConfig,
   notify: NotifyConfig | null,
-  logger?: TdgLogger,
+  logger: TdgLogger = runtimeLogger,
 ): TdgActivities {
+  // One pool for the token provider and the client: auth and calls share the worker's sockets.
+  const fetch = createKeepAliveFetch(tdg.maxSockets);
   const tokens =
     tdg.auth.kind === 'static'
       ? createStaticTokenProvider(tdg.auth.token)
@@ -26,8 +48,9 @@ export function activitiesFromConfig(
           password: tdg.auth.password,
           tokenTtlMs: tdg.auth.tokenTtlMs,
           requestTimeoutMs: tdg.requestTimeoutMs,
+          fetch,
           ...(tdg.auth.tokenField ? { tokenField: tdg.auth.tokenField } : {}),
-          ...(logger ? { logger } : {}),
+          logger,
         });
   const client = createTdgClient({
     baseUrl: tdg.baseUrl,
@@ -35,7 +58,8 @@ export function activitiesFromConfig(
     apiKey: tdg.apiKey,
     tokens,
     requestTimeoutMs: tdg.requestTimeoutMs,
-    ...(logger ? { logger } : {}),
+    fetch,
+    logger,
   });
   return createActivities({
     tdg: client,
@@ -43,6 +67,6 @@ export function activitiesFromConfig(
     notificationUrl: notify
       ? (workflowId) => buildNotificationUrl(notify.publicUrl, notify.secret, workflowId)
       : null,
-    ...(logger ? { logger } : {}),
+    logger,
   });
 }

@@ -12,7 +12,12 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { TdgActivities } from '../../activities/index.js';
-import type { WorkerLimits } from '../platform/config.js';
+import {
+  DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_WORKER_SHUTDOWN_GRACE,
+  type WorkerLimits,
+} from '../platform/config.js';
+import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 
 export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
@@ -53,7 +58,7 @@ export interface TdgWorkerOptions {
   limits?: Partial<WorkerLimits>;
   /** A bundle built once (tests, production); omitted: the prebuilt file in production, else bundled now. */
   workflowBundle?: WorkflowBundleOption;
-  /** Milliseconds or an ms-style string; default 20 seconds. */
+  /** Milliseconds or an ms-style string; default WORKER_SHUTDOWN_GRACE's (45 s: one attempt fits). */
   shutdownGraceTime?: string | number;
   identity?: string;
 }
@@ -69,11 +74,12 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: {} }),
-    maxConcurrentActivityTaskExecutions: options.limits?.maxConcurrentActivities ?? 100,
+    maxConcurrentActivityTaskExecutions:
+      options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
     ...(options.limits?.maxTdgCallsPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.limits.maxTdgCallsPerSecond }
       : {}),
-    shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
+    shutdownGraceTime: options.shutdownGraceTime ?? parseDuration(DEFAULT_WORKER_SHUTDOWN_GRACE),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

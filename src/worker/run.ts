@@ -5,6 +5,9 @@
  * (WORKER_METRICS_PORT) and `/healthz` (WORKER_HEALTH_PORT); with NODE_ENV=production it loads the
  * prebuilt workflow bundle. SIGINT/SIGTERM stop polling, let in-flight activities finish within
  * WORKER_SHUTDOWN_GRACE and exit 0: Temporal hands the rest of each workflow to another replica.
+ * The configuration refuses limits that disagree (see src/platform/config.ts): a grace shorter than
+ * an activity attempt, or request timeouts that cannot fit inside one; the HTTP pool is sized to
+ * the activity slots.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -17,7 +20,7 @@ import {
 } from '@temporalio/worker';
 import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from '../platform/config.js';
 import { formatDuration } from '../contract/index.js';
-import { activitiesFromConfig } from './activities-from-config.js';
+import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
 import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
@@ -135,14 +138,8 @@ export async function main(): Promise<number> {
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      activities: activitiesFromConfig(config.tdg, config.notify, {
-        info: (message, meta) => {
-          log.info(message, meta);
-        },
-        warn: (message, meta) => {
-          log.warn(message, meta);
-        },
-      }),
+      // The runtime's logger (installed above) for the activities, the client and the token provider.
+      activities: activitiesFromConfig(config.tdg, config.notify, runtimeLogger),
       limits: config.limits,
       shutdownGraceTime: operations.shutdownGraceMs,
       ...(workflowBundle ? { workflowBundle } : {}),
@@ -160,6 +157,8 @@ export async function main(): Promise<number> {
       tdg: `${config.tdg.baseUrl}/${config.tdg.apiVersion}`,
       notifications: config.notify ? config.notify.publicUrl : 'off (polling only)',
       maxConcurrentActivities: config.limits.maxConcurrentActivities,
+      tdgHttpPool: config.tdg.maxSockets,
+      tdgRequestTimeout: formatDuration(config.tdg.requestTimeoutMs),
       maxTdgCallsPerSecond: config.limits.maxTdgCallsPerSecond,
       shutdownGrace: formatDuration(operations.shutdownGraceMs),
       metrics: operations.metricsBindAddress ? `http://${operations.metricsBindAddress}/metrics` : 'off',

@@ -3,6 +3,7 @@
  * HTTP, a worker on the suite's Temporal dev server with a task queue of its own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -15,7 +16,7 @@ import {
 import { createActivities, type TdgActivities } from '../../activities/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { SimulatorOptions } from '../../src/simulator/app.js';
-import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
+import { activitiesFromConfig, runtimeLogger } from '../../src/worker/activities-from-config.js';
 import type { NotifyConfig, TdgConfig } from '../../src/platform/config.js';
 import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 
@@ -28,12 +29,18 @@ export interface SimulatorHandle {
   stats(): Promise<SimStats>;
   setFaults(faults: Record<string, unknown>): Promise<void>;
   jobs(): Promise<SimJob[]>;
+  /**
+   * Every AuthorizationToken a client presented to this simulator: the session tokens it issued
+   * (as the worker received them from POST /auth) and any static token. Secrets, for the forbidden lists.
+   */
+  tokensSeen(): string[];
 }
 
 export interface SimStats {
   requests: Record<string, number>;
   jobsCreated: { total: number; byName: Record<string, number> };
   notifications: { sent: number; delivered: number; failed: number; dropped: number };
+  tokensIssued: number;
 }
 
 export interface SimJob {
@@ -53,6 +60,12 @@ export async function runSimulator(overrides: Partial<SimulatorOptions> = {}): P
     ...overrides,
   };
   const sim = await startSimulator(options, { port: 0, host: '127.0.0.1' });
+  // Read from each request's headers on the raw server, next to Fastify's own handler.
+  const tokens = new Set<string>();
+  sim.simulator.app.server.on('request', (request: IncomingMessage) => {
+    const token = request.headers.authorizationtoken;
+    if (typeof token === 'string' && token !== '') tokens.add(token);
+  });
   const control = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const response = await fetch(`${sim.url}/_sim/${path}`, init);
     if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
@@ -74,6 +87,7 @@ export async function runSimulator(overrides: Partial<SimulatorOptions> = {}): P
       const body = await control<SimJob[] | { jobs: SimJob[] }>('jobs');
       return Array.isArray(body) ? body : body.jobs;
     },
+    tokensSeen: () => [...tokens],
   };
 }
 
@@ -92,12 +106,16 @@ export function tdgConfigFor(sim: SimulatorHandle, auth?: TdgConfig['auth']): Td
   };
 }
 
+/**
+ * The worker's own wiring (src/worker/run.ts): the activities, the client and the token provider
+ * log through the Temporal runtime's logger, which `connectTemporal` installs capturing every entry.
+ */
 export function simulatorActivities(
   sim: SimulatorHandle,
   notify: NotifyConfig | null = null,
   auth?: TdgConfig['auth'],
 ): TdgActivities {
-  return activitiesFromConfig(tdgConfigFor(sim, auth), notify);
+  return activitiesFromConfig(tdgConfigFor(sim, auth), notify, runtimeLogger);
 }
 
 export { createActivities };

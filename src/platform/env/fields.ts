@@ -3,6 +3,7 @@
  * schema with its default and its fallback): the message texts live here, once. A value is echoed
  * in a message only for kinds that never hold a secret, and then cut short.
  */
+import { formatDuration } from '../../contract/duration.js';
 import { DurationFormatError, parseDuration } from '../duration.js';
 import { invalid, variable } from './core.js';
 
@@ -18,6 +19,11 @@ export function text(fallback?: string) {
 /** Required text (`hint` says what it is); a secret's text is never echoed anyway. */
 export function required(hint: string) {
   return variable((value, ctx) => value ?? invalid(ctx, `is required (${hint})`), '');
+}
+
+/** A duration for a message, never rounded: `45s`, `1m30s`, or `7500ms` when not whole seconds. */
+export function exactDuration(ms: number): string {
+  return ms % 1_000 === 0 ? formatDuration(ms) : `${ms}ms`;
 }
 
 /** `[unit]` durations: 250ms, 90s, 5m, 2h, 3d, 1m30s, a bare number of ms. */

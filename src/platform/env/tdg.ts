@@ -1,6 +1,7 @@
 /** The Data Group's API as the worker calls it (`TDG_*`). */
+import { TDG_ATTEMPT_TIMEOUT_MS } from '../../contract/definitions.js';
 import { section } from './core.js';
-import { duration, httpUrl, matching, required, text } from './fields.js';
+import { duration, exactDuration, httpUrl, matching, required, text } from './fields.js';
 
 export type TdgAuthConfig =
   | { kind: 'static'; token: string }
@@ -12,7 +13,21 @@ export interface TdgConfig {
   apiKey: string;
   auth: TdgAuthConfig;
   requestTimeoutMs: number;
+  /**
+   * The keep-alive pool's size (sockets per TDG host). The worker sets it to its activity slots
+   * (WORKER_MAX_CONCURRENT_ACTIVITIES): an attempt sends its requests one after another, so no slot
+   * ever waits for a socket. Unset: the shared default pool (src/tdg/http.ts).
+   */
+  maxSockets?: number;
 }
+
+/**
+ * The most HTTP requests one activity attempt sends, one after another (src/tdg/client.ts): a token
+ * request when no valid token is cached, the call, and after a 401 another token request and the
+ * call again. Each is bounded by TDG_REQUEST_TIMEOUT, so together they must fit inside an attempt.
+ */
+export const TDG_REQUESTS_PER_ATTEMPT = 4;
+export const DEFAULT_TDG_REQUEST_TIMEOUT = '7s';
 
 export const tdgSection = section(
   {
@@ -24,7 +39,7 @@ export const tdgSection = section(
     TDG_PASSWORD: text(),
     TDG_TOKEN_FIELD: text(),
     TDG_TOKEN_TTL: duration('8h'),
-    TDG_REQUEST_TIMEOUT: duration('15s'),
+    TDG_REQUEST_TIMEOUT: duration(DEFAULT_TDG_REQUEST_TIMEOUT, { min: 100, max: 3_600_000 }),
   },
   (env, problems): TdgConfig => {
     let auth: TdgAuthConfig = { kind: 'static', token: '' };
@@ -40,6 +55,16 @@ export const tdgSection = section(
       };
     } else {
       problems.push('set TDG_AUTH_TOKEN, or both TDG_USERNAME and TDG_PASSWORD');
+    }
+    const worstCaseMs = env.TDG_REQUEST_TIMEOUT * TDG_REQUESTS_PER_ATTEMPT;
+    if (worstCaseMs > TDG_ATTEMPT_TIMEOUT_MS) {
+      const most = Math.floor(TDG_ATTEMPT_TIMEOUT_MS / TDG_REQUESTS_PER_ATTEMPT);
+      problems.push(
+        `TDG_REQUEST_TIMEOUT (${exactDuration(env.TDG_REQUEST_TIMEOUT)}) × ${TDG_REQUESTS_PER_ATTEMPT} ` +
+          `requests one activity attempt can make (token, call, and both again after a 401) = ` +
+          `${exactDuration(worstCaseMs)} must fit inside the activity attempt timeout ` +
+          `(${exactDuration(TDG_ATTEMPT_TIMEOUT_MS)}): set it to ${exactDuration(most)} or less`,
+      );
     }
     return {
       baseUrl: env.TDG_BASE_URL,

@@ -1,8 +1,19 @@
 /** The worker process's own settings: limits, endpoints, shutdown and logging. */
+import { TDG_ATTEMPT_TIMEOUT_MS } from '../../contract/definitions.js';
 import { section } from './core.js';
-import { bindHost, duration, portOrOff, positiveNumber, text, upperCaseChoice } from './fields.js';
+import {
+  bindHost,
+  duration,
+  exactDuration,
+  portOrOff,
+  positiveNumber,
+  text,
+  upperCaseChoice,
+  wholeNumber,
+} from './fields.js';
 
 export interface WorkerLimits {
+  /** Activity slots; the TDG HTTP pool gets as many sockets (see TdgConfig.maxSockets). */
   maxConcurrentActivities: number;
   /** Across the whole task queue: keeps thousands of open jobs from hammering TDG. */
   maxTdgCallsPerSecond: number;
@@ -24,10 +35,13 @@ export interface WorkerOperationsConfig {
 
 export const DEFAULT_WORKER_METRICS_PORT = 9464;
 export const DEFAULT_WORKER_HEALTH_PORT = 8081;
+/** Covers one activity attempt (30 s) with room to spare; compose's stop_grace_period is longer. */
+export const DEFAULT_WORKER_SHUTDOWN_GRACE = '45s';
+export const DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES = 100;
 
 export const limitsSection = section(
   {
-    WORKER_MAX_CONCURRENT_ACTIVITIES: positiveNumber(100),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1, 10_000, DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES),
     TDG_MAX_CALLS_PER_SECOND: positiveNumber(20),
   },
   (env): WorkerLimits => ({
@@ -41,7 +55,7 @@ export const operationsSection = section(
     WORKER_HTTP_HOST: bindHost('0.0.0.0'),
     WORKER_METRICS_PORT: portOrOff(DEFAULT_WORKER_METRICS_PORT),
     WORKER_HEALTH_PORT: portOrOff(DEFAULT_WORKER_HEALTH_PORT),
-    WORKER_SHUTDOWN_GRACE: duration('20s'),
+    WORKER_SHUTDOWN_GRACE: duration(DEFAULT_WORKER_SHUTDOWN_GRACE),
     LOG_LEVEL: upperCaseChoice(LOG_LEVELS, 'INFO'),
   },
   (env, problems): WorkerOperationsConfig => {
@@ -50,6 +64,13 @@ export const operationsSection = section(
     const healthPort = env.WORKER_HEALTH_PORT;
     if (metricsPort !== null && metricsPort === healthPort) {
       problems.push('WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ');
+    }
+    if (env.WORKER_SHUTDOWN_GRACE < TDG_ATTEMPT_TIMEOUT_MS) {
+      problems.push(
+        `WORKER_SHUTDOWN_GRACE (${exactDuration(env.WORKER_SHUTDOWN_GRACE)}) must be at least the ` +
+          `activity attempt timeout (${exactDuration(TDG_ATTEMPT_TIMEOUT_MS)}), so that a stopping ` +
+          `worker lets in-flight attempts finish instead of cancelling them`,
+      );
     }
     const bindAddressHost = host.includes(':') ? `[${host}]` : host;
     return {
