@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CarriedState, EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import { MAX_DEADLINE_MS, runPolicy, validateInput } from '../workflows/input.js';
 import {
   DEFAULT_DEADLINE_MS,
   MAX_TIMELINE_ENTRIES,
@@ -146,5 +148,40 @@ describe('job state', () => {
       notifications: 1,
       detectedBy: 'notification',
     });
+  });
+});
+
+describe('input validation', () => {
+  const rejection = (bad: EmailAppendJobInput): unknown => {
+    try {
+      validateInput(bad);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('bounds the deadline so that no accepted value can fail a workflow task', () => {
+    for (const deadlineMs of [1e16, MAX_DEADLINE_MS + 1, Number.NaN, Infinity, 999, '5000' as unknown]) {
+      const err = rejection({ ...input, deadlineMs: deadlineMs as number });
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
+      expect((err as Error).message).toMatch(/deadlineMs/);
+    }
+    for (const deadlineMs of [1_000, 60_000, MAX_DEADLINE_MS]) {
+      expect(() => validateInput({ ...input, deadlineMs })).not.toThrow();
+      // The deadline's date is computed from the start: any accepted value is a valid date.
+      expect(() => new Date(Date.now() + deadlineMs).toISOString()).not.toThrow();
+      expect(() => initialState({ ...input, deadlineMs }, 'wf-1', Date.now())).not.toThrow();
+    }
+  });
+
+  it('validates only the first run: a continued run trusts its carried state', () => {
+    // As if a later release were stricter than the one that started the job.
+    const lenient: EmailAppendJobInput = { name: 'x'.repeat(500), deadlineMs: 1e16, polling: { jitter: 0 } };
+    expect(rejection(lenient)).toMatchObject({ type: 'InvalidWorkflowInput' });
+    const carried: CarriedState = carriedOf(created());
+    expect(runPolicy({ ...lenient, carried })).toMatchObject({ jitter: 0, initialIntervalMs: 5_000 });
+    expect(() => initialState({ ...lenient, carried }, 'wf-1', NOW)).not.toThrow();
   });
 });

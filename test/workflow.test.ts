@@ -311,4 +311,20 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(failure.message).toMatch(/jitter/);
     });
   });
+
+  it('rejects a deadline beyond its bound cleanly instead of failing workflow tasks', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name: uniqueId('far'), polling: FAST, deadlineMs: 1e16 });
+      // A failing workflow task would leave the workflow open: give up well before the test timeout.
+      const failure = await failureOf(
+        Promise.race([
+          handle.result(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('workflow still open')), 15_000)),
+        ]),
+      );
+      expect(failure.type).toBe('InvalidWorkflowInput');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/deadlineMs/);
+    });
+  });
 });

@@ -35,7 +35,8 @@ import {
   type JobSnapshot,
   type PollingPolicy,
 } from '../src/contract/index.js';
-import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
+import { runPolicy } from './input.js';
+import { intervalCapMs, nextPollDelayMs } from './schedule.js';
 import { renderDetails } from './details.js';
 import {
   carriedOf,
@@ -53,7 +54,6 @@ import {
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
-const MAX_NAME_LENGTH = 200;
 /**
  * Patch marker for the notification-aware schedule (floor once notifications arrive, no backoff
  * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
@@ -66,39 +66,6 @@ const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
  * abandoning a job TDG is still processing.
  */
 const RECOVERABLE_GET_JOB_TYPES: string[] = [FailureType.NotAuthenticated, FailureType.NotPermitted];
-
-function validateInput(input: EmailAppendJobInput): PollingPolicy {
-  const problems: string[] = [];
-  if (typeof input?.name !== 'string' || input.name.trim() === '')
-    problems.push('name must be a non-empty string');
-  else if (input.name.length > MAX_NAME_LENGTH)
-    problems.push(`name must be at most ${MAX_NAME_LENGTH} characters`);
-  if (input?.outputFormat !== undefined && input.outputFormat !== 'JSON')
-    problems.push('outputFormat must be JSON');
-  const method = input?.notificationMethod;
-  if (method !== undefined && method !== null && method !== 'GET' && method !== 'POST') {
-    problems.push('notificationMethod must be GET, POST or null');
-  }
-  if (input?.deadlineMs !== undefined && !(input.deadlineMs >= 1_000))
-    problems.push('deadlineMs must be ≥ 1000');
-  if (input?.continueAsNewAfterEvents !== undefined && !(input.continueAsNewAfterEvents >= 20)) {
-    problems.push('continueAsNewAfterEvents must be ≥ 20');
-  }
-  let policy: PollingPolicy | undefined;
-  try {
-    policy = resolvePollingPolicy(input?.polling);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  if (problems.length > 0 || !policy) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidWorkflowInput,
-      message: `invalid emailAppendJob input: ${problems.join('; ')}`,
-      nonRetryable: true,
-    });
-  }
-  return policy;
-}
 
 function failureCause(err: unknown): unknown {
   return err instanceof ActivityFailure ? err.cause : err;
@@ -356,7 +323,8 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
-  const policy = validateInput(input);
+  // Validated at the first run only: a continued run trusts the state it carries.
+  const policy = runPolicy(input);
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   const state = initialState(input, workflowInfo().workflowId, Date.now());
   listen(state);
