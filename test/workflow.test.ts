@@ -152,6 +152,21 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('looks once more at the deadline: a job that finished before it is reported COMPLETED', async () => {
+    // The schedule's next check would come after the deadline: only the final check can see the end.
+    const name = uniqueId('late') + ' [sim duration=1s batches=2]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: slow, deadlineMs: 3_000 });
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.state).toBe('COMPLETED');
+      expect(result.batchList).toHaveLength(2);
+      expect(result.checks).toBe(2);
+      const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
+      expect(job?.getJobCalls).toBe(2);
+    });
+  });
+
   it('continues as new with its job id and counters, and creates one TDG job', async () => {
     // The dev server fires timers on whole seconds, so a 5 s job sees about five checks.
     const name = uniqueId('long') + ' [sim duration=5s batches=2]';

@@ -59,6 +59,8 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
  * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
  */
 const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
+/** Patch marker: one last `getJob` once the deadline has passed, before `JobDeadlineExceeded`. */
+const FINAL_DEADLINE_CHECK_PATCH = 'final-deadline-check';
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -233,12 +235,45 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
   return created;
 }
 
+/** One `getJob` answer into the state; a changed state is published as `TdgJobState`. */
+function fold(job: CreatedJobState, rules: RunRules, latest: JobSnapshot): void {
+  const from = job.snapshot?.state ?? null;
+  if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
+    upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
+    log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
+  }
+}
+
+/**
+ * The deadline has passed: one last `getJob` (its own short timeout, since no time remains) so
+ * that a job that finished between the last poll and the deadline is reported as it ended.
+ * Returns when that answer is terminal; otherwise fails with `JobDeadlineExceeded`.
+ */
+async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> {
+  if (!patched(FINAL_DEADLINE_CHECK_PATCH)) throw deadlineExceeded(job);
+  const { getJob } = proxyActivities<TdgActivities>({
+    summary: `final getJob ${job.jobId} at the deadline`,
+    startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+    scheduleToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+    retry: TDG_RETRY_POLICY,
+  });
+  try {
+    fold(job, rules, await getJob(job.jobId));
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    job.lastError = describeError(err);
+    log.warn('final getJob at the deadline failed', { jobId: job.jobId, error: job.lastError });
+  }
+  if (!isFinished(job)) throw deadlineExceeded(job);
+  return true;
+}
+
 /**
  * One `getJob`, folded into the state. Returns false when TDG refused it for credentials: the
  * workflow then waits (at the cap) for an operator instead of failing.
  */
 async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
-  if (remaining(job) <= 0) throw deadlineExceeded(job);
+  if (remaining(job) <= 0) return finalCheck(job, rules);
   // Cleared before the call: a hint arriving while getJob runs triggers one more check.
   job.hintPending = false;
   job.checkRequested = false;
@@ -247,14 +282,10 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   publish(job);
   try {
     const latest = await activities(rules, `getJob ${job.jobId}`, remaining(job)).getJob(job.jobId);
-    const from = job.snapshot?.state ?? null;
-    if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
-      upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
-      log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
-    }
+    fold(job, rules, latest);
     return true;
   } catch (err) {
-    if (isDeadlineTimeout(err)) throw deadlineExceeded(job);
+    if (isDeadlineTimeout(err)) return await finalCheck(job, rules);
     const cause = failureCause(err);
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
