@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { TdgJobError, TdgJobs } from '../src/client/index.js';
@@ -66,6 +67,14 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 const EventType = proto.api.enums.v1.EventType;
+
+async function searchAttributesOf(handle: { describe(): Promise<WorkflowExecutionDescription> }) {
+  const attributes = (await handle.describe()).typedSearchAttributes;
+  return {
+    jobId: attributes.get({ name: 'TdgJobId', type: 'KEYWORD' }),
+    state: attributes.get({ name: 'TdgJobState', type: 'KEYWORD' }),
+  };
+}
 
 function jobsOf(t: TemporalHandle): TdgJobs {
   return new TdgJobs(t.client, { taskQueue: t.taskQueue });
@@ -149,6 +158,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const last = failure.details?.[0] as JobStatus;
       expect(last.jobId).toMatch(/^[0-9a-f]{15}$/);
       expect(last.checks).toBeGreaterThan(0);
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: last.jobId, state: 'DEADLINE_EXCEEDED' });
     });
   });
 
@@ -252,6 +262,33 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       await jobs.cancel(started.workflowId);
       const cancelled = await jobs.waitForResult(started.workflowId).catch((e: unknown) => e);
       expect(cancelled).toMatchObject({ type: 'JobCancelled', status: { jobId: started.jobId } });
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: started.jobId, state: 'CANCELLED' });
+    });
+  });
+
+  it('records the TDG job when cancellation arrives during createJob, then ends CANCELLED', async () => {
+    const name = uniqueId('cancel-create') + ' [sim duration=1h batches=1]';
+    const real = simulatorActivities(sim);
+    let createStarted = false;
+    const slowCreate = {
+      ...real,
+      createJob: async (request: Parameters<typeof real.createJob>[0]) => {
+        createStarted = true;
+        await new Promise((r) => setTimeout(r, 2_000));
+        return real.createJob(request);
+      },
+    };
+    await temporal.withWorker(slowCreate, async () => {
+      const handle = await start({ name, polling: FAST });
+      await waitFor(() => Promise.resolve(createStarted ? true : undefined));
+      await handle.cancel();
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      const created = (await sim.jobs()).filter((j) => j.name.includes(handle.workflowId));
+      expect(created).toHaveLength(1);
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: created[0]!.jobId, state: 'CANCELLED' });
+      expect(capturedLogs.join('\n')).toMatch(new RegExp(`workflow ends CANCELLED.*${created[0]!.jobId}`));
     });
   });
 
@@ -267,6 +304,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
         expect(failure.type).toBe('NotPermitted');
         expect(failure.message).toMatch(/createJob failed/);
         expect(failure.message).not.toContain('trial-key-0123456789');
+        expect((await searchAttributesOf(handle)).state).toBe('ERROR');
       });
     } finally {
       await trial.close();

@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -61,6 +63,10 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
 const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
 /** Patch marker: one last `getJob` once the deadline has passed, before `JobDeadlineExceeded`. */
 const FINAL_DEADLINE_CHECK_PATCH = 'final-deadline-check';
+/** Patch marker: every terminal path sets the final `TdgJobState` (CANCELLED, DEADLINE_EXCEEDED, ERROR). */
+const TERMINAL_STATE_PATCH = 'terminal-state-attribute';
+/** Patch marker: `createJob` runs to its end even when cancellation arrives, so its job id is recorded. */
+const NON_CANCELLABLE_CREATE_PATCH = 'non-cancellable-create';
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -205,12 +211,18 @@ function announce(job: JobState): void {
 async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput): Promise<CreatedJobState> {
   let created: CreatedJobState;
   try {
-    const answer = await activities(rules, `createJob "${job.name}"`, remaining(job)).createJob({
-      workflowId: job.workflowId,
-      name: job.name,
-      outputFormat: input.outputFormat ?? 'JSON',
-      notificationMethod: input.notificationMethod ?? null,
-    });
+    const tdg = activities(rules, `createJob "${job.name}"`, remaining(job));
+    const request = () =>
+      tdg.createJob({
+        workflowId: job.workflowId,
+        name: job.name,
+        outputFormat: input.outputFormat ?? 'JSON',
+        notificationMethod: input.notificationMethod ?? null,
+      });
+    // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
+    const answer = await (patched(NON_CANCELLABLE_CREATE_PATCH)
+      ? CancellationScope.nonCancellable(request)
+      : request());
     created = Object.assign(job, {
       jobId: answer.jobId,
       notificationsRequested: answer.notificationsRequested,
@@ -349,15 +361,61 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
 }
 
 /**
+ * The final `TdgJobState` for a workflow ending with `err`, or null when none is due: a
+ * continue-as-new goes on, and a FAILED job already shows its state.
+ */
+function terminalStateOf(err: unknown): string | null {
+  if (err instanceof ContinueAsNew) return null;
+  if (isCancellation(err)) return 'CANCELLED';
+  if (err instanceof ApplicationFailure && err.type === FailureType.JobFailed) return null;
+  if (err instanceof ApplicationFailure && err.type === FailureType.JobDeadlineExceeded)
+    return 'DEADLINE_EXCEEDED';
+  return 'ERROR';
+}
+
+/**
+ * Every terminal path leaves the final `TdgJobState` (termination alone cannot: see README).
+ * Runs in a non-cancellable scope, so a cancelled workflow still records it before it ends.
+ */
+async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
+  const value = terminalStateOf(err);
+  if (value === null || !patched(TERMINAL_STATE_PATCH)) return;
+  await CancellationScope.nonCancellable(() => {
+    upsertSearchAttributes([{ key: TDG_JOB_STATE, value }]);
+    const failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    log.info(`workflow ends ${value}`, {
+      jobId: job?.jobId ?? null,
+      lastState: job?.snapshot?.state ?? null,
+      failure,
+    });
+    return Promise.resolve();
+  });
+}
+
+/**
  * Creates a TDG asynchronous e-mail-append job and waits for it durably: adaptive polling
  * on timers, woken early by `jobNotification` hints, until COMPLETED (returns the batch
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
-  // Validated at the first run only: a continued run trusts the state it carries.
-  const policy = runPolicy(input);
+  let known: JobState | null = null;
+  try {
+    // Validated at the first run only: a continued run trusts the state it carries.
+    const policy = runPolicy(input);
+    known = initialState(input, workflowInfo().workflowId, Date.now());
+    return await run(input, policy, known);
+  } catch (err) {
+    await recordEnd(err, known);
+    throw err;
+  }
+}
+
+async function run(
+  input: EmailAppendJobInput,
+  policy: PollingPolicy,
+  state: JobState,
+): Promise<EmailAppendJobResult> {
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  const state = initialState(input, workflowInfo().workflowId, Date.now());
   listen(state);
   announce(state);
   const rules = runRules(policy);
