@@ -72,12 +72,34 @@ describe('job state', () => {
     expect(next.trigger).toBe('continue-as-new');
     expect(next.startedAt).toBe(first.startedAt);
     expect(next.deadlineAt).toBe(first.deadlineAt);
-    // Per-run fields start afresh: the new run begins with a check anyway.
-    expect(next.hintPending).toBe(false);
-    expect(next.lastNotificationAt).toBeNull();
+    // Everything the status shows goes on; a hint that came after the last check is still pending.
+    expect(carried).toMatchObject({ lastNotificationAt: '2026-11-28T12:00:02.000Z', hintPending: true });
+    expect(next.hintPending).toBe(true);
+    expect(statusOf(next)).toEqual({ ...statusOf(first), runs: 2 });
     expect(carriedOf(next as CreatedJobState)).toEqual({ ...carried, runs: 2 });
     // The next run's timeline is its own copy, not the carried input's.
     expect(next.timeline).not.toBe(carried.timeline);
+  });
+
+  it('carries the last error and no pending hint when the last check saw everything', () => {
+    const first = created();
+    recordNotification(first, '2026-11-28T12:00:02.000Z');
+    first.hintPending = false; // the check after the hint cleared it
+    recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
+    const next = initialState({ ...input, carried: carriedOf(first) }, 'wf-1', NOW);
+    expect(next.hintPending).toBe(false);
+    expect(next.lastError).toBe('TDG response lacked: created_date');
+    expect(next.lastNotificationAt).toBe('2026-11-28T12:00:02.000Z');
+  });
+
+  it('still reads a carried state written before lastError, lastNotificationAt and hintPending', () => {
+    const { lastError, lastNotificationAt, hintPending, ...old } = carriedOf(created());
+    expect([lastError, lastNotificationAt, hintPending]).toEqual([null, null, false]);
+    const next = initialState({ ...input, carried: old }, 'wf-1', NOW);
+    expect(next.lastError).toBeNull();
+    expect(next.lastNotificationAt).toBeNull();
+    // Older code always checked at once in a continued run: such a run still does.
+    expect(next.hintPending).toBe(true);
   });
 
   it('resets the backoff on a polled change and counts stable checks otherwise', () => {

@@ -196,6 +196,18 @@ describe('emailAppendJob on a real Temporal dev server', () => {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
       );
       expect(result.timeline[0]?.state).toBe('WAITING_FOR_UPLOAD');
+      // No hint was pending: the second run waits on the schedule before its first getJob.
+      const secondRunId =
+        firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      const secondRun = await temporal.client.workflow
+        .getHandle(handle.workflowId, secondRunId ?? undefined)
+        .fetchHistory();
+      const firstCommand = secondRun.events?.find(
+        (e) =>
+          e.eventType === EventType.EVENT_TYPE_TIMER_STARTED ||
+          e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      );
+      expect(firstCommand?.eventType).toBe(EventType.EVENT_TYPE_TIMER_STARTED);
     });
   });
 

@@ -67,6 +67,8 @@ const FINAL_DEADLINE_CHECK_PATCH = 'final-deadline-check';
 const TERMINAL_STATE_PATCH = 'terminal-state-attribute';
 /** Patch marker: `createJob` runs to its end even when cancellation arrives, so its job id is recorded. */
 const NON_CANCELLABLE_CREATE_PATCH = 'non-cancellable-create';
+/** Patch marker: a continued run waits on the schedule first unless it carried a pending hint. */
+const CARRIED_HINT_PATCH = 'carried-hint';
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -335,7 +337,7 @@ async function continueIfLong(
   // A waiting checkNow needs one more check in this run: continue after it, not before.
   await condition(() => allHandlersFinished() || job.checkRequested);
   if (job.checkRequested) return;
-  // A hint that arrived in this run must not be lost: the next run then starts with a check anyway.
+  // A hint that arrived since the last check is carried: the next run then checks at once.
   await continueAsNew<typeof emailAppendJob>({ ...input, carried: carriedOf(job) });
 }
 
@@ -420,14 +422,20 @@ async function run(
   announce(state);
   const rules = runRules(policy);
   const job = hasJob(state) ? state : await create(state, rules, input);
+  // A continued run checked just before it continued: it checks at once only for a pending hint.
+  let waitFirst = input.carried !== undefined && !job.hintPending && patched(CARRIED_HINT_PATCH);
+  let answered = true;
   for (;;) {
-    const answered = await check(job, rules);
-    if (job.snapshot && isTerminalState(job.snapshot.state)) {
-      // A checkNow waiting on this check answers before the workflow closes.
-      await condition(allHandlersFinished);
-      return finish(job, job.snapshot);
+    if (!waitFirst) {
+      answered = await check(job, rules);
+      if (job.snapshot && isTerminalState(job.snapshot.state)) {
+        // A checkNow waiting on this check answers before the workflow closes.
+        await condition(allHandlersFinished);
+        return finish(job, job.snapshot);
+      }
+      await continueIfLong(input, job, eventCap);
     }
-    await continueIfLong(input, job, eventCap);
+    waitFirst = false;
     await wait(job, rules, answered);
   }
 }
