@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CarriedState, EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import { MAX_DEADLINE_MS, runPolicy, validateInput } from '../workflows/input.js';
 import {
   DEFAULT_DEADLINE_MS,
   MAX_TIMELINE_ENTRIES,
@@ -70,12 +72,34 @@ describe('job state', () => {
     expect(next.trigger).toBe('continue-as-new');
     expect(next.startedAt).toBe(first.startedAt);
     expect(next.deadlineAt).toBe(first.deadlineAt);
-    // Per-run fields start afresh: the new run begins with a check anyway.
-    expect(next.hintPending).toBe(false);
-    expect(next.lastNotificationAt).toBeNull();
+    // Everything the status shows goes on; a hint that came after the last check is still pending.
+    expect(carried).toMatchObject({ lastNotificationAt: '2026-11-28T12:00:02.000Z', hintPending: true });
+    expect(next.hintPending).toBe(true);
+    expect(statusOf(next)).toEqual({ ...statusOf(first), runs: 2 });
     expect(carriedOf(next as CreatedJobState)).toEqual({ ...carried, runs: 2 });
     // The next run's timeline is its own copy, not the carried input's.
     expect(next.timeline).not.toBe(carried.timeline);
+  });
+
+  it('carries the last error and no pending hint when the last check saw everything', () => {
+    const first = created();
+    recordNotification(first, '2026-11-28T12:00:02.000Z');
+    first.hintPending = false; // the check after the hint cleared it
+    recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
+    const next = initialState({ ...input, carried: carriedOf(first) }, 'wf-1', NOW);
+    expect(next.hintPending).toBe(false);
+    expect(next.lastError).toBe('TDG response lacked: created_date');
+    expect(next.lastNotificationAt).toBe('2026-11-28T12:00:02.000Z');
+  });
+
+  it('still reads a carried state written before lastError, lastNotificationAt and hintPending', () => {
+    const { lastError, lastNotificationAt, hintPending, ...old } = carriedOf(created());
+    expect([lastError, lastNotificationAt, hintPending]).toEqual([null, null, false]);
+    const next = initialState({ ...input, carried: old }, 'wf-1', NOW);
+    expect(next.lastError).toBeNull();
+    expect(next.lastNotificationAt).toBeNull();
+    // Older code always checked at once in a continued run: such a run still does.
+    expect(next.hintPending).toBe(true);
   });
 
   it('resets the backoff on a polled change and counts stable checks otherwise', () => {
@@ -146,5 +170,40 @@ describe('job state', () => {
       notifications: 1,
       detectedBy: 'notification',
     });
+  });
+});
+
+describe('input validation', () => {
+  const rejection = (bad: EmailAppendJobInput): unknown => {
+    try {
+      validateInput(bad);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it('bounds the deadline so that no accepted value can fail a workflow task', () => {
+    for (const deadlineMs of [1e16, MAX_DEADLINE_MS + 1, Number.NaN, Infinity, 999, '5000' as unknown]) {
+      const err = rejection({ ...input, deadlineMs: deadlineMs as number });
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
+      expect((err as Error).message).toMatch(/deadlineMs/);
+    }
+    for (const deadlineMs of [1_000, 60_000, MAX_DEADLINE_MS]) {
+      expect(() => validateInput({ ...input, deadlineMs })).not.toThrow();
+      // The deadline's date is computed from the start: any accepted value is a valid date.
+      expect(() => new Date(Date.now() + deadlineMs).toISOString()).not.toThrow();
+      expect(() => initialState({ ...input, deadlineMs }, 'wf-1', Date.now())).not.toThrow();
+    }
+  });
+
+  it('validates only the first run: a continued run trusts its carried state', () => {
+    // As if a later release were stricter than the one that started the job.
+    const lenient: EmailAppendJobInput = { name: 'x'.repeat(500), deadlineMs: 1e16, polling: { jitter: 0 } };
+    expect(rejection(lenient)).toMatchObject({ type: 'InvalidWorkflowInput' });
+    const carried: CarriedState = carriedOf(created());
+    expect(runPolicy({ ...lenient, carried })).toMatchObject({ jitter: 0, initialIntervalMs: 5_000 });
+    expect(() => initialState({ ...lenient, carried }, 'wf-1', NOW)).not.toThrow();
   });
 });

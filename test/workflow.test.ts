@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { TdgJobError, TdgJobs } from '../src/client/index.js';
@@ -66,6 +67,14 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 const EventType = proto.api.enums.v1.EventType;
+
+async function searchAttributesOf(handle: { describe(): Promise<WorkflowExecutionDescription> }) {
+  const attributes = (await handle.describe()).typedSearchAttributes;
+  return {
+    jobId: attributes.get({ name: 'TdgJobId', type: 'KEYWORD' }),
+    state: attributes.get({ name: 'TdgJobState', type: 'KEYWORD' }),
+  };
+}
 
 function jobsOf(t: TemporalHandle): TdgJobs {
   return new TdgJobs(t.client, { taskQueue: t.taskQueue });
@@ -149,6 +158,22 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const last = failure.details?.[0] as JobStatus;
       expect(last.jobId).toMatch(/^[0-9a-f]{15}$/);
       expect(last.checks).toBeGreaterThan(0);
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: last.jobId, state: 'DEADLINE_EXCEEDED' });
+    });
+  });
+
+  it('looks once more at the deadline: a job that finished before it is reported COMPLETED', async () => {
+    // The schedule's next check would come after the deadline: only the final check can see the end.
+    const name = uniqueId('late') + ' [sim duration=1s batches=2]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: slow, deadlineMs: 3_000 });
+      const result: EmailAppendJobResult = await handle.result();
+      expect(result.state).toBe('COMPLETED');
+      expect(result.batchList).toHaveLength(2);
+      expect(result.checks).toBe(2);
+      const job = (await sim.jobs()).find((j) => j.jobId === result.jobId);
+      expect(job?.getJobCalls).toBe(2);
     });
   });
 
@@ -171,6 +196,18 @@ describe('emailAppendJob on a real Temporal dev server', () => {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
       );
       expect(result.timeline[0]?.state).toBe('WAITING_FOR_UPLOAD');
+      // No hint was pending: the second run waits on the schedule before its first getJob.
+      const secondRunId =
+        firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      const secondRun = await temporal.client.workflow
+        .getHandle(handle.workflowId, secondRunId ?? undefined)
+        .fetchHistory();
+      const firstCommand = secondRun.events?.find(
+        (e) =>
+          e.eventType === EventType.EVENT_TYPE_TIMER_STARTED ||
+          e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      );
+      expect(firstCommand?.eventType).toBe(EventType.EVENT_TYPE_TIMER_STARTED);
     });
   });
 
@@ -237,6 +274,33 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       await jobs.cancel(started.workflowId);
       const cancelled = await jobs.waitForResult(started.workflowId).catch((e: unknown) => e);
       expect(cancelled).toMatchObject({ type: 'JobCancelled', status: { jobId: started.jobId } });
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: started.jobId, state: 'CANCELLED' });
+    });
+  });
+
+  it('records the TDG job when cancellation arrives during createJob, then ends CANCELLED', async () => {
+    const name = uniqueId('cancel-create') + ' [sim duration=1h batches=1]';
+    const real = simulatorActivities(sim);
+    let createStarted = false;
+    const slowCreate = {
+      ...real,
+      createJob: async (request: Parameters<typeof real.createJob>[0]) => {
+        createStarted = true;
+        await new Promise((r) => setTimeout(r, 2_000));
+        return real.createJob(request);
+      },
+    };
+    await temporal.withWorker(slowCreate, async () => {
+      const handle = await start({ name, polling: FAST });
+      await waitFor(() => Promise.resolve(createStarted ? true : undefined));
+      await handle.cancel();
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      const created = (await sim.jobs()).filter((j) => j.name.includes(handle.workflowId));
+      expect(created).toHaveLength(1);
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: created[0]!.jobId, state: 'CANCELLED' });
+      expect(capturedLogs.join('\n')).toMatch(new RegExp(`workflow ends CANCELLED.*${created[0]!.jobId}`));
     });
   });
 
@@ -252,6 +316,7 @@ describe('emailAppendJob on a real Temporal dev server', () => {
         expect(failure.type).toBe('NotPermitted');
         expect(failure.message).toMatch(/createJob failed/);
         expect(failure.message).not.toContain('trial-key-0123456789');
+        expect((await searchAttributesOf(handle)).state).toBe('ERROR');
       });
     } finally {
       await trial.close();
@@ -327,6 +392,22 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(failure.type).toBe('InvalidWorkflowInput');
       expect(failure.message).toMatch(/name must be a non-empty string/);
       expect(failure.message).toMatch(/jitter/);
+    });
+  });
+
+  it('rejects a deadline beyond its bound cleanly instead of failing workflow tasks', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name: uniqueId('far'), polling: FAST, deadlineMs: 1e16 });
+      // A failing workflow task would leave the workflow open: give up well before the test timeout.
+      const failure = await failureOf(
+        Promise.race([
+          handle.result(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('workflow still open')), 15_000)),
+        ]),
+      );
+      expect(failure.type).toBe('InvalidWorkflowInput');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/deadlineMs/);
     });
   });
 });

@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -35,7 +37,8 @@ import {
   type JobSnapshot,
   type PollingPolicy,
 } from '../src/contract/index.js';
-import { intervalCapMs, nextPollDelayMs, resolvePollingPolicy } from './schedule.js';
+import { runPolicy } from './input.js';
+import { intervalCapMs, nextPollDelayMs } from './schedule.js';
 import { renderDetails } from './details.js';
 import {
   carriedOf,
@@ -53,12 +56,19 @@ import {
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
-const MAX_NAME_LENGTH = 200;
 /**
  * Patch marker for the notification-aware schedule (floor once notifications arrive, no backoff
  * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
  */
 const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
+/** Patch marker: one last `getJob` once the deadline has passed, before `JobDeadlineExceeded`. */
+const FINAL_DEADLINE_CHECK_PATCH = 'final-deadline-check';
+/** Patch marker: every terminal path sets the final `TdgJobState` (CANCELLED, DEADLINE_EXCEEDED, ERROR). */
+const TERMINAL_STATE_PATCH = 'terminal-state-attribute';
+/** Patch marker: `createJob` runs to its end even when cancellation arrives, so its job id is recorded. */
+const NON_CANCELLABLE_CREATE_PATCH = 'non-cancellable-create';
+/** Patch marker: a continued run waits on the schedule first unless it carried a pending hint. */
+const CARRIED_HINT_PATCH = 'carried-hint';
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -66,39 +76,6 @@ const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
  * abandoning a job TDG is still processing.
  */
 const RECOVERABLE_GET_JOB_TYPES: string[] = [FailureType.NotAuthenticated, FailureType.NotPermitted];
-
-function validateInput(input: EmailAppendJobInput): PollingPolicy {
-  const problems: string[] = [];
-  if (typeof input?.name !== 'string' || input.name.trim() === '')
-    problems.push('name must be a non-empty string');
-  else if (input.name.length > MAX_NAME_LENGTH)
-    problems.push(`name must be at most ${MAX_NAME_LENGTH} characters`);
-  if (input?.outputFormat !== undefined && input.outputFormat !== 'JSON')
-    problems.push('outputFormat must be JSON');
-  const method = input?.notificationMethod;
-  if (method !== undefined && method !== null && method !== 'GET' && method !== 'POST') {
-    problems.push('notificationMethod must be GET, POST or null');
-  }
-  if (input?.deadlineMs !== undefined && !(input.deadlineMs >= 1_000))
-    problems.push('deadlineMs must be ≥ 1000');
-  if (input?.continueAsNewAfterEvents !== undefined && !(input.continueAsNewAfterEvents >= 20)) {
-    problems.push('continueAsNewAfterEvents must be ≥ 20');
-  }
-  let policy: PollingPolicy | undefined;
-  try {
-    policy = resolvePollingPolicy(input?.polling);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-  if (problems.length > 0 || !policy) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidWorkflowInput,
-      message: `invalid emailAppendJob input: ${problems.join('; ')}`,
-      nonRetryable: true,
-    });
-  }
-  return policy;
-}
 
 function failureCause(err: unknown): unknown {
   return err instanceof ActivityFailure ? err.cause : err;
@@ -236,12 +213,18 @@ function announce(job: JobState): void {
 async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput): Promise<CreatedJobState> {
   let created: CreatedJobState;
   try {
-    const answer = await activities(rules, `createJob "${job.name}"`, remaining(job)).createJob({
-      workflowId: job.workflowId,
-      name: job.name,
-      outputFormat: input.outputFormat ?? 'JSON',
-      notificationMethod: input.notificationMethod ?? null,
-    });
+    const tdg = activities(rules, `createJob "${job.name}"`, remaining(job));
+    const request = () =>
+      tdg.createJob({
+        workflowId: job.workflowId,
+        name: job.name,
+        outputFormat: input.outputFormat ?? 'JSON',
+        notificationMethod: input.notificationMethod ?? null,
+      });
+    // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
+    const answer = await (patched(NON_CANCELLABLE_CREATE_PATCH)
+      ? CancellationScope.nonCancellable(request)
+      : request());
     created = Object.assign(job, {
       jobId: answer.jobId,
       notificationsRequested: answer.notificationsRequested,
@@ -266,12 +249,45 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
   return created;
 }
 
+/** One `getJob` answer into the state; a changed state is published as `TdgJobState`. */
+function fold(job: CreatedJobState, rules: RunRules, latest: JobSnapshot): void {
+  const from = job.snapshot?.state ?? null;
+  if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
+    upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
+    log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
+  }
+}
+
+/**
+ * The deadline has passed: one last `getJob` (its own short timeout, since no time remains) so
+ * that a job that finished between the last poll and the deadline is reported as it ended.
+ * Returns when that answer is terminal; otherwise fails with `JobDeadlineExceeded`.
+ */
+async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> {
+  if (!patched(FINAL_DEADLINE_CHECK_PATCH)) throw deadlineExceeded(job);
+  const { getJob } = proxyActivities<TdgActivities>({
+    summary: `final getJob ${job.jobId} at the deadline`,
+    startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+    scheduleToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+    retry: TDG_RETRY_POLICY,
+  });
+  try {
+    fold(job, rules, await getJob(job.jobId));
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    job.lastError = describeError(err);
+    log.warn('final getJob at the deadline failed', { jobId: job.jobId, error: job.lastError });
+  }
+  if (!isFinished(job)) throw deadlineExceeded(job);
+  return true;
+}
+
 /**
  * One `getJob`, folded into the state. Returns false when TDG refused it for credentials: the
  * workflow then waits (at the cap) for an operator instead of failing.
  */
 async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
-  if (remaining(job) <= 0) throw deadlineExceeded(job);
+  if (remaining(job) <= 0) return finalCheck(job, rules);
   // Cleared before the call: a hint arriving while getJob runs triggers one more check.
   job.hintPending = false;
   job.checkRequested = false;
@@ -280,14 +296,10 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   publish(job);
   try {
     const latest = await activities(rules, `getJob ${job.jobId}`, remaining(job)).getJob(job.jobId);
-    const from = job.snapshot?.state ?? null;
-    if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
-      upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
-      log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
-    }
+    fold(job, rules, latest);
     return true;
   } catch (err) {
-    if (isDeadlineTimeout(err)) throw deadlineExceeded(job);
+    if (isDeadlineTimeout(err)) return await finalCheck(job, rules);
     const cause = failureCause(err);
     const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
@@ -325,7 +337,7 @@ async function continueIfLong(
   // A waiting checkNow needs one more check in this run: continue after it, not before.
   await condition(() => allHandlersFinished() || job.checkRequested);
   if (job.checkRequested) return;
-  // A hint that arrived in this run must not be lost: the next run then starts with a check anyway.
+  // A hint that arrived since the last check is carried: the next run then checks at once.
   await continueAsNew<typeof emailAppendJob>({ ...input, carried: carriedOf(job) });
 }
 
@@ -351,26 +363,79 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
 }
 
 /**
+ * The final `TdgJobState` for a workflow ending with `err`, or null when none is due: a
+ * continue-as-new goes on, and a FAILED job already shows its state.
+ */
+function terminalStateOf(err: unknown): string | null {
+  if (err instanceof ContinueAsNew) return null;
+  if (isCancellation(err)) return 'CANCELLED';
+  if (err instanceof ApplicationFailure && err.type === FailureType.JobFailed) return null;
+  if (err instanceof ApplicationFailure && err.type === FailureType.JobDeadlineExceeded)
+    return 'DEADLINE_EXCEEDED';
+  return 'ERROR';
+}
+
+/**
+ * Every terminal path leaves the final `TdgJobState` (termination alone cannot: see README).
+ * Runs in a non-cancellable scope, so a cancelled workflow still records it before it ends.
+ */
+async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
+  const value = terminalStateOf(err);
+  if (value === null || !patched(TERMINAL_STATE_PATCH)) return;
+  await CancellationScope.nonCancellable(() => {
+    upsertSearchAttributes([{ key: TDG_JOB_STATE, value }]);
+    const failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    log.info(`workflow ends ${value}`, {
+      jobId: job?.jobId ?? null,
+      lastState: job?.snapshot?.state ?? null,
+      failure,
+    });
+    return Promise.resolve();
+  });
+}
+
+/**
  * Creates a TDG asynchronous e-mail-append job and waits for it durably: adaptive polling
  * on timers, woken early by `jobNotification` hints, until COMPLETED (returns the batch
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
-  const policy = validateInput(input);
+  let known: JobState | null = null;
+  try {
+    // Validated at the first run only: a continued run trusts the state it carries.
+    const policy = runPolicy(input);
+    known = initialState(input, workflowInfo().workflowId, Date.now());
+    return await run(input, policy, known);
+  } catch (err) {
+    await recordEnd(err, known);
+    throw err;
+  }
+}
+
+async function run(
+  input: EmailAppendJobInput,
+  policy: PollingPolicy,
+  state: JobState,
+): Promise<EmailAppendJobResult> {
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  const state = initialState(input, workflowInfo().workflowId, Date.now());
   listen(state);
   announce(state);
   const rules = runRules(policy);
   const job = hasJob(state) ? state : await create(state, rules, input);
+  // A continued run checked just before it continued: it checks at once only for a pending hint.
+  let waitFirst = input.carried !== undefined && !job.hintPending && patched(CARRIED_HINT_PATCH);
+  let answered = true;
   for (;;) {
-    const answered = await check(job, rules);
-    if (job.snapshot && isTerminalState(job.snapshot.state)) {
-      // A checkNow waiting on this check answers before the workflow closes.
-      await condition(allHandlersFinished);
-      return finish(job, job.snapshot);
+    if (!waitFirst) {
+      answered = await check(job, rules);
+      if (job.snapshot && isTerminalState(job.snapshot.state)) {
+        // A checkNow waiting on this check answers before the workflow closes.
+        await condition(allHandlersFinished);
+        return finish(job, job.snapshot);
+      }
+      await continueIfLong(input, job, eventCap);
     }
-    await continueIfLong(input, job, eventCap);
+    waitFirst = false;
     await wait(job, rules, answered);
   }
 }

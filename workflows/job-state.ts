@@ -34,10 +34,11 @@ export interface JobState {
   notifications: number;
   /** Checks since the job's state last changed; drives the backoff (see schedule.ts). */
   stableChecks: number;
-  // The fields below belong to one run and are not carried: a new run starts with a check anyway.
+  /** A hint arrived since the last check began (carried: the next run then checks at once). */
   hintPending: boolean;
   lastNotificationAt: string | null;
   lastError: string | null;
+  // The fields below belong to one run and are not carried.
   nextCheckAt: string | null;
   /** What started the check in progress (or the last one). */
   trigger: CheckTrigger;
@@ -77,9 +78,10 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     checks: carried?.checks ?? 0,
     notifications: carried?.notifications ?? 0,
     stableChecks: carried?.stableChecks ?? 0,
-    hintPending: false,
-    lastNotificationAt: null,
-    lastError: null,
+    // A run continued by older code carried no hint flag: it checks at once, as it did then.
+    hintPending: carried ? (carried.hintPending ?? true) : false,
+    lastNotificationAt: carried?.lastNotificationAt ?? null,
+    lastError: carried?.lastError ?? null,
     nextCheckAt: null,
     trigger: carried ? 'continue-as-new' : 'creation',
     checkRequested: false,
@@ -138,6 +140,9 @@ export function carriedOf(state: CreatedJobState): CarriedState {
     notifications: state.notifications,
     runs: state.runs,
     stableChecks: state.stableChecks,
+    lastError: state.lastError,
+    lastNotificationAt: state.lastNotificationAt,
+    hintPending: state.hintPending,
   };
 }
 

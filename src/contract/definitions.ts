@@ -124,6 +124,11 @@ export interface CarriedState {
   notifications: number;
   runs: number;
   stableChecks: number;
+  /** Optional: runs continued by older code carried none (then null, null and a check at once). */
+  lastError?: string | null;
+  lastNotificationAt?: string | null;
+  /** A hint arrived after the last check: the next run checks at once instead of waiting. */
+  hintPending?: boolean;
 }
 
 /** What made the workflow run the check that saw the terminal state. */
