@@ -1,0 +1,144 @@
+/** `npm run cluster`: the command line, before anything starts. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { errorLine } from '../platform/process.js';
+import { MAX_SERVERS, MAX_WORKERS } from './ports.js';
+import { DEFAULT_DATA_DIR, describeCluster, startCluster, type Cluster } from './stack.js';
+import { provisionPostgres, provisionServerTools, TEMPORAL_SERVER_VERSION } from './tools.js';
+
+export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--data-dir DIR] [--reset] [--port-offset N]
+       npm run cluster -- --tools-only
+  Runs docker-compose.yml's stack on this machine: PostgreSQL, schema setup, Temporal ${TEMPORAL_SERVER_VERSION}
+  (built from source into .tools/ the first time), namespace setup, the simulator (when TDG_BASE_URL
+  is unset), the listener and the workers.
+  --servers N      temporal-server processes in one membership ring (default 1, at most ${MAX_SERVERS})
+  --workers N      worker processes (default 1, at most ${MAX_WORKERS})
+  --data-dir DIR   PostgreSQL data, logs and state (default .data/cluster; kept between runs)
+  --reset          delete the data folder first (an empty database)
+  --port-offset N  add N to every port (PostgreSQL 15432, Temporal 7233…, listener 8788, simulator 8787)
+  --tools-only     build/install temporal-server, temporal-sql-tool and PostgreSQL, then exit
+exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
+
+export interface CliOptions {
+  servers: number;
+  workers: number;
+  dataDir: string;
+  reset: boolean;
+  portOffset: number;
+  toolsOnly: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function integer(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** undefined: --help was asked for. */
+export function parseCliArgs(argv: readonly string[]): CliOptions | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        servers: { type: 'string' },
+        workers: { type: 'string' },
+        'data-dir': { type: 'string' },
+        reset: { type: 'boolean' },
+        'port-offset': { type: 'string' },
+        'tools-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+  }
+  const v = parsed.values;
+  if (v.help) return undefined;
+  return {
+    servers: integer('servers', v.servers, 1, 1, MAX_SERVERS),
+    workers: integer('workers', v.workers, 1, 1, MAX_WORKERS),
+    dataDir: resolve(v['data-dir'] ?? DEFAULT_DATA_DIR),
+    reset: v.reset ?? false,
+    portOffset: integer('port-offset', v['port-offset'], 0, 0, 50_000),
+    toolsOnly: v['tools-only'] ?? false,
+  };
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const stamp = (line: string): void => say(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions | undefined;
+  try {
+    options = parseCliArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`cluster: ${err.message} (npm run cluster -- --help)\n`);
+    return 2;
+  }
+  if (!options) {
+    say(USAGE);
+    return 0;
+  }
+  if (options.toolsOnly) {
+    const tools = provisionServerTools({ say: stamp });
+    const pg = provisionPostgres({ say: stamp });
+    say(`temporal-server: ${tools.server}\ntemporal-sql-tool: ${tools.sqlTool}\nschema: ${tools.schemaRoot}`);
+    say(`postgresql ${pg.version}: ${pg.binDir}`);
+    return 0;
+  }
+
+  let cluster: Cluster | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      stamp(`${signal} again: leaving at once`);
+      process.exit(130);
+    }
+    stamp(`${signal}: stopping`);
+    stopping = (cluster?.stop() ?? Promise.resolve()).then(() => stamp('stopped'));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    cluster = await startCluster({ ...options, say: stamp });
+  } catch (err) {
+    if (stopping) {
+      await stopping;
+      return 0;
+    }
+    process.stderr.write(`cluster: ${errorLine(err)}\n`);
+    return 1;
+  }
+  if (stopping) {
+    await cluster.stop();
+    return 0;
+  }
+  for (const line of describeCluster(cluster.state())) stamp(line);
+  // Stay up until a signal: the supervised processes keep the event loop alive.
+  await new Promise<void>((resolveStop) => {
+    const poll = setInterval(() => {
+      if (stopping) {
+        clearInterval(poll);
+        void stopping.then(resolveStop);
+      }
+    }, 200);
+  });
+  return 0;
+}
