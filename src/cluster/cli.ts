@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { errorLine } from '../platform/process.js';
-import { MAX_SERVERS, MAX_WORKERS } from './ports.js';
+import { MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS } from './ports.js';
 import { DEFAULT_DATA_DIR, describeCluster, startCluster, type Cluster } from './stack.js';
 import { provisionPostgres, provisionServerTools, TEMPORAL_SERVER_VERSION } from './tools.js';
 
@@ -16,7 +16,8 @@ export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--d
   --workers N      worker processes (default 1, at most ${MAX_WORKERS})
   --data-dir DIR   PostgreSQL data, logs and state (default .data/cluster; kept between runs)
   --reset          delete the data folder first (an empty database)
-  --port-offset N  add N to every port (PostgreSQL 15432, Temporal 7233…, listener 8788, simulator 8787)
+  --port-offset N  add N to every port (PostgreSQL 15432, Temporal 7233…, listener 8788, simulator 8787;
+                   at most ${MAX_PORT_OFFSET}: Temporal keeps membership ports in a smallint column)
   --tools-only     build/install temporal-server, temporal-sql-tool and PostgreSQL, then exit
 exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
 
@@ -75,7 +76,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | undefined {
     workers: integer('workers', v.workers, 1, 1, MAX_WORKERS),
     dataDir: resolve(v['data-dir'] ?? DEFAULT_DATA_DIR),
     reset: v.reset ?? false,
-    portOffset: integer('port-offset', v['port-offset'], 0, 0, 50_000),
+    portOffset: integer('port-offset', v['port-offset'], 0, 0, MAX_PORT_OFFSET),
     toolsOnly: v['tools-only'] ?? false,
   };
 }
@@ -106,11 +107,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let cluster: Cluster | undefined;
   let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
   const stop = (signal: NodeJS.Signals): void => {
+    // npm and tsx relay the terminal's Ctrl-C too: a repeat within 2 s is the same request.
+    if (stopping && Date.now() - firstSignalAt < 2_000) return;
     if (stopping) {
       stamp(`${signal} again: leaving at once`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     stamp(`${signal}: stopping`);
     stopping = (cluster?.stop() ?? Promise.resolve()).then(() => stamp('stopped'));
   };

@@ -7,6 +7,11 @@
 export const NODE_STRIDE = 20;
 export const MAX_SERVERS = 9;
 export const MAX_WORKERS = 9;
+/**
+ * Temporal stores membership ports in a PostgreSQL smallint (cluster_membership.rpc_port): every
+ * membership port must stay below 32768, so the offset is capped (6939 + 25000 + 20·8 < 32768).
+ */
+export const MAX_PORT_OFFSET = 25_000;
 
 export interface NodePorts {
   FRONTEND_GRPC_PORT: number;

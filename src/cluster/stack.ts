@@ -15,12 +15,14 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
 
@@ -115,6 +117,38 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Processes a killed runner left behind (they run in process groups of their own): stopped when
+ * the pid still runs the same program, so a reused pid is never touched.
+ */
+async function stopLeftovers(previous: ClusterState, say: (line: string) => void): Promise<void> {
+  const killed: number[] = [];
+  for (const view of previous.processes) {
+    if (view.pid === null || !view.command) continue;
+    let same: boolean;
+    try {
+      const args = readFileSync(`/proc/${view.pid}/cmdline`, 'utf8').split('\0').slice(1, -1);
+      const cwd = readlinkSync(`/proc/${view.pid}/cwd`);
+      // PostgreSQL changes into its data folder, which its arguments name.
+      same =
+        readlinkSync(`/proc/${view.pid}/exe`) === view.command &&
+        JSON.stringify(args) === JSON.stringify(view.args) &&
+        (cwd === view.cwd || args.includes(cwd));
+    } catch {
+      continue;
+    }
+    if (!same) continue;
+    say(`stopping ${view.name} (pid ${view.pid}) left by an earlier run`);
+    try {
+      process.kill(view.pid, 'SIGKILL');
+      killed.push(view.pid);
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 100 && killed.some(isAlive); i++) await sleep(100);
+}
+
 export function readState(dataDir: string): ClusterState | undefined {
   try {
     return JSON.parse(readFileSync(join(dataDir, STATE_FILE), 'utf8')) as ClusterState;
@@ -200,6 +234,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (previous && previous.runnerPid !== process.pid && isAlive(previous.runnerPid)) {
     throw new Error(`a cluster already runs from ${dataDir} (pid ${previous.runnerPid}): stop it first`);
   }
+  if (previous) await stopLeftovers(previous, say);
   if (options.reset && existsSync(dataDir)) {
     say(`--reset: removing ${dataDir}`);
     rmSync(dataDir, { recursive: true, force: true });
@@ -512,7 +547,10 @@ class NativeStack implements Cluster {
 
 /** Where things are, for the console. */
 export function describeCluster(state: ClusterState): string[] {
-  const rel = (path: string): string => relative(process.cwd(), path) || '.';
+  const rel = (path: string): string => {
+    const short = relative(process.cwd(), path);
+    return short && !short.startsWith('..') ? short : path;
+  };
   return [
     `Temporal ${state.temporalVersion} on ${state.temporalAddress} (namespace ${state.namespace}), ${state.processes.filter((p) => p.name.startsWith('temporal-')).length} server process(es) in one ring`,
     `logs in ${rel(join(state.dataDir, 'logs'))}/, state in ${rel(join(state.dataDir, STATE_FILE))}`,

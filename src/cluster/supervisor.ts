@@ -5,7 +5,7 @@
  * period. Output goes to one log file per process; the console gets one line per event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ProcessSpec {
@@ -34,6 +34,10 @@ export interface ProcessView {
   startedAt: string | null;
   log: string;
   endpoints: Readonly<Record<string, string>>;
+  /** Program, arguments and folder (to tell a leftover process from a reused pid). */
+  command?: string;
+  args?: readonly string[];
+  cwd?: string;
 }
 
 export type EventLine = (line: string) => void;
@@ -72,6 +76,9 @@ export class Supervised {
       startedAt: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
       log: this.spec.logFile,
       endpoints: this.spec.endpoints ?? {},
+      command: realpathSync(this.spec.command),
+      args: this.spec.args,
+      cwd: this.spec.cwd,
     };
   }
 
@@ -90,6 +97,8 @@ export class Supervised {
       cwd: spec.cwd,
       env: { ...spec.env },
       stdio: ['ignore', log, log],
+      // A process group of its own: Ctrl-C reaches the runner only, which stops everything in order.
+      detached: true,
       ...(spec.uid === undefined ? {} : { uid: spec.uid }),
       ...(spec.gid === undefined ? {} : { gid: spec.gid }),
     });

@@ -139,7 +139,9 @@ export function provisionServerTools(options: ProvisionOptions = {}): ServerTool
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
-    say(`building temporal-server and temporal-sql-tool ${version} with ${go} (first time: about 5 minutes)`);
+    say(
+      `building temporal-server and temporal-sql-tool ${version} with ${go} (about 5 minutes on 2 cores without Go's build cache)`,
+    );
     const targets = Object.values(PACKAGES).map((pkg) => `${MODULE}/${pkg}@v${version}`);
     const nice = onPath('nice');
     const [command, args] = nice
