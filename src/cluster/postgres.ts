@@ -4,8 +4,8 @@
  * `runuser -u postgres` and the server as that user (PostgreSQL refuses to run as root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import type { PostgresTools } from './tools.js';
 import type { ProcessSpec } from './supervisor.js';
@@ -45,6 +45,15 @@ export function initPostgres(options: PostgresOptions): boolean {
   const { dataDir, tools } = options;
   if (existsSync(join(dataDir, VERSION_FILE))) return false;
   const account = serviceAccount();
+  if (account) {
+    for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) {
+        throw new Error(
+          `PostgreSQL runs as user postgres, which cannot enter ${dir}: chmod o+x it or choose another --data-dir`,
+        );
+      }
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwfile = `${dataDir}.pw`;

@@ -13,7 +13,16 @@
  * Also: no secret of the stack appears in any process's log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +38,7 @@ interface JobView {
   jobId: string;
   name: string;
   createdAt: string;
+  notification: { url: string } | null;
 }
 
 const PORT_OFFSET = 10_000;
@@ -39,6 +49,8 @@ const JOB_NAME_TAG = '[sim duration=180s batches=4]';
 const KEEP = process.env.CLUSTER_TEST_KEEP === '1';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tdg-cluster-test-'));
+// PostgreSQL runs as the postgres user when the test runs as root: it must reach its folder.
+chmodSync(dataDir, 0o755);
 const runnerLog = join(dataDir, 'runner.log');
 const runId = Date.now().toString(36);
 let runner: ChildProcess | undefined;
@@ -62,9 +74,8 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | unde
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (runner?.exitCode !== null && runner?.exitCode !== undefined) {
-      throw new Error(
-        `the cluster runner exited (${runner.exitCode}) while waiting for ${what}; see ${runnerLog}`,
-      );
+      const tail = readFileSync(runnerLog, 'utf8').trim().split('\n').slice(-10).join('\n');
+      throw new Error(`the cluster runner exited (${runner.exitCode}) while waiting for ${what}:\n${tail}`);
     }
     try {
       const value = probe();
@@ -141,7 +152,9 @@ async function simJobs(): Promise<JobView[]> {
   return ((await response.json()) as { jobs: JobView[] }).jobs;
 }
 
-const workflowOf = (jobName: string): string | null => /\(wf: ([^)]+)\)$/.exec(jobName)?.[1] ?? null;
+/** The workflow that created a TDG job: its notification URL ends in /notifications/<workflowId>. */
+const workflowOf = (job: JobView): string | null =>
+  /\/notifications\/([^/?]+)/.exec(job.notification?.url ?? '')?.[1] ?? null;
 
 beforeAll(async () => {
   const log = openSync(runnerLog, 'a');
@@ -200,7 +213,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     // Wave 1, then wait until every one has its TDG job: no createJob is in flight after this.
     const wave1 = await startWave('a', WAVE1);
     for (let i = 0; ; i++) {
-      const byWorkflow = new Set((await simJobs()).map((job) => workflowOf(job.name)));
+      const byWorkflow = new Set((await simJobs()).map(workflowOf));
       if (wave1.every((s) => byWorkflow.has(s.workflowId))) break;
       if (i > 240) throw new Error('wave 1 did not create its TDG jobs in 2 minutes');
       await sleep(500);
@@ -236,7 +249,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     const jobs = await simJobs();
     const perWorkflow = new Map<string, JobView[]>();
     for (const job of jobs) {
-      const id = workflowOf(job.name);
+      const id = workflowOf(job);
       if (id && id.startsWith(`cluster-${runId}-`))
         perWorkflow.set(id, [...(perWorkflow.get(id) ?? []), job]);
     }
