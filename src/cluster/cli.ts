@@ -2,23 +2,27 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { parseDuration } from '../platform/duration.js';
 import { errorLine } from '../platform/process.js';
 import { MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS } from './ports.js';
 import { DEFAULT_DATA_DIR, describeCluster, startCluster, type Cluster } from './stack.js';
 import { provisionPostgres, provisionServerTools, TEMPORAL_SERVER_VERSION } from './tools.js';
 
 export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--data-dir DIR] [--reset] [--port-offset N]
+                          [--restart-delay 1s]
        npm run cluster -- --tools-only
   Runs docker-compose.yml's stack on this machine: PostgreSQL, schema setup, Temporal ${TEMPORAL_SERVER_VERSION}
   (built from source into .tools/ the first time), namespace setup, the simulator (when TDG_BASE_URL
   is unset), the listener and the workers.
-  --servers N      temporal-server processes in one membership ring (default 1, at most ${MAX_SERVERS})
-  --workers N      worker processes (default 1, at most ${MAX_WORKERS})
-  --data-dir DIR   PostgreSQL data, logs and state (default .data/cluster; kept between runs)
-  --reset          delete the data folder first (an empty database)
-  --port-offset N  add N to every port (PostgreSQL 15432, Temporal 7233…, listener 8788, simulator 8787;
-                   at most ${MAX_PORT_OFFSET}: Temporal keeps membership ports in a smallint column)
-  --tools-only     build/install temporal-server, temporal-sql-tool and PostgreSQL, then exit
+  --servers N        temporal-server processes in one membership ring (default 1, at most ${MAX_SERVERS})
+  --workers N        worker processes (default 1, at most ${MAX_WORKERS})
+  --data-dir DIR     PostgreSQL data, logs and state (default .data/cluster; kept between runs)
+  --reset            delete the data folder first (an empty database)
+  --port-offset N    add N to every port (PostgreSQL 15432, Temporal 7233…, listener 8788, simulator 8787;
+                     at most ${MAX_PORT_OFFSET}: Temporal keeps membership ports in a smallint column)
+  --restart-delay D  wait before restarting a process that exited unasked (default 1s, doubling
+                     while it keeps crashing)
+  --tools-only       build/install temporal-server, temporal-sql-tool and PostgreSQL, then exit
 exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
 
 export interface CliOptions {
@@ -27,6 +31,7 @@ export interface CliOptions {
   dataDir: string;
   reset: boolean;
   portOffset: number;
+  restartDelayMs: number;
   toolsOnly: boolean;
 }
 
@@ -48,6 +53,18 @@ function integer(
   return Number(value);
 }
 
+function restartDelay(value: string | undefined): number {
+  if (value === undefined) return 1_000;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new UsageError(`--restart-delay: ${(err as Error).message}`);
+  }
+  if (ms < 100 || ms > 600_000) throw new UsageError('--restart-delay must be between 100ms and 10m');
+  return ms;
+}
+
 /** undefined: --help was asked for. */
 export function parseCliArgs(argv: readonly string[]): CliOptions | undefined {
   let parsed;
@@ -62,6 +79,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | undefined {
         'data-dir': { type: 'string' },
         reset: { type: 'boolean' },
         'port-offset': { type: 'string' },
+        'restart-delay': { type: 'string' },
         'tools-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,6 +95,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | undefined {
     dataDir: resolve(v['data-dir'] ?? DEFAULT_DATA_DIR),
     reset: v.reset ?? false,
     portOffset: integer('port-offset', v['port-offset'], 0, 0, MAX_PORT_OFFSET),
+    restartDelayMs: restartDelay(v['restart-delay']),
     toolsOnly: v['tools-only'] ?? false,
   };
 }

@@ -68,6 +68,8 @@ export interface ClusterOptions {
   dataDir: string;
   reset: boolean;
   portOffset: number;
+  /** Wait before restarting a process that exited unasked. */
+  restartDelayMs: number;
   say: (line: string) => void;
 }
 
@@ -352,7 +354,11 @@ class NativeStack implements Cluster {
   }
 
   private async launch(spec: ProcessSpec): Promise<Supervised> {
-    const supervised = new Supervised(spec, this.options.say, () => this.writeState());
+    const supervised = new Supervised(
+      { restartDelayMs: this.options.restartDelayMs, ...spec },
+      this.options.say,
+      () => this.writeState(),
+    );
     this.started.push(supervised);
     await supervised.start();
     const where = Object.entries(spec.endpoints ?? {})

@@ -22,6 +22,8 @@ export interface ProcessSpec {
   stopGraceMs?: number;
   /** Resolves true once the process serves (polled until it does, or the process exits). */
   ready?: () => Promise<boolean>;
+  /** Wait before the first restart (doubles while it keeps crashing; default 1 s). */
+  restartDelayMs?: number;
   /** Addresses to print, e.g. { frontend: '127.0.0.1:7233' }. */
   endpoints?: Readonly<Record<string, string>>;
 }
@@ -51,7 +53,7 @@ export class Supervised {
   private child: ChildProcess | null = null;
   private stopping = false;
   private restarts = 0;
-  private backoffMs = 1_000;
+  private backoffMs: number;
   private startedAt: number | null = null;
   private state: ProcessView['state'] = 'stopped';
   private exited: Promise<void> = Promise.resolve();
@@ -61,7 +63,9 @@ export class Supervised {
     readonly spec: ProcessSpec,
     private readonly say: EventLine,
     private readonly changed: () => void,
-  ) {}
+  ) {
+    this.backoffMs = spec.restartDelayMs ?? 1_000;
+  }
 
   get pid(): number | null {
     return this.child?.pid ?? null;
@@ -121,7 +125,7 @@ export class Supervised {
           return;
         }
         const upMs = Date.now() - (this.startedAt ?? Date.now());
-        if (upMs > STABLE_MS) this.backoffMs = 1_000;
+        if (upMs > STABLE_MS) this.backoffMs = spec.restartDelayMs ?? 1_000;
         this.restarts++;
         this.state = 'restarting';
         this.changed();
@@ -129,7 +133,7 @@ export class Supervised {
           `${spec.name} exited (${how}); restarting in ${this.backoffMs / 1000}s (restart ${this.restarts}, log ${spec.logFile})`,
         );
         const delay = this.backoffMs;
-        this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+        this.backoffMs = Math.max(delay, Math.min(this.backoffMs * 2, MAX_BACKOFF_MS));
         void sleep(delay).then(() => {
           if (this.stopping || this.child !== child) return;
           this.launch();

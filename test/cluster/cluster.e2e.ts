@@ -45,7 +45,9 @@ const PORT_OFFSET = 10_000;
 const WAVE1 = 12;
 const WAVE2 = 6;
 /** Long enough that every job is running through all three faults. */
-const JOB_NAME_TAG = '[sim duration=180s batches=4]';
+const JOB_NAME_TAG = '[sim duration=240s batches=4]';
+/** Each killed process stays down this long (the supervisor's restart delay): long enough for the ring to notice. */
+const RESTART_DELAY = '15s';
 const KEEP = process.env.CLUSTER_TEST_KEEP === '1';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tdg-cluster-test-'));
@@ -152,6 +154,24 @@ async function simJobs(): Promise<JobView[]> {
   return ((await response.json()) as { jobs: JobView[] }).jobs;
 }
 
+/** temporal-1's view of the history service's ring members over time (its log's membership lines). */
+function historyRing(): { at: number; members: number }[] {
+  const log = readFileSync(join(dataDir, 'stack', 'logs', 'temporal-1.log'), 'utf8');
+  const out: { at: number; members: number }[] = [];
+  for (const text of log.split('\n')) {
+    if (!text.includes('Current reachable members')) continue;
+    try {
+      const entry = JSON.parse(text) as { ts?: string; service?: string; addresses?: string[] };
+      if (entry.service === 'history' && entry.ts && entry.addresses) {
+        out.push({ at: Date.parse(entry.ts), members: entry.addresses.length });
+      }
+    } catch {
+      // not a JSON line
+    }
+  }
+  return out;
+}
+
 /** The workflow that created a TDG job: its notification URL ends in /notifications/<workflowId>. */
 const workflowOf = (job: JobView): string | null =>
   /\/notifications\/([^/?]+)/.exec(job.notification?.url ?? '')?.[1] ?? null;
@@ -172,6 +192,8 @@ beforeAll(async () => {
       join(dataDir, 'stack'),
       '--port-offset',
       String(PORT_OFFSET),
+      '--restart-delay',
+      RESTART_DELAY,
     ],
     // TDG_BASE_URL unset: the cluster runs the simulator.
     { cwd: PROJECT_ROOT, env: { ...process.env, TDG_BASE_URL: '' }, stdio: ['ignore', log, log] },
@@ -224,6 +246,13 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     const killAt = Date.now();
     const [wave2] = await Promise.all([startWave('b', WAVE2), hit('temporal-2', 'SIGKILL')]);
     windows.push({ what: 'temporal-2 SIGKILL', from: killAt, to: Date.now() + 5_000 });
+    // A real ring: temporal-1 saw temporal-2's history service leave, then come back.
+    const ring = await waitFor('temporal-1 to see temporal-2 leave and rejoin the ring', 60_000, () => {
+      const seen = historyRing().filter((entry) => entry.at >= killAt);
+      const left = seen.findIndex((entry) => entry.members === 1);
+      return left >= 0 && seen.slice(left).some((entry) => entry.members === 2) && seen;
+    });
+    line(`history ring seen by temporal-1: ${ring.map((entry) => entry.members).join(' → ')} members`);
 
     // (b) PostgreSQL: fast shutdown (what `pg_ctl stop` sends), started again by the supervisor.
     await hit('postgresql', 'SIGINT');
