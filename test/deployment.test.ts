@@ -36,7 +36,12 @@ import {
   type NativeContext,
 } from '../src/cluster/plan.js';
 import { nodePorts } from '../src/cluster/ports.js';
-import { serverConfigTemplate, serverToolsDir, TEMPORAL_SERVER_VERSION } from '../src/cluster/tools.js';
+import {
+  findPrometheus,
+  serverConfigTemplate,
+  serverToolsDir,
+  TEMPORAL_SERVER_VERSION,
+} from '../src/cluster/tools.js';
 
 const root = PROJECT_ROOT;
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -589,5 +594,24 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
       { encoding: 'utf8' },
     );
     expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe('deploy/prometheus/alerts.yml', () => {
+  it('passes promtool check rules and its unit tests (when promtool is installed)', (ctx) => {
+    const tools = findPrometheus();
+    if (!tools) {
+      ctx.skip('promtool not installed here (npm run tools:cluster)');
+      return;
+    }
+    const dir = join(root, 'deploy/prometheus');
+    const check = spawnSync(tools.promtool, ['check', 'rules', 'alerts.yml'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('3 rules found');
+    const unit = spawnSync(tools.promtool, ['test', 'rules', 'alerts.test.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(unit.status, unit.stdout + unit.stderr).toBe(0);
   });
 });

@@ -6,7 +6,12 @@ import { parseDuration } from '../platform/duration.js';
 import { errorLine } from '../platform/process.js';
 import { MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS } from './ports.js';
 import { DEFAULT_DATA_DIR, describeCluster, startCluster, type Cluster } from './stack.js';
-import { provisionPostgres, provisionServerTools, TEMPORAL_SERVER_VERSION } from './tools.js';
+import {
+  provisionPostgres,
+  provisionPrometheus,
+  provisionServerTools,
+  TEMPORAL_SERVER_VERSION,
+} from './tools.js';
 
 export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--data-dir DIR] [--reset] [--port-offset N]
                           [--restart-delay 1s]
@@ -22,7 +27,7 @@ export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--d
                      at most ${MAX_PORT_OFFSET}: Temporal keeps membership ports in a smallint column)
   --restart-delay D  wait before restarting a process that exited unasked (default 1s, doubling
                      while it keeps crashing)
-  --tools-only       build/install temporal-server, temporal-sql-tool and PostgreSQL, then exit
+  --tools-only       build/install temporal-server, temporal-sql-tool, PostgreSQL and Prometheus, then exit
 exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
 
 export interface CliOptions {
@@ -119,8 +124,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (options.toolsOnly) {
     const tools = provisionServerTools({ say: stamp });
     const pg = provisionPostgres({ say: stamp });
+    const prometheus = provisionPrometheus({ say: stamp });
     say(`temporal-server: ${tools.server}\ntemporal-sql-tool: ${tools.sqlTool}\nschema: ${tools.schemaRoot}`);
     say(`postgresql ${pg.version}: ${pg.binDir}`);
+    say(`prometheus: ${prometheus.prometheus}\npromtool: ${prometheus.promtool}`);
     return 0;
   }
 

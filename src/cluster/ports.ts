@@ -30,6 +30,7 @@ export interface StackPorts {
   postgresql: number;
   listener: number;
   simulator: number;
+  prometheus: number;
   nodes: NodePorts[];
   workers: { health: number; metrics: number }[];
 }
@@ -56,6 +57,7 @@ export function stackPorts(servers: number, workers: number, offset = 0): StackP
     postgresql: 15432 + offset,
     listener: 8788 + offset,
     simulator: 8787 + offset,
+    prometheus: 9090 + offset,
     nodes: Array.from({ length: servers }, (_, i) => nodePorts(i, offset)),
     workers: Array.from({ length: workers }, (_, i) => ({
       health: 8081 + offset + i,
@@ -69,6 +71,7 @@ export function allPorts(ports: StackPorts): number[] {
     ports.postgresql,
     ports.listener,
     ports.simulator,
+    ports.prometheus,
     ...ports.nodes.flatMap((node): number[] => Object.values<number>({ ...node })),
     ...ports.workers.flatMap((w) => [w.health, w.metrics]),
   ];

@@ -25,6 +25,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { stringify as stringifyYaml } from 'yaml';
 
 import { findBinary, TEMPORAL_CLI } from '../dev/temporal-binaries.js';
 import { parseDuration } from '../platform/duration.js';
@@ -53,12 +54,15 @@ import { initPostgres, postgresProcess } from './postgres.js';
 import { runJob, Supervised, type ProcessSpec, type ProcessView } from './supervisor.js';
 import {
   provisionPostgres,
+  provisionPrometheus,
   provisionServerTools,
   TEMPORAL_SERVER_VERSION,
   type PostgresTools,
+  type PrometheusTools,
   type ServerTools,
 } from './tools.js';
 
+export const ALERT_RULES_PATH = join(PROJECT_ROOT, 'deploy', 'prometheus', 'alerts.yml');
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data', 'cluster');
 export const STATE_FILE = 'cluster.json';
 
@@ -82,6 +86,7 @@ export interface ClusterState {
   taskQueue: string;
   simulatorUrl: string | null;
   listenerUrl: string;
+  prometheusUrl: string | null;
   dataDir: string;
   processes: ProcessView[];
 }
@@ -187,7 +192,9 @@ function newestMtime(dir: string): number {
 function bundleIsFresh(): boolean {
   if (!existsSync(PREBUILT_BUNDLE_PATH)) return false;
   const built = statSync(PREBUILT_BUNDLE_PATH).mtimeMs;
-  return ['workflows', join('src', 'contract')].every((dir) => newestMtime(join(PROJECT_ROOT, dir)) < built);
+  return ['workflows', join('src', 'contract'), join('src', 'worker')].every(
+    (dir) => newestMtime(join(PROJECT_ROOT, dir)) < built,
+  );
 }
 
 /** The frontend's gRPC health (what `temporal operator cluster health` asks). */
@@ -266,8 +273,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const cli = findBinary(TEMPORAL_CLI);
   if (!cli) throw new Error('the temporal CLI is missing: run `npm run tools`');
   const secrets = loadSecrets(dataDir);
+  let prometheus: PrometheusTools | undefined;
+  try {
+    prometheus = provisionPrometheus({ say });
+  } catch (err) {
+    say(`Prometheus unavailable, not scraping the workers: ${(err as Error).message}`);
+  }
 
-  const stack = new NativeStack(options, compose, ports, serverTools, pgTools, cli, secrets);
+  const stack = new NativeStack(options, compose, ports, serverTools, pgTools, cli, secrets, prometheus);
   try {
     await stack.start();
   } catch (err) {
@@ -284,6 +297,7 @@ class NativeStack implements Cluster {
   private readonly basePath: string;
   private ready = false;
   private simulatorUrl: string | null = null;
+  private prometheusUrl: string | null = null;
   private readonly temporalAddress: string;
   private readonly listenerUrl: string;
   private readonly vars: Record<string, string | undefined>;
@@ -297,6 +311,7 @@ class NativeStack implements Cluster {
     private readonly pgTools: PostgresTools,
     private readonly cli: string,
     private readonly secrets: Secrets,
+    private readonly prometheus: PrometheusTools | undefined,
   ) {
     this.logs = join(options.dataDir, 'logs');
     this.basePath = [serverTools.binDir, dirname(cli), process.env.PATH ?? '/usr/bin:/bin'].join(':');
@@ -336,6 +351,7 @@ class NativeStack implements Cluster {
       taskQueue: this.vars.TEMPORAL_TASK_QUEUE || 'tdg-email-append',
       simulatorUrl: this.simulatorUrl,
       listenerUrl: this.listenerUrl,
+      prometheusUrl: this.prometheusUrl,
       dataDir: this.options.dataDir,
       processes: this.started.map((p) => p.view()),
     };
@@ -444,6 +460,7 @@ class NativeStack implements Cluster {
     say(`temporal-create-namespace: namespace ${this.state().namespace} with TdgJobId, TdgJobState`);
 
     await this.startApplication();
+    if (this.prometheus) await this.startPrometheus(this.prometheus);
     this.ready = true;
     this.writeState();
   }
@@ -539,6 +556,39 @@ class NativeStack implements Cluster {
         }),
       ),
     );
+  }
+
+  /** Scrapes every worker's /metrics with deploy/prometheus/alerts.yml loaded. */
+  private async startPrometheus(tools: PrometheusTools): Promise<void> {
+    const dir = join(this.options.dataDir, 'prometheus');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const config = {
+      global: { scrape_interval: '5s', evaluation_interval: '5s' },
+      rule_files: [ALERT_RULES_PATH],
+      scrape_configs: [
+        {
+          job_name: 'tdg-worker',
+          static_configs: [{ targets: this.ports.workers.map((w) => `127.0.0.1:${w.metrics}`) }],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'prometheus.yml'), stringifyYaml(config));
+    this.prometheusUrl = `http://127.0.0.1:${this.ports.prometheus}`;
+    await this.launch({
+      name: 'prometheus',
+      command: tools.prometheus,
+      args: [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.ports.prometheus}`,
+      ],
+      env: { ...this.baseEnv() },
+      cwd: dir,
+      logFile: this.logFile('prometheus'),
+      stopGraceMs: 10_000,
+      ready: () => httpOk(`${this.prometheusUrl ?? ''}/-/ready`),
+      endpoints: { web: this.prometheusUrl, rules: relative(PROJECT_ROOT, ALERT_RULES_PATH) },
+    });
   }
 
   async stop(): Promise<void> {

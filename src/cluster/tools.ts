@@ -227,3 +227,59 @@ export function provisionPostgres(options: ProvisionOptions = {}): PostgresTools
   }
   return installed;
 }
+
+export interface PrometheusTools {
+  prometheus: string;
+  promtool: string;
+}
+
+export const PROMETHEUS_DIR = join(TOOLS_DIR, 'prometheus');
+
+/** Already on PATH or unpacked in .tools/prometheus (no download). */
+export function findPrometheus(): PrometheusTools | undefined {
+  const local = join(PROMETHEUS_DIR, 'usr', 'bin');
+  for (const dir of [undefined, local]) {
+    const prometheus = dir ? join(dir, 'prometheus') : onPath('prometheus');
+    const promtool = dir ? join(dir, 'promtool') : onPath('promtool');
+    if (prometheus && promtool && isExecutable(prometheus) && isExecutable(promtool))
+      return { prometheus, promtool };
+  }
+  return undefined;
+}
+
+/**
+ * Prometheus and promtool from Debian's `prometheus` package, unpacked into .tools/prometheus
+ * (`apt-get download` + `dpkg -x`: no service is installed or started).
+ */
+export function provisionPrometheus(options: ProvisionOptions = {}): PrometheusTools {
+  const found = findPrometheus();
+  if (found) return found;
+  const apt = onPath('apt-get');
+  const dpkg = onPath('dpkg');
+  if (!apt || !dpkg) throw new ToolsError("Prometheus is not installed: install Debian's prometheus package");
+  options.say?.("unpacking Debian's prometheus package into .tools/prometheus");
+  const staging = `${PROMETHEUS_DIR}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    let download = spawnSync(apt, ['download', 'prometheus'], { cwd: staging, encoding: 'utf8' });
+    if (download.status !== 0) {
+      spawnSync(apt, ['update'], { stdio: 'ignore' });
+      download = spawnSync(apt, ['download', 'prometheus'], { cwd: staging, encoding: 'utf8' });
+    }
+    const deb = readdirSync(staging).find((file) => file.endsWith('.deb'));
+    if (download.status !== 0 || !deb) {
+      throw new ToolsError(`apt-get download prometheus failed: ${lastLine(download.stderr)}`);
+    }
+    const unpack = spawnSync(dpkg, ['-x', join(staging, deb), staging], { encoding: 'utf8' });
+    if (unpack.status !== 0) throw new ToolsError(`dpkg -x failed: ${lastLine(unpack.stderr)}`);
+    rmSync(join(staging, deb));
+    rmSync(PROMETHEUS_DIR, { recursive: true, force: true });
+    renameSync(staging, PROMETHEUS_DIR);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const installed = findPrometheus();
+  if (!installed) throw new ToolsError('the prometheus package held no prometheus/promtool binaries');
+  return installed;
+}

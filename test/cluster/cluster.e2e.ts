@@ -154,6 +154,27 @@ async function simJobs(): Promise<JobView[]> {
   return ((await response.json()) as { jobs: JobView[] }).jobs;
 }
 
+async function waitForAsync<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(1_000);
+  }
+}
+
+/** One instant-vector query's first value (NaN when empty). */
+async function promQuery(query: string): Promise<number> {
+  const url = `${state().prometheusUrl ?? ''}/api/v1/query?query=${encodeURIComponent(query)}`;
+  const answer = (await (await fetch(url)).json()) as { data: { result: { value: [number, string] }[] } };
+  return Number(answer.data.result[0]?.value[1] ?? NaN);
+}
+
 /** temporal-1's view of the history service's ring members over time (its log's membership lines). */
 function historyRing(): { at: number; members: number }[] {
   const log = readFileSync(join(dataDir, 'stack', 'logs', 'temporal-1.log'), 'utf8');
@@ -229,6 +250,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       'listener',
       'worker-1',
       'worker-2',
+      'prometheus',
     ]);
     const windows: { what: string; from: number; to: number }[] = [];
 
@@ -318,6 +340,22 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     expect(perWorkflow.size).toBe(all.length);
     expect(unexplained).toEqual([]);
     for (const s of wave1) expect(perWorkflow.get(s.workflowId), s.workflowId).toHaveLength(1);
+    // Operators see it: Prometheus scraped our metrics from the workers, with the alert rules loaded.
+    const finishedSeen = await waitForAsync('Prometheus to count the completed jobs', 60_000, async () => {
+      const value = await promQuery('sum(tdg_jobs_finished{state="COMPLETED"})');
+      return value === all.length ? value : undefined;
+    });
+    expect(finishedSeen).toBe(all.length);
+    expect(await promQuery('count(tdg_request_latency_count{endpoint="GET /job"})')).toBeGreaterThan(0);
+    const rules = (await (await fetch(`${state().prometheusUrl ?? ''}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string }[] }[] };
+    };
+    expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name)).sort()).toEqual([
+      'TdgErrorRateHigh',
+      'TdgJobsPastDeadline',
+      'TdgWorkerNotPolling',
+    ]);
+
     // The faults happened (a process may also have restarted on its own during the PostgreSQL outage).
     for (const [name, least] of Object.entries({
       'temporal-2': 1,
