@@ -32,6 +32,7 @@ import {
   schemaJobEnvironment,
   serverEnvironment,
   simulatorEnvironment,
+  uiEnvironment,
   workerEnvironment,
   type NativeContext,
 } from '../src/cluster/plan.js';
@@ -41,6 +42,7 @@ import {
   serverConfigTemplate,
   serverToolsDir,
   TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
 } from '../src/cluster/tools.js';
 
 const root = PROJECT_ROOT;
@@ -185,6 +187,7 @@ describe('docker-compose.yml', () => {
     const serverTag = service('temporal').image?.split(':')[1];
     // One Temporal version: the one `npm run cluster` builds and test:cluster runs.
     expect(serverTag).toBe(TEMPORAL_SERVER_VERSION);
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
     for (const job of ['temporal-schema-setup', 'temporal-create-namespace']) {
       expect(service(job).image, 'admin-tools matches the server version').toBe(
         `temporalio/admin-tools:${serverTag}`,
@@ -538,6 +541,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     schemaRoot: '/schema',
     listenerPort: 8788,
     simulatorPort: 8787,
+    uiPort: 8080,
   };
   const parsed = readCompose();
   const native = {
@@ -547,6 +551,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     worker: workerEnvironment(parsed, ctx, { health: 8081, metrics: 9464 }),
     listener: listenerEnvironment(parsed, ctx),
     simulator: simulatorEnvironment(parsed, ctx),
+    'temporal-ui': uiEnvironment(parsed, ctx),
   } satisfies Record<keyof typeof NATIVE_OVERRIDES, Record<string, string>>;
 
   it('passes each service its compose environment, changing only host names, paths and ports', () => {

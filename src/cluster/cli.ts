@@ -10,6 +10,7 @@ import {
   provisionPostgres,
   provisionPrometheus,
   provisionServerTools,
+  provisionUiServer,
   TEMPORAL_SERVER_VERSION,
 } from './tools.js';
 
@@ -27,7 +28,8 @@ export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--d
                      at most ${MAX_PORT_OFFSET}: Temporal keeps membership ports in a smallint column)
   --restart-delay D  wait before restarting a process that exited unasked (default 1s, doubling
                      while it keeps crashing)
-  --tools-only       build/install temporal-server, temporal-sql-tool, PostgreSQL and Prometheus, then exit
+  --tools-only       build/install temporal-server, temporal-sql-tool, the UI server, PostgreSQL and
+                     Prometheus, then exit
 exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
 
 export interface CliOptions {
@@ -125,9 +127,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const tools = provisionServerTools({ say: stamp });
     const pg = provisionPostgres({ say: stamp });
     const prometheus = provisionPrometheus({ say: stamp });
+    const ui = provisionUiServer({ say: stamp });
     say(`temporal-server: ${tools.server}\ntemporal-sql-tool: ${tools.sqlTool}\nschema: ${tools.schemaRoot}`);
     say(`postgresql ${pg.version}: ${pg.binDir}`);
     say(`prometheus: ${prometheus.prometheus}\npromtool: ${prometheus.promtool}`);
+    say(`temporal-ui ${ui.version}: ${ui.server}`);
     return 0;
   }
 

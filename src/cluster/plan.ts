@@ -16,6 +16,7 @@ export const NATIVE_OVERRIDES = {
     DYNAMIC_CONFIG_FILE_PATH: 'the host path of the mounted file',
   },
   'temporal-create-namespace': { TEMPORAL_ADDRESS: 'frontend address' },
+  'temporal-ui': { TEMPORAL_ADDRESS: 'frontend address' },
   worker: {
     TEMPORAL_ADDRESS: 'frontend address',
     WORKER_HTTP_HOST: 'loopback',
@@ -32,6 +33,7 @@ export const NATIVE_ADDITIONS = {
     SCHEMA_ROOT: "the module's schema/postgresql/v12 (the image's /etc/temporal/schema)",
   },
   temporal: { BIND_ON_IP: "127.0.0.1 (the image's entrypoint derives it from the container's address)" },
+  'temporal-ui': { TEMPORAL_UI_PORT: "this machine's port (the image listens on 8080)" },
 } as const;
 
 export type PlannedService = keyof typeof NATIVE_OVERRIDES;
@@ -44,6 +46,7 @@ export interface NativeContext {
   schemaRoot: string;
   listenerPort: number;
   simulatorPort: number;
+  uiPort: number;
 }
 
 type Overrides<S extends PlannedService> = Record<keyof (typeof NATIVE_OVERRIDES)[S], string>;
@@ -117,4 +120,11 @@ export function simulatorEnvironment(compose: ComposeFile, ctx: NativeContext): 
     SIMULATOR_HOST: '127.0.0.1',
     SIMULATOR_PORT: String(ctx.simulatorPort),
   });
+}
+
+export function uiEnvironment(compose: ComposeFile, ctx: NativeContext): Record<string, string> {
+  return {
+    ...environment(compose, 'temporal-ui', ctx, { TEMPORAL_ADDRESS: ctx.temporalAddress }),
+    TEMPORAL_UI_PORT: String(ctx.uiPort),
+  };
 }

@@ -31,6 +31,7 @@ export interface StackPorts {
   listener: number;
   simulator: number;
   prometheus: number;
+  ui: number;
   nodes: NodePorts[];
   workers: { health: number; metrics: number }[];
 }
@@ -58,6 +59,7 @@ export function stackPorts(servers: number, workers: number, offset = 0): StackP
     listener: 8788 + offset,
     simulator: 8787 + offset,
     prometheus: 9090 + offset,
+    ui: 8080 + offset,
     nodes: Array.from({ length: servers }, (_, i) => nodePorts(i, offset)),
     workers: Array.from({ length: workers }, (_, i) => ({
       health: 8081 + offset + i,
@@ -72,6 +74,7 @@ export function allPorts(ports: StackPorts): number[] {
     ports.listener,
     ports.simulator,
     ports.prometheus,
+    ports.ui,
     ...ports.nodes.flatMap((node): number[] => Object.values<number>({ ...node })),
     ...ports.workers.flatMap((w) => [w.health, w.metrics]),
   ];

@@ -46,6 +46,7 @@ import {
   schemaJobEnvironment,
   serverEnvironment,
   simulatorEnvironment,
+  uiEnvironment,
   workerEnvironment,
   type NativeContext,
 } from './plan.js';
@@ -56,10 +57,12 @@ import {
   provisionPostgres,
   provisionPrometheus,
   provisionServerTools,
+  provisionUiServer,
   TEMPORAL_SERVER_VERSION,
   type PostgresTools,
   type PrometheusTools,
   type ServerTools,
+  type UiTools,
 } from './tools.js';
 
 export const ALERT_RULES_PATH = join(PROJECT_ROOT, 'deploy', 'prometheus', 'alerts.yml');
@@ -87,6 +90,7 @@ export interface ClusterState {
   simulatorUrl: string | null;
   listenerUrl: string;
   prometheusUrl: string | null;
+  uiUrl: string | null;
   dataDir: string;
   processes: ProcessView[];
 }
@@ -298,6 +302,7 @@ class NativeStack implements Cluster {
   private ready = false;
   private simulatorUrl: string | null = null;
   private prometheusUrl: string | null = null;
+  private uiUrl: string | null = null;
   private readonly temporalAddress: string;
   private readonly listenerUrl: string;
   private readonly vars: Record<string, string | undefined>;
@@ -326,6 +331,7 @@ class NativeStack implements Cluster {
       schemaRoot: serverTools.schemaRoot,
       listenerPort: ports.listener,
       simulatorPort: ports.simulator,
+      uiPort: ports.ui,
     };
   }
 
@@ -352,6 +358,7 @@ class NativeStack implements Cluster {
       simulatorUrl: this.simulatorUrl,
       listenerUrl: this.listenerUrl,
       prometheusUrl: this.prometheusUrl,
+      uiUrl: this.uiUrl,
       dataDir: this.options.dataDir,
       processes: this.started.map((p) => p.view()),
     };
@@ -458,6 +465,7 @@ class NativeStack implements Cluster {
       300_000,
     );
     say(`temporal-create-namespace: namespace ${this.state().namespace} with TdgJobId, TdgJobState`);
+    await this.startUi();
 
     await this.startApplication();
     if (this.prometheus) await this.startPrometheus(this.prometheus);
@@ -558,6 +566,29 @@ class NativeStack implements Cluster {
     );
   }
 
+  /** temporal-ui: the image's `ui-server --env docker start`, when the UI server builds here. */
+  private async startUi(): Promise<void> {
+    let ui: UiTools;
+    try {
+      ui = provisionUiServer({ say: this.options.say });
+    } catch (err) {
+      this.options.say(`Web UI unavailable: ${(err as Error).message}`);
+      return;
+    }
+    this.uiUrl = `http://127.0.0.1:${this.ports.ui}`;
+    await this.launch({
+      name: 'temporal-ui',
+      command: ui.server,
+      args: ['--root', ui.root, '--env', 'docker', 'start'],
+      env: { ...this.baseEnv(), ...uiEnvironment(this.compose, this.ctx) },
+      cwd: ui.root,
+      logFile: this.logFile('temporal-ui'),
+      stopGraceMs: 10_000,
+      ready: () => httpOk(`${this.uiUrl ?? ''}/`),
+      endpoints: { 'Web UI': this.uiUrl },
+    });
+  }
+
   /** Scrapes every worker's /metrics with deploy/prometheus/alerts.yml loaded. */
   private async startPrometheus(tools: PrometheusTools): Promise<void> {
     const dir = join(this.options.dataDir, 'prometheus');
@@ -608,7 +639,8 @@ export function describeCluster(state: ClusterState): string[] {
     return short && !short.startsWith('..') ? short : path;
   };
   return [
-    `Temporal ${state.temporalVersion} on ${state.temporalAddress} (namespace ${state.namespace}), ${state.processes.filter((p) => p.name.startsWith('temporal-')).length} server process(es) in one ring`,
+    `Temporal ${state.temporalVersion} on ${state.temporalAddress} (namespace ${state.namespace}), ${state.processes.filter((p) => /^temporal-\d+$/.test(p.name)).length} server process(es) in one ring`,
+    ...(state.uiUrl ? [`Web UI ${state.uiUrl}`] : []),
     `logs in ${rel(join(state.dataDir, 'logs'))}/, state in ${rel(join(state.dataDir, STATE_FILE))}`,
     `try: TEMPORAL_ADDRESS=${state.temporalAddress} npm run job -- start --name "My Job" --wait`,
     'Ctrl-C stops everything (data is kept; --reset starts from an empty database)',

@@ -15,8 +15,10 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -282,4 +284,61 @@ export function provisionPrometheus(options: ProvisionOptions = {}): PrometheusT
   const installed = findPrometheus();
   if (!installed) throw new ToolsError('the prometheus package held no prometheus/promtool binaries');
   return installed;
+}
+
+/** The Web UI: temporalio/ui's server, built from the same module as that image. */
+export const TEMPORAL_UI_VERSION = '2.55.0';
+const UI_MODULE = 'github.com/temporalio/ui-server/v2';
+
+export interface UiTools {
+  version: string;
+  server: string;
+  /** --root for `ui-server --env docker start`: holds config/base.yaml and config/docker.yaml. */
+  root: string;
+}
+
+export function uiToolsDir(version = TEMPORAL_UI_VERSION): string {
+  return join(TOOLS_DIR, `temporal-ui-${version}`);
+}
+
+/**
+ * Finds or builds the UI server into .tools/temporal-ui-<version>/ (bin/ui-server, config/): the
+ * image's config/docker.yaml as is, and its base.yaml plus `host: 127.0.0.1` (the container
+ * listens on every interface behind compose's 127.0.0.1 port mapping; natively loopback does that).
+ */
+export function provisionUiServer(options: ProvisionOptions = {}): UiTools {
+  const version = TEMPORAL_UI_VERSION;
+  const root = uiToolsDir(version);
+  const server = join(root, 'bin', 'ui-server');
+  if (isExecutable(server) && existsSync(join(root, 'config', 'docker.yaml')))
+    return { version, server, root };
+  const go = goBinary();
+  const staging = `${root}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'bin'), { recursive: true });
+  try {
+    options.say?.(`building the Temporal UI server ${version} with ${go} (about 2 minutes the first time)`);
+    const target = `${UI_MODULE}/cmd/server@v${version}`;
+    const nice = onPath('nice');
+    const [command, args] = nice ? [nice, ['-n', '10', go, 'install', target]] : [go, ['install', target]];
+    const result = spawnSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GOBIN: join(staging, 'bin'), GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) throw new ToolsError(`go install ${target} failed: ${lastLine(result.stderr)}`);
+    renameSync(join(staging, 'bin', 'server'), join(staging, 'bin', 'ui-server'));
+    const module = join(goEnv(go, 'GOMODCACHE'), `${UI_MODULE}@v${version}`);
+    mkdirSync(join(staging, 'config'));
+    cpSync(join(module, 'config', 'docker.yaml'), join(staging, 'config', 'docker.yaml'));
+    const base = readFileSync(join(module, 'config', 'base.yaml'), 'utf8');
+    writeFileSync(join(staging, 'config', 'base.yaml'), `${base.trimEnd()}\nhost: 127.0.0.1\n`);
+    spawnSync('chmod', ['-R', 'u+w', staging]);
+    rmSync(root, { recursive: true, force: true });
+    renameSync(staging, root);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { version, server, root };
 }

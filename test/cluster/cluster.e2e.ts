@@ -246,6 +246,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       'postgresql',
       'temporal-1',
       'temporal-2',
+      'temporal-ui',
       'simulator',
       'listener',
       'worker-1',
