@@ -23,6 +23,27 @@ import {
   describeConnectionSecurity,
 } from '../src/platform/temporal-connection.js';
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
+import { entrypointScript, readCompose, serviceEnvironment } from '../src/cluster/compose.js';
+import {
+  NATIVE_ADDITIONS,
+  NATIVE_OVERRIDES,
+  listenerEnvironment,
+  namespaceJobEnvironment,
+  schemaJobEnvironment,
+  serverEnvironment,
+  simulatorEnvironment,
+  uiEnvironment,
+  workerEnvironment,
+  type NativeContext,
+} from '../src/cluster/plan.js';
+import { nodePorts } from '../src/cluster/ports.js';
+import {
+  findPrometheus,
+  serverConfigTemplate,
+  serverToolsDir,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
+} from '../src/cluster/tools.js';
 
 const root = PROJECT_ROOT;
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -164,6 +185,9 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['postgres', 'temporalio/server', 'temporalio/admin-tools', 'temporalio/ui']),
     );
     const serverTag = service('temporal').image?.split(':')[1];
+    // One Temporal version: the one `npm run cluster` builds and test:cluster runs.
+    expect(serverTag).toBe(TEMPORAL_SERVER_VERSION);
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
     for (const job of ['temporal-schema-setup', 'temporal-create-namespace']) {
       expect(service(job).image, 'admin-tools matches the server version').toBe(
         `temporalio/admin-tools:${serverTag}`,
@@ -513,5 +537,94 @@ describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a re
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+});
+
+describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
+  const vars = { POSTGRES_PASSWORD: 'pw-test-only' };
+  const ctx: NativeContext = {
+    vars,
+    postgresPort: 15432,
+    temporalAddress: '127.0.0.1:7233',
+    schemaRoot: '/schema',
+    listenerPort: 8788,
+    simulatorPort: 8787,
+    uiPort: 8080,
+  };
+  const parsed = readCompose();
+  const native = {
+    'temporal-schema-setup': schemaJobEnvironment(parsed, ctx),
+    temporal: serverEnvironment(parsed, ctx, nodePorts(0)),
+    'temporal-create-namespace': namespaceJobEnvironment(parsed, ctx),
+    worker: workerEnvironment(parsed, ctx, { health: 8081, metrics: 9464 }),
+    listener: listenerEnvironment(parsed, ctx),
+    simulator: simulatorEnvironment(parsed, ctx),
+    'temporal-ui': uiEnvironment(parsed, ctx),
+  } satisfies Record<keyof typeof NATIVE_OVERRIDES, Record<string, string>>;
+
+  it('passes each service its compose environment, changing only host names, paths and ports', () => {
+    for (const [name, environment] of Object.entries(native)) {
+      const fromCompose = serviceEnvironment(service(name), vars);
+      const overridden = Object.keys(NATIVE_OVERRIDES[name as keyof typeof NATIVE_OVERRIDES]);
+      const added = Object.keys(NATIVE_ADDITIONS[name as keyof typeof NATIVE_ADDITIONS] ?? {});
+      for (const [key, value] of Object.entries(fromCompose)) {
+        if (!overridden.includes(key)) expect(environment[key], `${name}: ${key}`).toBe(value);
+      }
+      for (const key of overridden) expect(Object.keys(fromCompose), `${name}: ${key}`).toContain(key);
+      const extra = Object.keys(environment).filter((key) => !(key in fromCompose));
+      const ports = name === 'temporal' ? Object.keys(nodePorts(0)) : [];
+      expect(extra.sort(), name).toEqual([...added, ...ports].sort());
+    }
+    expect(native.temporal.DB).toBe('postgres12');
+    expect(native.temporal.POSTGRES_PWD).toBe('pw-test-only');
+    expect(native['temporal-schema-setup'].SQL_PASSWORD).toBe('pw-test-only');
+  });
+
+  it('runs the compose jobs’ own scripts and the dynamic config file compose mounts', () => {
+    expect(entrypointScript(service('temporal-schema-setup'))).toBe(
+      join(root, 'deploy/temporal/setup-postgres.sh'),
+    );
+    expect(entrypointScript(service('temporal-create-namespace'))).toBe(
+      join(root, 'deploy/temporal/create-namespace.sh'),
+    );
+    const mounted = service('temporal').volumes?.[0]?.split(':')[0] ?? '';
+    expect(native.temporal.DYNAMIC_CONFIG_FILE_PATH).toBe(join(root, mounted));
+  });
+
+  it('sets only variables the server’s embedded config template reads (when the server is built)', (ctx) => {
+    const template = serverConfigTemplate();
+    if (!existsSync(template)) {
+      ctx.skip('temporal-server not built here (npm run tools:cluster)');
+      return;
+    }
+    const text = readFileSync(template, 'utf8');
+    const read = new Set([...text.matchAll(/env "([A-Z0-9_]+)"/g)].map((m) => m[1]));
+    const unread = Object.keys(native.temporal).filter((key) => !read.has(key));
+    expect(unread).toEqual([]);
+    const check = spawnSync(
+      join(serverToolsDir(), 'temporal-server'),
+      ['validate-dynamic-config', native.temporal.DYNAMIC_CONFIG_FILE_PATH ?? ''],
+      { encoding: 'utf8' },
+    );
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe('deploy/prometheus/alerts.yml', () => {
+  it('passes promtool check rules and its unit tests (when promtool is installed)', (ctx) => {
+    const tools = findPrometheus();
+    if (!tools) {
+      ctx.skip('promtool not installed here (npm run tools:cluster)');
+      return;
+    }
+    const dir = join(root, 'deploy/prometheus');
+    const check = spawnSync(tools.promtool, ['check', 'rules', 'alerts.yml'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('3 rules found');
+    const unit = spawnSync(tools.promtool, ['test', 'rules', 'alerts.test.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(unit.status, unit.stdout + unit.stderr).toBe(0);
   });
 });

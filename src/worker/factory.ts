@@ -19,6 +19,7 @@ import {
 } from '../platform/config.js';
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
+import { instrumentActivities } from './tdg-metrics.js';
 
 export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
 /** Written by `npm run build` (`build:bundle`); production workers load it instead of bundling at start-up. */
@@ -35,8 +36,15 @@ export function prebuiltWorkflowBundle(path: string = PREBUILT_BUNDLE_PATH): {
   return { codePath: path, sizeBytes: statSync(path).size };
 }
 
+/** Our workflow-side metrics (jobs by final state, notifications), bundled with the workflows. */
+export const WORKFLOW_METRICS_PATH = join(PROJECT_ROOT, 'src', 'worker', 'workflow-metrics.ts');
+
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_METRICS_PATH],
+    logger: quietBundlerLogger,
+  });
   return { code };
 }
 
@@ -72,8 +80,14 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: {} }),
+    activities: instrumentActivities(options.activities),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : {
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: {},
+          interceptors: { workflowModules: [WORKFLOW_METRICS_PATH] },
+        }),
     maxConcurrentActivityTaskExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
     ...(options.limits?.maxTdgCallsPerSecond
