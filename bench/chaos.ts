@@ -25,6 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common';
+import { TDG_RETRY_POLICY } from '../workflows/tdg-activity-options.js';
 import { formatDuration } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import {
@@ -340,7 +342,10 @@ log(`${tracked.filter((t) => t.handle).length} of ${jobCount} workflows started`
 
 // Wait until every workflow is closed (visibility query; errors while the server is down are retried).
 const closedStatuses = new Map<string, string>();
-const deadline = started + chaosWindowMs + outageMs + maxSimMs + (quick ? 150_000 : 240_000);
+// After the outage an activity may sit in retry backoff for up to the retry policy's longest
+// interval, twice if the first try after it meets an injected fault: a job is lost only past that.
+const retryCeilingMs = 2 * msToNumber(TDG_RETRY_POLICY.maximumInterval ?? '2 minutes');
+const deadline = started + chaosWindowMs + outageMs + maxSimMs + retryCeilingMs + (quick ? 60_000 : 120_000);
 let lastReport = 0;
 for (;;) {
   try {
