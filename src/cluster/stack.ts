@@ -427,27 +427,27 @@ class NativeStack implements Cluster {
     );
     say('temporal-schema-setup: schemas temporal and temporal_visibility up to date');
 
-    await Promise.all(
-      this.ports.nodes.map((nodePorts, index) => {
-        const frontend = `127.0.0.1:${nodePorts.FRONTEND_GRPC_PORT}`;
-        return this.launch({
-          name: `temporal-${index + 1}`,
-          command: this.serverTools.server,
-          // The image's entrypoint: `temporal-server start`, with BIND_ON_IP from the container's address.
-          args: ['start'],
-          env: { ...this.baseEnv(), ...serverEnvironment(this.compose, this.ctx, nodePorts) },
-          cwd: dataDir,
-          logFile: this.logFile(`temporal-${index + 1}`),
-          stopSignal: 'SIGTERM',
-          stopGraceMs: 20_000,
-          ready: () => this.probe.serving(frontend),
-          endpoints: {
-            frontend,
-            membership: `${nodePorts.FRONTEND_MEMBERSHIP_PORT}/${nodePorts.HISTORY_MEMBERSHIP_PORT}/${nodePorts.MATCHING_MEMBERSHIP_PORT}/${nodePorts.WORKER_MEMBERSHIP_PORT}`,
-          },
-        });
-      }),
-    );
+    // One node at a time: on a fresh database, two servers starting together race to write the
+    // cluster metadata and one of them exits (seen once in CI); later nodes join a running ring.
+    for (const [index, nodePorts] of this.ports.nodes.entries()) {
+      const frontend = `127.0.0.1:${nodePorts.FRONTEND_GRPC_PORT}`;
+      await this.launch({
+        name: `temporal-${index + 1}`,
+        command: this.serverTools.server,
+        // The image's entrypoint: `temporal-server start`, with BIND_ON_IP from the container's address.
+        args: ['start'],
+        env: { ...this.baseEnv(), ...serverEnvironment(this.compose, this.ctx, nodePorts) },
+        cwd: dataDir,
+        logFile: this.logFile(`temporal-${index + 1}`),
+        stopSignal: 'SIGTERM',
+        stopGraceMs: 20_000,
+        ready: () => this.probe.serving(frontend),
+        endpoints: {
+          frontend,
+          membership: `${nodePorts.FRONTEND_MEMBERSHIP_PORT}/${nodePorts.HISTORY_MEMBERSHIP_PORT}/${nodePorts.MATCHING_MEMBERSHIP_PORT}/${nodePorts.WORKER_MEMBERSHIP_PORT}`,
+        },
+      });
+    }
 
     const namespaceJob = this.service('temporal-create-namespace');
     await runJob(
