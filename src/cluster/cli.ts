@@ -5,7 +5,13 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../platform/duration.js';
 import { errorLine } from '../platform/process.js';
 import { MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS } from './ports.js';
-import { DEFAULT_DATA_DIR, describeCluster, startCluster, type Cluster } from './stack.js';
+import {
+  DEFAULT_DATA_DIR,
+  describeCluster,
+  startCluster,
+  type Cluster,
+  type ClusterOptions,
+} from './stack.js';
 import {
   provisionPostgres,
   provisionPrometheus,
@@ -32,15 +38,8 @@ export const USAGE = `usage: npm run cluster -- [--servers N] [--workers N] [--d
                      Prometheus, then exit
 exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 failed, 2 usage error`;
 
-export interface CliOptions {
-  servers: number;
-  workers: number;
-  dataDir: string;
-  reset: boolean;
-  portOffset: number;
-  restartDelayMs: number;
-  toolsOnly: boolean;
-}
+/** What `startCluster` takes, less where it reports (the CLI prints), plus `--tools-only`. */
+export type CliOptions = Omit<ClusterOptions, 'say'> & { toolsOnly: boolean };
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -9,8 +9,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
-  accessSync,
-  constants,
   cpSync,
   existsSync,
   mkdirSync,
@@ -20,8 +18,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 
+import { isExecutable, onPath } from '../platform/executables.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 
 /** The one Temporal server version: built here, and the tag of docker-compose.yml's images. */
@@ -51,22 +50,6 @@ export interface PostgresTools {
 
 export class ToolsError extends Error {
   override name = 'ToolsError';
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, command))) return join(dir, command);
-  }
-  return undefined;
 }
 
 export function serverToolsDir(version = TEMPORAL_SERVER_VERSION): string {

