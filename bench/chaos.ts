@@ -24,7 +24,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { temporal } from '@temporalio/proto';
 import { msToNumber } from '@temporalio/common';
 import { TDG_RETRY_POLICY } from '../workflows/tdg-activity-options.js';
 import { formatDuration } from '../src/contract/index.js';
@@ -415,6 +421,27 @@ interface Outcome {
   detectedBy: string | null;
   problem: string | null;
 }
+/** A lost workflow's history goes next to the report, and what it waits on into the log, so a CI failure explains itself. */
+async function writeLostDiagnosis(workflowId: string, description: WorkflowExecutionDescription): Promise<void> {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  const history = await handle.fetchHistory();
+  const file = join(outDir, `${runName}-${workflowId}.history.json`);
+  writeFileSync(file, historyToJSON(history));
+  const pending = (description.raw.pendingActivities ?? []).map(
+    (a) =>
+      `${a.activityType?.name} attempt ${a.attempt ?? 0} state ${String(a.state)}` +
+      (a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message})` : ''),
+  );
+  const events = (history.events ?? []).slice(-12).map((e) => {
+    const at = e.eventTime?.seconds ? Number(e.eventTime.seconds) * 1000 - started : 0;
+    return `${String(e.eventId)} ${temporal.api.enums.v1.EventType[e.eventType ?? 0]} +${Math.round(at / 100) / 10}s`;
+  });
+  log(
+    `lost ${workflowId}: run ${description.runId}, ${history.events?.length ?? 0} events; pending activities: ` +
+      `${pending.join('; ') || 'none'}; last events: ${events.join(', ')}; history in ${file}`,
+  );
+}
+
 const outcomes: Outcome[] = await mapLimit(tracked, 16, async (t): Promise<Outcome> => {
   const base = {
     workflowId: t.workflowId,
@@ -433,6 +460,7 @@ const outcomes: Outcome[] = await mapLimit(tracked, 16, async (t): Promise<Outco
   const description = await handle.describe();
   const status = description.status.name;
   if (status !== 'COMPLETED') {
+    if (status === 'RUNNING') await writeLostDiagnosis(t.workflowId, description);
     return {
       ...base,
       status,
