@@ -30,7 +30,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { msToNumber } from '@temporalio/common';
 import { TDG_RETRY_POLICY } from '../workflows/tdg-activity-options.js';
 import { formatDuration } from '../src/contract/index.js';
@@ -434,7 +434,7 @@ async function writeLostDiagnosis(workflowId: string, description: WorkflowExecu
   );
   const events = (history.events ?? []).slice(-12).map((e) => {
     const at = e.eventTime?.seconds ? Number(e.eventTime.seconds) * 1000 - started : 0;
-    return `${String(e.eventId)} ${temporal.api.enums.v1.EventType[e.eventType ?? 0]} +${Math.round(at / 100) / 10}s`;
+    return `${String(e.eventId)} ${proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]} +${Math.round(at / 100) / 10}s`;
   });
   log(
     `lost ${workflowId}: run ${description.runId}, ${history.events?.length ?? 0} events; pending activities: ` +
