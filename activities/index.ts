@@ -20,7 +20,11 @@ export interface ActivityDeps {
   notificationUrl: ((workflowId: string) => string) | null;
   /** Used outside an activity context (scripts, plain unit tests). */
   logger?: TdgLogger;
-  /** From this attempt on, an unreadable TDG body fails the activity for good. Default 5. */
+  /**
+   * From this `createJob` attempt on, an unreadable TDG answer fails it for good (default 5): TDG
+   * may have created a job each time, so retrying an unknown outcome is bounded. `getJob` changes
+   * nothing at TDG: its retries are bounded by the workflow's time window instead.
+   */
   maxMalformedAttempts?: number;
 }
 
@@ -30,14 +34,17 @@ export function createActivities(deps: ActivityDeps) {
   const maxMalformedAttempts = deps.maxMalformedAttempts ?? DEFAULT_MAX_MALFORMED_ATTEMPTS;
 
   /** Runs a client call with the activity's cancellation and logger; maps client errors to failures. */
-  async function callTdg<T>(run: (call: CallOptions) => Promise<T>): Promise<T> {
+  async function callTdg<T>(run: (call: CallOptions) => Promise<T>, malformedLimit: number): Promise<T> {
     const context = currentContext();
     const call: CallOptions = { logger: context?.log ?? deps.logger ?? silentLogger };
     if (context) call.signal = context.cancellationSignal;
     try {
       return await run(call);
     } catch (err) {
-      throw toApplicationFailure(err, { attempt: context?.info.attempt ?? 1, maxMalformedAttempts });
+      throw toApplicationFailure(err, {
+        attempt: context?.info.attempt ?? 1,
+        maxMalformedAttempts: malformedLimit,
+      });
     }
   }
 
@@ -52,14 +59,14 @@ export function createActivities(deps: ActivityDeps) {
         params.notificationUrl = deps.notificationUrl(req.workflowId);
         params.notificationMethod = req.notificationMethod;
       }
-      const jobId = await callTdg((call) => deps.tdg.createJob(params, call));
+      const jobId = await callTdg((call) => deps.tdg.createJob(params, call), maxMalformedAttempts);
       const notificationsRequested = params.notificationUrl !== undefined;
       logger().info('Created TDG job', { jobId, name: params.name, notificationsRequested });
       return { jobId, notificationsRequested };
     },
 
     getJob: async (jobId: string): Promise<JobSnapshot> => {
-      const snapshot = await callTdg((call) => deps.tdg.getJob(jobId, call));
+      const snapshot = await callTdg((call) => deps.tdg.getJob(jobId, call), Number.POSITIVE_INFINITY);
       if (snapshot.missingFields.length > 0) {
         logger().warn("TDG's job answer lacked fields or carried them in an unreadable form", {
           jobId,

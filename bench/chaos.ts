@@ -422,7 +422,10 @@ interface Outcome {
   problem: string | null;
 }
 /** A lost workflow's history goes next to the report, and what it waits on into the log, so a CI failure explains itself. */
-async function writeLostDiagnosis(workflowId: string, description: WorkflowExecutionDescription): Promise<void> {
+async function writeLostDiagnosis(
+  workflowId: string,
+  description: WorkflowExecutionDescription,
+): Promise<void> {
   const handle = stack.client.workflow.getHandle(workflowId);
   const history = await handle.fetchHistory();
   const file = join(outDir, `${runName}-${workflowId}.history.json`);

@@ -421,29 +421,50 @@ describe('failures as the workflow sees them', () => {
     });
   });
 
-  it('TdgMalformedResponse: retryable at first, non-retryable from the last allowed attempt', async () => {
+  it('TdgMalformedResponse on createJob: retryable at first, non-retryable from the last allowed attempt', async () => {
     const sim = await runSim();
     const { activities } = activitiesFor(sim, { maxMalformedAttempts: 3 });
-    const { jobId } = await run(quietEnv(), activities.createJob, request('wf-malformed'));
+    // The token is fetched (and cached) first, so the fault below hits the createJob answer itself.
+    await run(quietEnv(), activities.createJob, request('wf-malformed-token'));
     await setFaults(sim, { malformedRate: 1 });
 
-    const early = await failureOf(run(quietEnv({ attempt: 2 }), activities.getJob, jobId));
+    const early = await failureOf(
+      run(quietEnv({ attempt: 2 }), activities.createJob, request('wf-malformed')),
+    );
     expect(early).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: false });
-    expect(early.message).toContain('GET /v3/async/append/email/job/');
+    expect(early.message).toContain('POST /v3/async/append/email/job');
 
-    const last = await failureOf(run(quietEnv({ attempt: 3 }), activities.getJob, jobId));
+    const last = await failureOf(
+      run(quietEnv({ attempt: 3 }), activities.createJob, request('wf-malformed')),
+    );
     expect(last).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: true });
     expect(last.message).toContain('giving up');
   });
 
-  it('TdgMalformedResponse becomes non-retryable at the default 5th attempt', async () => {
+  it('TdgMalformedResponse on getJob stays retryable however many attempts (bounded by time, not count)', async () => {
     const sim = await runSim();
     const { activities } = activitiesFor(sim);
-    const { jobId } = await run(quietEnv(), activities.createJob, request('wf-malformed-5'));
+    const { jobId } = await run(quietEnv(), activities.createJob, request('wf-malformed-get'));
     await setFaults(sim, { malformedRate: 1 });
-    const fourth = await failureOf(run(quietEnv({ attempt: 4 }), activities.getJob, jobId));
+    for (const attempt of [1, 5, 50]) {
+      const failure = await failureOf(run(quietEnv({ attempt }), activities.getJob, jobId));
+      expect(failure).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: false });
+      expect(failure.message).toContain('GET /v3/async/append/email/job/');
+    }
+  });
+
+  it('TdgMalformedResponse on createJob becomes non-retryable at the default 5th attempt', async () => {
+    const sim = await runSim();
+    const { activities } = activitiesFor(sim);
+    await run(quietEnv(), activities.createJob, request('wf-malformed-5-token'));
+    await setFaults(sim, { malformedRate: 1 });
+    const fourth = await failureOf(
+      run(quietEnv({ attempt: 4 }), activities.createJob, request('wf-malformed-5')),
+    );
     expect(fourth.nonRetryable).toBe(false);
-    const fifth = await failureOf(run(quietEnv({ attempt: 5 }), activities.getJob, jobId));
+    const fifth = await failureOf(
+      run(quietEnv({ attempt: 5 }), activities.createJob, request('wf-malformed-5')),
+    );
     expect(fifth.nonRetryable).toBe(true);
   });
 

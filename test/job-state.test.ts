@@ -9,6 +9,7 @@ import {
   hasJob,
   initialState,
   recordCheck,
+  recordCheckFailure,
   recordNotification,
   remainingMs,
   resultOf,
@@ -135,6 +136,20 @@ describe('job state', () => {
     expect(state.lastError).toBeNull();
   });
 
+  it('times a 404 from the first one, keeps it through other failures, and forgets it on an answer', () => {
+    const state = created();
+    expect(recordCheckFailure(state, 'HTTP 404', true, NOW)).toBe(0);
+    expect(recordCheckFailure(state, 'HTTP 502', false, NOW + 60_000)).toBe(0);
+    expect(state.lastError).toBe('HTTP 502');
+    expect(recordCheckFailure(state, 'HTTP 404', true, NOW + 120_000)).toBe(120_000);
+    // Carried: a continue-as-new in the middle does not restart the count.
+    const next = initialState({ ...input, carried: carriedOf(state) }, 'wf-1', NOW + 130_000);
+    expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 180_000)).toBe(180_000);
+    recordCheck(next, snapshot('IN_PROGRESS'), 't', () => true);
+    expect([next.notFoundSince, next.lastError]).toEqual([null, null]);
+    expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 240_000)).toBe(0);
+  });
+
   it('bounds the timeline but keeps its first entry', () => {
     const state = created();
     for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++)
@@ -196,6 +211,16 @@ describe('input validation', () => {
       expect(() => new Date(Date.now() + deadlineMs).toISOString()).not.toThrow();
       expect(() => initialState({ ...input, deadlineMs }, 'wf-1', Date.now())).not.toThrow();
     }
+  });
+
+  it('bounds jobNotFoundAfterMs and defaults it to an hour', () => {
+    for (const bad of [-1, MAX_DEADLINE_MS + 1, Number.NaN, '60000' as unknown]) {
+      const err = rejection({ ...input, jobNotFoundAfterMs: bad as number });
+      expect((err as Error).message).toMatch(/jobNotFoundAfterMs/);
+    }
+    expect(() => validateInput({ ...input, jobNotFoundAfterMs: 0 })).not.toThrow();
+    expect(initialState(input, 'wf-1', NOW).jobNotFoundAfterMs).toBe(60 * 60_000);
+    expect(initialState({ ...input, jobNotFoundAfterMs: 5_000 }, 'wf-1', NOW).jobNotFoundAfterMs).toBe(5_000);
   });
 
   it('validates only the first run: a continued run trusts its carried state', () => {

@@ -2,7 +2,7 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, a createJob refused by TDG). Record new ones BEFORE changing workflow code (see
+ * cancellation, a getJob outage waited out, a createJob refused by TDG). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
 import { execFileSync } from 'node:child_process';
@@ -174,6 +174,29 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await handle.result().catch(() => undefined);
     save('cancelled', handle.workflowId, handle.firstExecutionRunId);
   },
+  // TDG denies the job (404) and then serves maintenance pages long enough for a check's retry
+  // window to run out twice: the workflow waits on its schedule, then completes.
+  'get-job-outage': async (client) => {
+    const input: EmailAppendJobInput = {
+      name: 'History outage [sim duration=1500ms]',
+      polling: { ...polling, maxIntervalMs: 2_000 },
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-outage',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await nextCheckScheduled(handle);
+    for (const fault of [{ notFoundRate: 1 }, { htmlRate: 1 }]) {
+      sim.simulator.setFaults({ notFoundRate: 0, htmlRate: 0, ...fault });
+      const since = (await handle.query(statusQuery)).lastError;
+      while ((await handle.query(statusQuery)).lastError === since)
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    sim.simulator.setFaults({ notFoundRate: 0, htmlRate: 0 });
+    await handle.result();
+    save('get-job-outage', handle.workflowId, handle.firstExecutionRunId);
+  },
   'create-refused': async (client) => {
     const input: EmailAppendJobInput = { name: 'History refused', polling };
     const handle = await client.workflow.start(WORKFLOW_TYPE, {
@@ -206,7 +229,10 @@ try {
   await Promise.all([
     trialWorker.runUntil(
       worker.runUntil(async () => {
-        for (const record of Object.values(cases)) await record(client, jobs);
+        // `npm run record-histories -- NAME...` records only those.
+        const only = process.argv.slice(2);
+        for (const [name, record] of Object.entries(cases))
+          if (only.length === 0 || only.includes(name)) await record(client, jobs);
       }),
     ),
   ]);

@@ -21,6 +21,7 @@ const CURRENT_PATHS = [
   'create-refused.json',
   'deadline-exceeded.json',
   'failed.json',
+  'get-job-outage.json',
   'signal-and-updates.json',
 ];
 

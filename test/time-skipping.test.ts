@@ -3,10 +3,15 @@ import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TdgActivities } from '../activities/index.js';
 import { temporal } from '@temporalio/proto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
+  FailureType,
   SEARCH_ATTRIBUTE_NAMES,
   WORKFLOW_TYPE,
+  statusQuery,
   type EmailAppendJobResult,
+  type JobStatus,
 } from '../src/contract/definitions.js';
 import { createTdgWorker } from '../src/worker/factory.js';
 import { DEFAULT_POLLING_POLICY, nextPollDelayMs } from '../workflows/schedule.js';
@@ -72,24 +77,73 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** TDG's behaviour from `fromHours` to `toHours` after the job was created (workflow time). */
+interface Phase {
+  fromHours: number;
+  toHours: number;
+  faults: Record<string, unknown>;
+}
+
+const NO_FAULTS = {
+  htmlRate: 0,
+  redirectRate: 0,
+  notFoundRate: 0,
+  resetRate: 0,
+  errorRate: 0,
+  malformedRate: 0,
+  outage: false,
+};
+
+/**
+ * The real activities over HTTP, with the simulator's clock following the test server's skipped
+ * time and its faults switched by the phase that time falls in.
+ */
+function skippingActivities(phases: Phase[] = [], createFaults: Record<string, unknown> = {}): TdgActivities {
+  const real = simulatorActivities(sim);
+  let createdAt: number | null = null;
+  let applied = '';
+  const applyFaults = async (faults: Record<string, unknown>): Promise<void> => {
+    const key = JSON.stringify(faults);
+    if (key === applied) return;
+    applied = key;
+    await sim.setFaults({ ...NO_FAULTS, ...faults });
+  };
+  const followClock = (): void => {
+    workflowNow = Context.current().info.currentAttemptScheduledTimestampMs;
+  };
+  return {
+    createJob: async (req) => {
+      followClock();
+      await applyFaults(createFaults);
+      const created = await real.createJob(req);
+      createdAt = workflowNow;
+      return created;
+    },
+    getJob: async (jobId) => {
+      followClock();
+      const hours = (workflowNow - (createdAt ?? workflowNow)) / 3_600_000;
+      const phase = phases.find((p) => hours >= p.fromHours && hours < p.toHours);
+      await applyFaults(phase?.faults ?? {});
+      return real.getJob(jobId);
+    },
+  };
+}
+
+async function skippingWorker(activities: TdgActivities) {
+  const taskQueue = uniqueId('skip');
+  const worker = await createTdgWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities,
+    workflowBundle: await workflowBundle(),
+  });
+  return { worker, taskQueue };
+}
+
 describe('a three-day job on the time-skipping server', () => {
   it('polls exactly as the schedule says and returns the batch list', async () => {
-    const real = simulatorActivities(sim);
-    const followClock = (): void => {
-      workflowNow = Context.current().info.currentAttemptScheduledTimestampMs;
-    };
-    const activities: TdgActivities = {
-      createJob: (req) => (followClock(), real.createJob(req)),
-      getJob: (jobId) => (followClock(), real.getJob(jobId)),
-    };
-    const taskQueue = uniqueId('skip');
-    const worker = await createTdgWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      activities,
-      workflowBundle: await workflowBundle(),
-    });
+    const { worker, taskQueue } = await skippingWorker(skippingActivities());
     const result = await worker.runUntil(
       env.client.workflow.execute(WORKFLOW_TYPE, {
         workflowId: uniqueId('three-days'),
@@ -110,5 +164,91 @@ describe('a three-day job on the time-skipping server', () => {
     const last = Date.parse(result.timeline.at(-1)!.at);
     expect(last - first).toBeGreaterThanOrEqual(JOB_MS * 0.99);
     expect(last - first).toBeLessThanOrEqual(JOB_MS + DEFAULT_POLLING_POLICY.maxIntervalMs + 60_000);
+  }, 240_000);
+});
+
+const HOUR = 3_600_000;
+
+describe('a day-long job through a day of TDG outages (issue 11)', () => {
+  it('waits out HTML pages, 404s, redirects, resets and 5xx, showing the last error, and completes', async () => {
+    const { worker, taskQueue } = await skippingWorker(
+      skippingActivities([
+        { fromHours: 2, toHours: 6, faults: { htmlRate: 1 } },
+        { fromHours: 8, toHours: 8.75, faults: { notFoundRate: 1 } },
+        { fromHours: 10, toHours: 11, faults: { redirectRate: 1 } },
+        { fromHours: 12, toHours: 13, faults: { resetRate: 1 } },
+        { fromHours: 14, toHours: 16, faults: { outage: true } },
+      ]),
+    );
+    const result = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(WORKFLOW_TYPE, {
+        workflowId: uniqueId('outages'),
+        taskQueue,
+        args: [{ name: 'Outage day [sim duration=1d batches=3]' }],
+      });
+      await env.sleep(4 * HOUR);
+      const inMaintenance = await handle.query(statusQuery);
+      expect(inMaintenance.state).not.toMatch(/COMPLETED|FAILED/);
+      expect(inMaintenance.lastError).toMatch(/unreadable|HTML|text\/html/i);
+      await env.sleep(4.5 * HOUR);
+      const denied = await handle.query(statusQuery);
+      expect(denied.lastError).toContain('404');
+      return (await handle.result()) as EmailAppendJobResult;
+    });
+    expect(result.state).toBe('COMPLETED');
+    expect(result.batchList).toHaveLength(3);
+  }, 240_000);
+
+  it('fails as JobNotFound, typed and with its last status, once TDG has denied the job for an hour', async () => {
+    const { worker, taskQueue } = await skippingWorker(
+      skippingActivities([{ fromHours: 1, toHours: 1_000, faults: { notFoundRate: 1 } }]),
+    );
+    const workflowId = uniqueId('not-found');
+    const failure = await worker.runUntil(
+      env.client.workflow
+        .execute(WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [{ name: 'Denied job [sim duration=1d]' }],
+        })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        ),
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({ type: FailureType.JobNotFound, nonRetryable: true });
+    const status = (cause as ApplicationFailure).details?.[0] as JobStatus;
+    expect(status.jobId).toMatch(/./);
+    expect(status.state).not.toBe('CREATED');
+    expect(status.lastError).toContain('404');
+    const description = await env.client.workflow.getHandle(workflowId).describe();
+    const ranMs = description.closeTime!.getTime() - description.startTime.getTime();
+    // Denied from hour 1; confirmed for an hour; the checks run at most one schedule cap apart.
+    expect(ranMs).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(ranMs).toBeLessThanOrEqual(2 * HOUR + 2 * DEFAULT_POLLING_POLICY.maxIntervalWithNotificationsMs);
+  }, 240_000);
+
+  it('fails with a typed failure and its status, never a bare ActivityFailure, when the answers to createJob stay unreadable', async () => {
+    const { worker, taskQueue } = await skippingWorker(skippingActivities([], { malformedRate: 1 }));
+    const failure = await worker.runUntil(
+      env.client.workflow
+        .execute(WORKFLOW_TYPE, {
+          workflowId: uniqueId('unreadable-create'),
+          taskQueue,
+          args: [{ name: 'Unreadable create [sim duration=1h]' }],
+        })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        ),
+    );
+    await sim.setFaults(NO_FAULTS);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: true });
+    expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ state: 'CREATING', jobId: null });
   }, 240_000);
 });

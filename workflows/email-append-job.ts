@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
+  TemporalFailure,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -46,6 +47,7 @@ import {
   initialState,
   notificationsWorking,
   recordCheck,
+  recordCheckFailure,
   recordNotification,
   remainingMs,
   resultOf,
@@ -69,6 +71,11 @@ const TERMINAL_STATE_PATCH = 'terminal-state-attribute';
 const NON_CANCELLABLE_CREATE_PATCH = 'non-cancellable-create';
 /** Patch marker: a continued run waits on the schedule first unless it carried a pending hint. */
 const CARRIED_HINT_PATCH = 'carried-hint';
+/**
+ * Patch marker: a failed `getJob` (outage, unreadable answer, unexpected refusal, a 404 not yet
+ * confirmed) leaves the workflow waiting on its slow schedule instead of failing it.
+ */
+const TRANSIENT_GET_JOB_PATCH = 'transient-get-job';
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -85,21 +92,41 @@ function isDeadlineTimeout(err: unknown): boolean {
   return failureCause(err) instanceof TimeoutFailure;
 }
 
-function fatalActivityError(err: unknown, what: string): ApplicationFailure | undefined {
+function failureTypeOf(err: unknown): string | undefined {
   const cause = failureCause(err);
-  if (cause instanceof ApplicationFailure && cause.type && FATAL_TDG_FAILURE_TYPES.includes(cause.type)) {
-    return ApplicationFailure.create({
-      type: cause.type,
-      message: `${what}: ${cause.message}`,
-      nonRetryable: true,
-    });
-  }
-  return undefined;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** A TDG failure waiting cannot fix, as the workflow's own typed failure; undefined for others. */
+function fatalActivityError(err: unknown, what: string, job: JobState): ApplicationFailure | undefined {
+  const type = failureTypeOf(err);
+  if (!type || !FATAL_TDG_FAILURE_TYPES.includes(type)) return undefined;
+  return typedFailure(type, `${what}: ${causeMessage(err)}`, job);
+}
+
+function typedFailure(type: string, message: string, job: JobState): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [statusOf(job)] });
+}
+
+/**
+ * What the workflow fails with: its own typed failures and cancellation as they are, any other
+ * Temporal failure (an activity's) as a typed `ApplicationFailure` carrying the last status. A
+ * plain error (a bug) stays as it is: it fails the workflow task, so a fixed worker can go on.
+ */
+function asWorkflowFailure(err: unknown, job: JobState | null): unknown {
+  if (!(err instanceof TemporalFailure) || err instanceof ApplicationFailure) return err;
+  if (isCancellation(err) || job === null) return err;
+  return typedFailure(failureTypeOf(err) ?? FailureType.Unexpected, causeMessage(err), job);
 }
 
 function describeError(err: unknown): string {
   const cause = failureCause(err);
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+function causeMessage(err: unknown): string {
+  const cause = failureCause(err);
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /**
@@ -120,6 +147,14 @@ function runRules(policy: PollingPolicy): RunRules {
     notifiedSchedule,
     policy: () => (notifiedSchedule() ? policy : { ...policy, minIntervalWithNotificationsMs: 0 }),
   };
+}
+
+/**
+ * How long one check keeps retrying `getJob` before the workflow notes the failure (visible in
+ * `status`) and waits on its slow schedule: the schedule's cap, and never less than two attempts.
+ */
+function getJobRetryWindowMs(rules: RunRules): number {
+  return Math.max(rules.policy().maxIntervalMs, 2 * TDG_ATTEMPT_TIMEOUT);
 }
 
 function activities(rules: RunRules, summary: string, scheduleToCloseMs: number): TdgActivities {
@@ -232,7 +267,7 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
   } catch (err) {
     const failure = isDeadlineTimeout(err)
       ? deadlineExceeded(job)
-      : (fatalActivityError(err, 'createJob failed') ?? err);
+      : (fatalActivityError(err, 'createJob failed', job) ?? asWorkflowFailure(err, job));
     job.createFailure = createFailureOf(failure);
     // A `jobCreated` update waiting on this call answers with the failure before the workflow ends.
     await condition(allHandlersFinished);
@@ -295,23 +330,45 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   job.checking = true;
   publish(job);
   try {
-    const latest = await activities(rules, `getJob ${job.jobId}`, remaining(job)).getJob(job.jobId);
+    const window = Math.min(remaining(job), getJobRetryWindowMs(rules));
+    const latest = await activities(rules, `getJob ${job.jobId}`, window).getJob(job.jobId);
     fold(job, rules, latest);
     return true;
   } catch (err) {
-    if (isDeadlineTimeout(err)) return await finalCheck(job, rules);
-    const cause = failureCause(err);
-    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    if (isCancellation(err)) throw err;
+    if (isDeadlineTimeout(err) && remaining(job) <= 0) return await finalCheck(job, rules);
+    const type = failureTypeOf(err);
     if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
       job.lastError = describeError(err);
       log.warn('getJob refused; waiting for the operator to fix credentials', { jobId: job.jobId, type });
       return false;
     }
-    throw fatalActivityError(err, `getJob ${job.jobId} failed`) ?? err;
+    if (!patched(TRANSIENT_GET_JOB_PATCH))
+      throw fatalActivityError(err, `getJob ${job.jobId} failed`, job) ?? err;
+    return waitOutFailure(job, err);
   } finally {
     job.checking = false;
     job.checksFinished += 1;
   }
+}
+
+/**
+ * A failed check leaves the job waiting on its slow schedule (TDG keeps processing through our
+ * outages), except a 404 confirmed for `jobNotFoundAfterMs`: then TDG no longer knows the job.
+ */
+function waitOutFailure(job: CreatedJobState, err: unknown): false {
+  const error = describeError(err);
+  const notFound = failureTypeOf(err) === FailureType.JobNotFound;
+  const deniedForMs = recordCheckFailure(job, error, notFound, Date.now());
+  if (notFound && deniedForMs >= job.jobNotFoundAfterMs) {
+    throw typedFailure(
+      FailureType.JobNotFound,
+      `TDG has answered 404 for job ${job.jobId} for ${formatDuration(deniedForMs)}: ${error}`,
+      job,
+    );
+  }
+  log.warn('getJob failed; waiting for the next check', { jobId: job.jobId, error });
+  return false;
 }
 
 /** COMPLETED returns the result; FAILED fails the workflow with the same result as details. */
@@ -408,7 +465,7 @@ export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailA
     return await run(input, policy, known);
   } catch (err) {
     await recordEnd(err, known);
-    throw err;
+    throw asWorkflowFailure(err, known);
   }
 }
 

@@ -31,6 +31,12 @@ export function validateInput(input: EmailAppendJobInput): PollingPolicy {
     !(typeof deadline === 'number' && deadline >= MIN_DEADLINE_MS && deadline <= MAX_DEADLINE_MS)
   )
     problems.push(`deadlineMs must be a number in ${MIN_DEADLINE_MS}..${MAX_DEADLINE_MS} (366 days)`);
+  const notFoundAfter = input?.jobNotFoundAfterMs;
+  if (
+    notFoundAfter !== undefined &&
+    !(typeof notFoundAfter === 'number' && notFoundAfter >= 0 && notFoundAfter <= MAX_DEADLINE_MS)
+  )
+    problems.push(`jobNotFoundAfterMs must be a number in 0..${MAX_DEADLINE_MS}`);
   if (input?.continueAsNewAfterEvents !== undefined && !(input.continueAsNewAfterEvents >= 20)) {
     problems.push('continueAsNewAfterEvents must be ≥ 20');
   }

@@ -16,6 +16,7 @@ import {
 } from '../src/contract/index.js';
 
 export const DEFAULT_DEADLINE_MS = 7 * 24 * 60 * 60_000;
+export const DEFAULT_JOB_NOT_FOUND_AFTER_MS = 60 * 60_000;
 /** Keeps the carried timeline (and so every run's input) small however long the job runs. */
 export const MAX_TIMELINE_ENTRIES = 50;
 
@@ -24,6 +25,8 @@ export interface JobState {
   readonly name: string;
   readonly startedAt: string;
   readonly deadlineAt: string;
+  /** How long TDG may deny the job (404) before the workflow gives it up. */
+  readonly jobNotFoundAfterMs: number;
   /** This run's number, 1 for the first: continued-as-new runs count on. */
   readonly runs: number;
   jobId: string | null;
@@ -38,6 +41,8 @@ export interface JobState {
   hintPending: boolean;
   lastNotificationAt: string | null;
   lastError: string | null;
+  /** When TDG first answered 404 for the job, with no answer since (ISO). */
+  notFoundSince: string | null;
   // The fields below belong to one run and are not carried.
   nextCheckAt: string | null;
   /** What started the check in progress (or the last one). */
@@ -70,6 +75,7 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     startedAt: carried?.startedAt ?? new Date(nowMs).toISOString(),
     deadlineAt:
       carried?.deadlineAt ?? new Date(nowMs + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString(),
+    jobNotFoundAfterMs: input.jobNotFoundAfterMs ?? DEFAULT_JOB_NOT_FOUND_AFTER_MS,
     runs: (carried?.runs ?? 0) + 1,
     jobId: carried?.jobId ?? null,
     notificationsRequested: carried?.notificationsRequested ?? false,
@@ -82,6 +88,7 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     hintPending: carried ? (carried.hintPending ?? true) : false,
     lastNotificationAt: carried?.lastNotificationAt ?? null,
     lastError: carried?.lastError ?? null,
+    notFoundSince: carried?.notFoundSince ?? null,
     nextCheckAt: null,
     trigger: carried ? 'continue-as-new' : 'creation',
     checkRequested: false,
@@ -143,7 +150,20 @@ export function carriedOf(state: CreatedJobState): CarriedState {
     lastError: state.lastError,
     lastNotificationAt: state.lastNotificationAt,
     hintPending: state.hintPending,
+    notFoundSince: state.notFoundSince,
   };
+}
+
+/**
+ * Notes a failed `getJob` (a 404 starts or continues the not-found period; anything else leaves it
+ * as it is: an outage between two 404s neither confirms nor refutes them). Returns how long TDG
+ * has denied the job, 0 when this failure was not a 404.
+ */
+export function recordCheckFailure(state: JobState, error: string, notFound: boolean, nowMs: number): number {
+  state.lastError = error;
+  if (!notFound) return 0;
+  state.notFoundSince ??= new Date(nowMs).toISOString();
+  return nowMs - Date.parse(state.notFoundSince);
 }
 
 export function notificationsWorking(state: JobState): boolean {
@@ -194,5 +214,6 @@ export function recordCheck(
   state.lastError =
     latest.missingFields.length > 0 ? `TDG response lacked: ${latest.missingFields.join(', ')}` : null;
   state.snapshot = latest;
+  state.notFoundSince = null;
   return changed;
 }

@@ -38,6 +38,8 @@ export const FailureType = {
   CheckRefused: 'CheckRefused',
   /** The workflow was cancelled before TDG's job id was known. */
   JobCancelled: 'JobCancelled',
+  /** A failure that is none of the above (a bug, an unknown activity failure): message says which. */
+  Unexpected: 'Unexpected',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -98,6 +100,11 @@ export interface EmailAppendJobInput {
   polling?: Partial<PollingPolicy>;
   /** Total time allowed for the job, from the first run's start. Default 7 days. */
   deadlineMs?: number;
+  /**
+   * How long TDG must keep answering 404 for the job it gave us before the workflow fails with
+   * `JobNotFound` (default 1 h): a 404 right after an outage or a failover can be temporary.
+   */
+  jobNotFoundAfterMs?: number;
   /** Continue as new once history reaches this many events (default 4,000; Temporal warns at 10,240). */
   continueAsNewAfterEvents?: number;
   /** Set by the workflow itself when it continues as new. */
@@ -129,6 +136,8 @@ export interface CarriedState {
   lastNotificationAt?: string | null;
   /** A hint arrived after the last check: the next run checks at once instead of waiting. */
   hintPending?: boolean;
+  /** When TDG first answered 404 for the job with no answer since (ISO), or null. */
+  notFoundSince?: string | null;
 }
 
 /** What made the workflow run the check that saw the terminal state. */
