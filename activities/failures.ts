@@ -1,7 +1,7 @@
 /**
  * Translates the TDG client's typed errors into the `ApplicationFailure`s the workflow sees. Retryable
- * ones leave the pacing to the activity's retry policy, except that TDG's Retry-After, when given,
- * overrides the next delay.
+ * ones leave the pacing to the retries (the activity's policy for getJob, the workflow's loop for
+ * createJob), except that TDG's Retry-After, when given, overrides the next delay.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../src/contract/index.js';
@@ -30,25 +30,21 @@ const TYPE_BY_REASON: Record<TdgHttpErrorReason, FailureType> = {
   rejected: FailureType.InvalidJobRequest,
 };
 
-export interface FailureContext {
-  /** The activity's current attempt, 1-based. */
-  attempt: number;
-  /** From this attempt on, an unreadable body stops being retried. */
-  maxMalformedAttempts: number;
-}
-
-/** An ApplicationFailure for a TDG client error; any other error (a cancellation, a bug) is returned as is. */
-export function toApplicationFailure(err: unknown, ctx: FailureContext): unknown {
+/**
+ * An ApplicationFailure for a TDG client error; any other error (a cancellation, a bug) is returned
+ * as is. Each failure's details carry `createOutcome` (createJob only; null for getJob).
+ */
+export function toApplicationFailure(err: unknown): unknown {
   const tdg = asTdgError(err);
-  switch (tdg?.name) {
-    case undefined:
-      return err;
+  if (tdg === undefined) return err;
+  const createOutcome = tdg.createOutcome ?? null;
+  switch (tdg.name) {
     case 'TdgAuthError':
       return ApplicationFailure.create({
         type: FailureType.NotAuthenticated,
         message: tdg.message,
         nonRetryable: true,
-        details: [{ status: tdg.status ?? null }],
+        details: [{ status: tdg.status ?? null, createOutcome }],
       });
     case 'TdgHttpError':
       return ApplicationFailure.create({
@@ -57,7 +53,12 @@ export function toApplicationFailure(err: unknown, ctx: FailureContext): unknown
         nonRetryable: !tdg.retryable,
         ...(tdg.retryable && tdg.retryAfterMs !== undefined ? { nextRetryDelay: tdg.retryAfterMs } : {}),
         details: [
-          { status: tdg.status, retryAfterMs: tdg.retryAfterMs ?? null, bodyPreview: tdg.bodyPreview },
+          {
+            status: tdg.status,
+            retryAfterMs: tdg.retryAfterMs ?? null,
+            bodyPreview: tdg.bodyPreview,
+            createOutcome,
+          },
         ],
       });
     case 'TdgNetworkError':
@@ -66,18 +67,14 @@ export function toApplicationFailure(err: unknown, ctx: FailureContext): unknown
         type: FailureType.TdgUnavailable,
         message: tdg.message,
         nonRetryable: false,
-        details: [{ code: tdg.name === 'TdgNetworkError' ? (tdg.code ?? null) : 'TIMEOUT' }],
+        details: [{ code: tdg.name === 'TdgNetworkError' ? (tdg.code ?? null) : 'TIMEOUT', createOutcome }],
       });
-    case 'TdgMalformedResponseError': {
-      const exhausted = ctx.attempt >= ctx.maxMalformedAttempts;
+    case 'TdgMalformedResponseError':
       return ApplicationFailure.create({
         type: FailureType.TdgMalformedResponse,
-        message: exhausted
-          ? `${tdg.message} (still unreadable after ${ctx.attempt} attempts; giving up)`
-          : tdg.message,
-        nonRetryable: exhausted,
-        details: [{ bodyPreview: tdg.bodyPreview, attempt: ctx.attempt }],
+        message: tdg.message,
+        nonRetryable: false,
+        details: [{ bodyPreview: tdg.bodyPreview, createOutcome }],
       });
-    }
   }
 }

@@ -20,31 +20,18 @@ export interface ActivityDeps {
   notificationUrl: ((workflowId: string) => string) | null;
   /** Used outside an activity context (scripts, plain unit tests). */
   logger?: TdgLogger;
-  /**
-   * From this `createJob` attempt on, an unreadable TDG answer fails it for good (default 5): TDG
-   * may have created a job each time, so retrying an unknown outcome is bounded. `getJob` changes
-   * nothing at TDG: its retries are bounded by the workflow's time window instead.
-   */
-  maxMalformedAttempts?: number;
 }
 
-export const DEFAULT_MAX_MALFORMED_ATTEMPTS = 5;
-
 export function createActivities(deps: ActivityDeps) {
-  const maxMalformedAttempts = deps.maxMalformedAttempts ?? DEFAULT_MAX_MALFORMED_ATTEMPTS;
-
   /** Runs a client call with the activity's cancellation and logger; maps client errors to failures. */
-  async function callTdg<T>(run: (call: CallOptions) => Promise<T>, malformedLimit: number): Promise<T> {
+  async function callTdg<T>(run: (call: CallOptions) => Promise<T>): Promise<T> {
     const context = currentContext();
     const call: CallOptions = { logger: context?.log ?? deps.logger ?? silentLogger };
     if (context) call.signal = context.cancellationSignal;
     try {
       return await run(call);
     } catch (err) {
-      throw toApplicationFailure(err, {
-        attempt: context?.info.attempt ?? 1,
-        maxMalformedAttempts: malformedLimit,
-      });
+      throw toApplicationFailure(err);
     }
   }
 
@@ -59,14 +46,14 @@ export function createActivities(deps: ActivityDeps) {
         params.notificationUrl = deps.notificationUrl(req.workflowId);
         params.notificationMethod = req.notificationMethod;
       }
-      const jobId = await callTdg((call) => deps.tdg.createJob(params, call), maxMalformedAttempts);
+      const jobId = await callTdg((call) => deps.tdg.createJob(params, call));
       const notificationsRequested = params.notificationUrl !== undefined;
       logger().info('Created TDG job', { jobId, name: params.name, notificationsRequested });
       return { jobId, notificationsRequested };
     },
 
     getJob: async (jobId: string): Promise<JobSnapshot> => {
-      const snapshot = await callTdg((call) => deps.tdg.getJob(jobId, call), Number.POSITIVE_INFINITY);
+      const snapshot = await callTdg((call) => deps.tdg.getJob(jobId, call));
       if (snapshot.missingFields.length > 0) {
         logger().warn("TDG's job answer lacked fields or carried them in an unreadable form", {
           jobId,

@@ -45,6 +45,7 @@ interface SentRequest {
 interface Sim {
   url: string;
   close(): Promise<void>;
+  simulator: { jobs(): readonly unknown[] };
 }
 
 const sims: Sim[] = [];
@@ -109,7 +110,6 @@ interface Setup {
   tokens?: 'password' | 'static' | TokenProvider;
   password?: string;
   notifications?: { publicUrl: string; secret: string } | null;
-  maxMalformedAttempts?: number;
   baseUrl?: string;
 }
 
@@ -138,7 +138,6 @@ function activitiesFor(sim: Sim, setup: Setup = {}) {
       ? (workflowId) =>
           buildNotificationUrl(setup.notifications!.publicUrl, setup.notifications!.secret, workflowId)
       : null,
-    ...(setup.maxMalformedAttempts === undefined ? {} : { maxMalformedAttempts: setup.maxMalformedAttempts }),
   });
   return { activities, sent };
 }
@@ -421,26 +420,6 @@ describe('failures as the workflow sees them', () => {
     });
   });
 
-  it('TdgMalformedResponse on createJob: retryable at first, non-retryable from the last allowed attempt', async () => {
-    const sim = await runSim();
-    const { activities } = activitiesFor(sim, { maxMalformedAttempts: 3 });
-    // The token is fetched (and cached) first, so the fault below hits the createJob answer itself.
-    await run(quietEnv(), activities.createJob, request('wf-malformed-token'));
-    await setFaults(sim, { malformedRate: 1 });
-
-    const early = await failureOf(
-      run(quietEnv({ attempt: 2 }), activities.createJob, request('wf-malformed')),
-    );
-    expect(early).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: false });
-    expect(early.message).toContain('POST /v3/async/append/email/job');
-
-    const last = await failureOf(
-      run(quietEnv({ attempt: 3 }), activities.createJob, request('wf-malformed')),
-    );
-    expect(last).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: true });
-    expect(last.message).toContain('giving up');
-  });
-
   it('TdgMalformedResponse on getJob stays retryable however many attempts (bounded by time, not count)', async () => {
     const sim = await runSim();
     const { activities } = activitiesFor(sim);
@@ -453,19 +432,45 @@ describe('failures as the workflow sees them', () => {
     }
   });
 
-  it('TdgMalformedResponse on createJob becomes non-retryable at the default 5th attempt', async () => {
+  it('a failed createJob says whether TDG may hold a job: not-sent only for refusals and unopened connections', async () => {
     const sim = await runSim();
     const { activities } = activitiesFor(sim);
-    await run(quietEnv(), activities.createJob, request('wf-malformed-5-token'));
-    await setFaults(sim, { malformedRate: 1 });
-    const fourth = await failureOf(
-      run(quietEnv({ attempt: 4 }), activities.createJob, request('wf-malformed-5')),
-    );
-    expect(fourth.nonRetryable).toBe(false);
-    const fifth = await failureOf(
-      run(quietEnv({ attempt: 5 }), activities.createJob, request('wf-malformed-5')),
-    );
-    expect(fifth.nonRetryable).toBe(true);
+    const outcomeOf = async (faults: Record<string, unknown>, workflowId: string) => {
+      await setFaults(sim, { errorRate: 0, rateLimitRate: 0, malformedRate: 0, resetRate: 0, ...faults });
+      const failure = await failureOf(run(quietEnv(), activities.createJob, request(workflowId)));
+      return [failure.type, (failure.details?.[0] as { createOutcome: unknown }).createOutcome];
+    };
+    // The token is fetched (and cached) first, so the faults below hit the job request itself.
+    await run(quietEnv(), activities.createJob, request('wf-outcome-token'));
+    expect(await outcomeOf({ rateLimitRate: 1 }, 'wf-429')).toEqual([FailureType.TdgRateLimited, 'not-sent']);
+    expect(await outcomeOf({ errorRate: 1 }, 'wf-5xx')).toEqual([FailureType.TdgUnavailable, 'unknown']);
+    expect(await outcomeOf({ resetRate: 1 }, 'wf-reset')).toEqual([FailureType.TdgUnavailable, 'unknown']);
+    const created = sim.simulator.jobs().length;
+    expect(await outcomeOf({ malformedRate: 1 }, 'wf-unreadable')).toEqual([
+      FailureType.TdgMalformedResponse,
+      'unknown',
+    ]);
+    // The unreadable answer hid a job TDG did create: exactly why a retry is marked.
+    expect(sim.simulator.jobs().length).toBe(created + 1);
+    await setFaults(sim, { malformedRate: 0 });
+    const { jobId } = await run(quietEnv(), activities.createJob, request('wf-outcome-get'));
+    await setFaults(sim, { errorRate: 1 });
+    const getFailure = await failureOf(run(quietEnv(), activities.getJob, jobId));
+    expect((getFailure.details?.[0] as { createOutcome: unknown }).createOutcome).toBeNull();
+    // Nothing listens there and no token request comes first: the job request never left.
+    const closed = activitiesFor(sim, { tokens: 'static', baseUrl: 'http://127.0.0.1:9' }).activities;
+    expect(await failureOf(run(quietEnv(), closed.createJob, request('wf-refused')))).toMatchObject({
+      type: FailureType.TdgUnavailable,
+      details: [{ code: 'ECONNREFUSED', createOutcome: 'not-sent' }],
+    });
+  });
+
+  it('a failed token request makes a createJob failure not-sent', async () => {
+    const sim = await runSim({ errorRate: 1 });
+    const { activities } = activitiesFor(sim);
+    const failure = await failureOf(run(quietEnv(), activities.createJob, request('wf-no-token')));
+    expect(failure.message).toContain('POST /v3/auth');
+    expect((failure.details?.[0] as { createOutcome: unknown }).createOutcome).toBe('not-sent');
   });
 
   it('TdgMalformedResponse for an unreadable auth answer, without showing it', async () => {

@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
 import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
-import { SEARCH_ATTRIBUTE_NAMES, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
+import { SEARCH_ATTRIBUTE_SPECS, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
 import { parseDuration } from '../src/platform/duration.js';
 import {
   connectionSecurityOptions,
@@ -233,8 +233,10 @@ describe('docker-compose.yml', () => {
     ]);
     expect(namespaceScript).toContain('temporal operator namespace create');
     expect(namespaceScript).toContain('temporal operator search-attribute create');
-    expect(namespaceScript).toContain('--type Keyword');
-    expect(namespaceScript).toContain(`SEARCH_ATTRIBUTES="${SEARCH_ATTRIBUTE_NAMES.join(' ')}"`);
+    expect(namespaceScript).toContain('--type "$type"');
+    expect(namespaceScript).toContain(
+      `SEARCH_ATTRIBUTES="${SEARCH_ATTRIBUTE_SPECS.map(({ name, type }) => `${name}:${type}`).join(' ')}"`,
+    );
     const dynamicConfig = service('temporal').volumes?.[0]?.split(':') ?? [];
     expect(service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH).toBe(dynamicConfig[1]);
     expect(parseYaml(read(dynamicConfig[0] ?? ''))).toBeTypeOf('object');
@@ -496,7 +498,7 @@ describe('worker deployment settings', () => {
 });
 
 describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a real server', () => {
-  it('creates a namespace with TdgJobId/TdgJobState as Keyword, and is idempotent', () => {
+  it('creates a namespace with every search attribute and its type, and is idempotent', () => {
     const cli = findBinary(TEMPORAL_CLI);
     if (!cli) throw new Error('temporal CLI not found');
     const address = inject('temporalAddress');
@@ -532,8 +534,8 @@ describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a re
         ],
         { encoding: 'utf8' },
       );
-      for (const name of SEARCH_ATTRIBUTE_NAMES)
-        expect(listed).toMatch(new RegExp(`"${name}"[^}]*Keyword`, 'i'));
+      for (const { name, type } of SEARCH_ATTRIBUTE_SPECS)
+        expect(listed).toMatch(new RegExp(`"${name}"[^}]*${type}`, 'i'));
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }

@@ -56,6 +56,7 @@ describe('job state', () => {
       deadlineAt: '2026-11-28T12:01:00.000Z',
       runs: 1,
       timeline: [],
+      possibleDuplicateTdgJob: false,
     });
     expect(state.startedAt).toBe('2026-11-28T12:00:00.000Z');
     expect(state.trigger).toBe('creation');
@@ -184,6 +185,7 @@ describe('job state', () => {
       checks: 1,
       notifications: 1,
       detectedBy: 'notification',
+      possibleDuplicateTdgJob: false,
     });
   });
 });

@@ -2,7 +2,8 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, a getJob outage waited out, a createJob refused by TDG). Record new ones BEFORE changing workflow code (see
+ * cancellation, a getJob outage waited out, a createJob retried after an unknown outcome, a
+ * createJob refused by TDG). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import {
   jobNotificationSignal,
   statusQuery,
   type EmailAppendJobInput,
+  type EmailAppendJobResult,
 } from '../src/contract/index.js';
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../src/worker/factory.js';
@@ -196,6 +198,28 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     sim.simulator.setFaults({ notFoundRate: 0, htmlRate: 0 });
     await handle.result();
     save('get-job-outage', handle.workflowId, handle.firstExecutionRunId);
+  },
+  // TDG creates the job but its answer is unreadable; the retry creates another, marked as a possible duplicate.
+  'create-outcome-unknown': async (client) => {
+    // A job first, so the worker holds a token and the fault hits the job request itself.
+    await client.workflow.execute(WORKFLOW_TYPE, {
+      workflowId: 'history-warm-up',
+      taskQueue: 'record-histories',
+      args: [{ name: 'History warm-up [sim duration=100ms]', polling } satisfies EmailAppendJobInput],
+    });
+    sim.simulator.setFaults({ malformedRate: 1 });
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-outcome-unknown',
+      taskQueue: 'record-histories',
+      args: [
+        { name: 'History outcome unknown [sim duration=1500ms]', polling } satisfies EmailAppendJobInput,
+      ],
+    });
+    while (!(await handle.query(statusQuery)).lastError) await new Promise((r) => setTimeout(r, 100));
+    sim.simulator.setFaults({ malformedRate: 0 });
+    const result = (await handle.result()) as EmailAppendJobResult;
+    if (!result.possibleDuplicateTdgJob) throw new Error('the retried createJob was not marked');
+    save('create-outcome-unknown', handle.workflowId, handle.firstExecutionRunId);
   },
   'create-refused': async (client) => {
     const input: EmailAppendJobInput = { name: 'History refused', polling };

@@ -18,6 +18,7 @@ const CURRENT_PATHS = [
   'completed.json',
   'continued-as-new-run-2.json',
   'continued-as-new.json',
+  'create-outcome-unknown.json',
   'create-refused.json',
   'deadline-exceeded.json',
   'failed.json',

@@ -7,7 +7,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   FailureType,
-  SEARCH_ATTRIBUTE_NAMES,
+  SEARCH_ATTRIBUTE_SPECS,
+  TDG_POSSIBLE_DUPLICATE,
   WORKFLOW_TYPE,
   statusQuery,
   type EmailAppendJobResult,
@@ -63,9 +64,11 @@ beforeAll(async () => {
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTE_NAMES.map((name) => [
+      SEARCH_ATTRIBUTE_SPECS.map(({ name, type }) => [
         name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        type === 'Bool'
+          ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL
+          : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
       ]),
     ),
   });
@@ -90,6 +93,7 @@ const NO_FAULTS = {
   notFoundRate: 0,
   resetRate: 0,
   errorRate: 0,
+  rateLimitRate: 0,
   malformedRate: 0,
   outage: false,
 };
@@ -98,9 +102,13 @@ const NO_FAULTS = {
  * The real activities over HTTP, with the simulator's clock following the test server's skipped
  * time and its faults switched by the phase that time falls in.
  */
-function skippingActivities(phases: Phase[] = [], createFaults: Record<string, unknown> = {}): TdgActivities {
+function skippingActivities(
+  phases: Phase[] = [],
+  createFaults: (attempt: number) => Record<string, unknown> = () => ({}),
+): TdgActivities {
   const real = simulatorActivities(sim);
   let createdAt: number | null = null;
+  let createAttempts = 0;
   let applied = '';
   const applyFaults = async (faults: Record<string, unknown>): Promise<void> => {
     const key = JSON.stringify(faults);
@@ -114,7 +122,9 @@ function skippingActivities(phases: Phase[] = [], createFaults: Record<string, u
   return {
     createJob: async (req) => {
       followClock();
-      await applyFaults(createFaults);
+      // The token first (a 404 for a job that does not exist), so create faults hit the job request.
+      if (createAttempts++ === 0) await real.getJob('warm-up').catch(() => undefined);
+      await applyFaults(createFaults(createAttempts));
       const created = await real.createJob(req);
       createdAt = workflowNow;
       return created;
@@ -232,7 +242,7 @@ describe('a day-long job through a day of TDG outages (issue 11)', () => {
   }, 240_000);
 
   it('fails with a typed failure and its status, never a bare ActivityFailure, when the answers to createJob stay unreadable', async () => {
-    const { worker, taskQueue } = await skippingWorker(skippingActivities([], { malformedRate: 1 }));
+    const { worker, taskQueue } = await skippingWorker(skippingActivities([], () => ({ malformedRate: 1 })));
     const failure = await worker.runUntil(
       env.client.workflow
         .execute(WORKFLOW_TYPE, {
@@ -251,4 +261,39 @@ describe('a day-long job through a day of TDG outages (issue 11)', () => {
     expect(cause).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: true });
     expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ state: 'CREATING', jobId: null });
   }, 240_000);
+});
+
+describe('createJob retries (issue 11)', () => {
+  async function createdAfter(firstAttemptFaults: Record<string, unknown>) {
+    const { worker, taskQueue } = await skippingWorker(
+      skippingActivities([], (attempt) => (attempt === 1 ? firstAttemptFaults : {})),
+    );
+    const workflowId = uniqueId('retried-create');
+    const result = await worker.runUntil(
+      env.client.workflow.execute(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue,
+        args: [{ name: 'Retried create [sim duration=1h]' }],
+      }) as Promise<EmailAppendJobResult>,
+    );
+    const description = await env.client.workflow.getHandle(workflowId).describe();
+    const tdgJobs = (await sim.jobs()).filter((j) => j.name.includes(workflowId));
+    return { result, marked: description.typedSearchAttributes.get(TDG_POSSIBLE_DUPLICATE), tdgJobs };
+  }
+
+  it('marks a possible duplicate when a retry followed an unknown outcome (TDG created a job it could not tell us)', async () => {
+    const { result, marked, tdgJobs } = await createdAfter({ malformedRate: 1 });
+    expect(result.state).toBe('COMPLETED');
+    expect(tdgJobs).toHaveLength(2);
+    expect(result.possibleDuplicateTdgJob).toBe(true);
+    expect(marked).toBe(true);
+  }, 120_000);
+
+  it('does not mark a retry after a refusal (429): TDG created nothing', async () => {
+    const { result, marked, tdgJobs } = await createdAfter({ rateLimitRate: 1 });
+    expect(result.state).toBe('COMPLETED');
+    expect(tdgJobs).toHaveLength(1);
+    expect(result.possibleDuplicateTdgJob).toBe(false);
+    expect(marked).toBeUndefined();
+  }, 120_000);
 });

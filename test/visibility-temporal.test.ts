@@ -40,18 +40,19 @@ afterAll(async () => {
 });
 
 describe('search attributes on a real Temporal server', () => {
-  it('finds both registered in the dev server’s default namespace, every time', async () => {
+  it('finds all registered in the dev server’s default namespace, every time', async () => {
     for (let i = 0; i < 2; i++) {
       await expect(ensureSearchAttributes(connection, 'default')).resolves.toEqual({
         namespace: 'default',
         added: [],
-        existing: ['TdgJobId', 'TdgJobState'],
+        existing: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
       });
     }
     const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' });
     expect(cli.code).toBe(0);
     expect(cli.stdout).toBe(
-      'namespace "default": TdgJobId (Keyword) already registered; TdgJobState (Keyword) already registered\n',
+      'namespace "default": TdgJobId (Keyword) already registered; TdgJobState (Keyword) already registered; ' +
+        'TdgPossibleDuplicate (Bool) already registered\n',
     );
   });
 
@@ -85,12 +86,12 @@ describe('search attributes on a real Temporal server', () => {
 
     await expect(ensureSearchAttributes(connection, namespace)).resolves.toEqual({
       namespace,
-      added: ['TdgJobId', 'TdgJobState'],
+      added: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
       existing: [],
     });
     await expect(ensureSearchAttributes(connection, namespace)).resolves.toMatchObject({
       added: [],
-      existing: ['TdgJobId', 'TdgJobState'],
+      existing: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
     });
     const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
     expect(cli.code).toBe(0);

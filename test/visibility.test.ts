@@ -40,6 +40,7 @@ function status(overrides: Partial<JobStatus> = {}): JobStatus {
     deadlineAt: '2026-12-05T13:00:00.000Z',
     runs: 1,
     timeline: [],
+    possibleDuplicateTdgJob: false,
     ...overrides,
   };
 }
@@ -233,13 +234,15 @@ function fakeOperator(
 
 describe('search attribute setup (operator service)', () => {
   it('adds only what is missing and verifies it', async () => {
-    const fake = fakeOperator([{ TdgJobId: 2 }, { TdgJobId: 2, TdgJobState: 2 }]);
+    const fake = fakeOperator([{ TdgJobId: 2 }, { TdgJobId: 2, TdgJobState: 2, TdgPossibleDuplicate: 5 }]);
     await expect(ensureSearchAttributes(fake, 'ns')).resolves.toEqual({
       namespace: 'ns',
-      added: ['TdgJobState'],
+      added: ['TdgJobState', 'TdgPossibleDuplicate'],
       existing: ['TdgJobId'],
     });
-    expect(fake.added).toEqual([{ namespace: 'ns', searchAttributes: { TdgJobState: 2 } }]);
+    expect(fake.added).toEqual([
+      { namespace: 'ns', searchAttributes: { TdgJobState: 2, TdgPossibleDuplicate: 5 } },
+    ]);
   });
 
   it('refuses a name registered with another type', async () => {
@@ -260,19 +263,20 @@ describe('search attribute setup (operator service)', () => {
     expect(message).toMatch(/not allowed to register search attributes .*Request unauthorized/);
     expect(message).toContain('Cloud UI');
     expect(message).toContain(
-      'tcld namespace search-attributes add --namespace acme.a1b2c --search-attribute "TdgJobId=Keyword" --search-attribute "TdgJobState=Keyword"',
+      'tcld namespace search-attributes add --namespace acme.a1b2c --search-attribute "TdgJobId=Keyword" --search-attribute "TdgJobState=Keyword" --search-attribute "TdgPossibleDuplicate=Bool"',
     );
-    expect(manualSetupInstructions('n', ['TdgJobState'])).toContain(
-      'temporal operator search-attribute create --namespace n --name TdgJobState --type Keyword',
+    expect(manualSetupInstructions('n', ['TdgJobState', 'TdgPossibleDuplicate'])).toContain(
+      'temporal operator search-attribute create --namespace n --name TdgJobState --type Keyword && ' +
+        'temporal operator search-attribute create --namespace n --name TdgPossibleDuplicate --type Bool',
     );
   });
 
   it('treats a concurrent registration (ALREADY_EXISTS) as done', async () => {
-    const fake = fakeOperator([{}, { TdgJobId: 2, TdgJobState: 2 }], () =>
+    const fake = fakeOperator([{}, { TdgJobId: 2, TdgJobState: 2, TdgPossibleDuplicate: 5 }], () =>
       Promise.reject(grpcError(6, 'already exists')),
     );
     await expect(ensureSearchAttributes(fake, 'ns')).resolves.toMatchObject({
-      added: ['TdgJobId', 'TdgJobState'],
+      added: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
     });
   });
 

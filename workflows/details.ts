@@ -72,6 +72,10 @@ export function renderDetails(status: JobStatus): string {
     `- **next check:** ${nextCheck(status)}`,
     `- **last error:** ${lastError(status)}`,
   ];
+  if (status.possibleDuplicateTdgJob)
+    lines.push(
+      `- **possible duplicate:** a createJob retry followed an unknown outcome: TDG may hold another job named after \`${escapeMarkdown(status.workflowId)}\``,
+    );
   if (status.runs > 1) lines.push(`- **run:** ${status.runs} (continued as new)`);
   return lines.join('\n');
 }

@@ -13,11 +13,14 @@ import {
   patched,
   proxyActivities,
   setCurrentDetails,
+  sleep,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
+  type RetryPolicy,
 } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common';
 import type { TdgActivities } from '../activities/index.js';
 import {
   FailureType,
@@ -27,11 +30,13 @@ import {
   jobCreatedUpdate,
   TDG_JOB_ID,
   TDG_JOB_STATE,
+  TDG_POSSIBLE_DUPLICATE,
   isTerminalState,
   jobNotificationSignal,
   statusQuery,
   totalBatches,
   type EmailAppendJobInput,
+  type CreateJobResult,
   type EmailAppendJobResult,
   type JobCreated,
   type JobStatus,
@@ -76,6 +81,16 @@ const CARRIED_HINT_PATCH = 'carried-hint';
  * confirmed) leaves the workflow waiting on its slow schedule instead of failing it.
  */
 const TRANSIENT_GET_JOB_PATCH = 'transient-get-job';
+/**
+ * Patch marker: a failed `createJob` attempt comes back to the workflow, which retries it and marks
+ * a possible duplicate TDG job when a retry followed an attempt whose outcome is unknown.
+ */
+const CREATE_RETRIES_PATCH = 'create-retries';
+
+/** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
+export const MAX_UNREADABLE_CREATE_ANSWERS = 5;
+/** One attempt per activity: the workflow retries createJob itself, so it sees every attempt's outcome. */
+const SINGLE_ATTEMPT: RetryPolicy = { maximumAttempts: 1 };
 
 /**
  * Credentials can be fixed by an operator while a job runs for days; until the deadline a
@@ -97,10 +112,16 @@ function failureTypeOf(err: unknown): string | undefined {
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
-/** A TDG failure waiting cannot fix, as the workflow's own typed failure; undefined for others. */
+/** A TDG refusal that waiting or retrying cannot fix (credentials, permissions, the request itself). */
+function isFatalTdgFailure(err: unknown): boolean {
+  const type = failureTypeOf(err);
+  return type !== undefined && FATAL_TDG_FAILURE_TYPES.includes(type);
+}
+
+/** A fatal TDG failure as the workflow's own typed failure; undefined for others. */
 function fatalActivityError(err: unknown, what: string, job: JobState): ApplicationFailure | undefined {
   const type = failureTypeOf(err);
-  if (!type || !FATAL_TDG_FAILURE_TYPES.includes(type)) return undefined;
+  if (type === undefined || !isFatalTdgFailure(err)) return undefined;
   return typedFailure(type, `${what}: ${causeMessage(err)}`, job);
 }
 
@@ -157,12 +178,17 @@ function getJobRetryWindowMs(rules: RunRules): number {
   return Math.max(rules.policy().maxIntervalMs, 2 * TDG_ATTEMPT_TIMEOUT);
 }
 
-function activities(rules: RunRules, summary: string, scheduleToCloseMs: number): TdgActivities {
+function activities(
+  rules: RunRules,
+  summary: string,
+  scheduleToCloseMs: number,
+  retry: RetryPolicy = TDG_RETRY_POLICY,
+): TdgActivities {
   const options: ActivityOptions = {
     summary,
     startToCloseTimeout: rules.notifiedSchedule() ? TDG_ATTEMPT_TIMEOUT : '1 minute',
     scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
-    retry: TDG_RETRY_POLICY,
+    retry,
   };
   return proxyActivities<TdgActivities>(options);
 }
@@ -200,6 +226,7 @@ function listen(job: JobState): void {
       jobId: job.jobId,
       notificationsRequested: job.notificationsRequested,
       workflowStartedAt: job.startedAt,
+      possibleDuplicateTdgJob: job.possibleDuplicateTdgJob,
     };
   });
   setHandler(
@@ -248,26 +275,16 @@ function announce(job: JobState): void {
 async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput): Promise<CreatedJobState> {
   let created: CreatedJobState;
   try {
-    const tdg = activities(rules, `createJob "${job.name}"`, remaining(job));
-    const request = () =>
-      tdg.createJob({
-        workflowId: job.workflowId,
-        name: job.name,
-        outputFormat: input.outputFormat ?? 'JSON',
-        notificationMethod: input.notificationMethod ?? null,
-      });
-    // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
-    const answer = await (patched(NON_CANCELLABLE_CREATE_PATCH)
-      ? CancellationScope.nonCancellable(request)
-      : request());
+    const answer = await requestJob(job, rules, input);
     created = Object.assign(job, {
       jobId: answer.jobId,
       notificationsRequested: answer.notificationsRequested,
     });
   } catch (err) {
-    const failure = isDeadlineTimeout(err)
-      ? deadlineExceeded(job)
-      : (fatalActivityError(err, 'createJob failed', job) ?? asWorkflowFailure(err, job));
+    const failure =
+      isDeadlineTimeout(err) && remaining(job) <= 0
+        ? deadlineExceeded(job)
+        : (fatalActivityError(err, 'createJob failed', job) ?? asWorkflowFailure(err, job));
     job.createFailure = createFailureOf(failure);
     // A `jobCreated` update waiting on this call answers with the failure before the workflow ends.
     await condition(allHandlersFinished);
@@ -276,12 +293,90 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
   upsertSearchAttributes([
     { key: TDG_JOB_ID, value: created.jobId },
     { key: TDG_JOB_STATE, value: 'CREATED' },
+    ...(created.possibleDuplicateTdgJob ? [{ key: TDG_POSSIBLE_DUPLICATE, value: true }] : []),
   ]);
   log.info('TDG job created', {
     jobId: created.jobId,
     notificationsRequested: created.notificationsRequested,
   });
+  if (created.possibleDuplicateTdgJob) {
+    log.warn('possible duplicate TDG job: a createJob retry followed an attempt whose outcome is unknown', {
+      jobId: created.jobId,
+    });
+  }
   return created;
+}
+
+/**
+ * `createJob` until TDG answers with a job id. Each attempt is its own activity, so a failure whose
+ * outcome is unknown (TDG may have created a job: a timeout, a reset, a 5xx, an unreadable answer, a
+ * worker killed mid-request) is seen here, and a later success is marked as a possible duplicate.
+ * Throws what the caller turns into the workflow's failure: fatal refusals, the deadline, cancellation.
+ */
+async function requestJob(
+  job: JobState,
+  rules: RunRules,
+  input: EmailAppendJobInput,
+): Promise<CreateJobResult> {
+  let unknownOutcomes = 0;
+  let unreadableAnswers = 0;
+  for (let attempt = 1; ; attempt++) {
+    const tdg = activities(rules, `createJob "${job.name}"`, remaining(job), SINGLE_ATTEMPT);
+    const request = () =>
+      tdg.createJob({
+        workflowId: job.workflowId,
+        name: job.name,
+        outputFormat: input.outputFormat ?? 'JSON',
+        notificationMethod: input.notificationMethod ?? null,
+      });
+    try {
+      // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
+      const answer = await (patched(NON_CANCELLABLE_CREATE_PATCH)
+        ? CancellationScope.nonCancellable(request)
+        : request());
+      if (unknownOutcomes > 0) job.possibleDuplicateTdgJob = true;
+      return answer;
+    } catch (err) {
+      if (isCancellation(err) || remaining(job) <= 0 || isFatalTdgFailure(err)) throw err;
+      // Before this patch the activity retried by itself: a failure reaching here was final.
+      if (!patched(CREATE_RETRIES_PATCH)) throw err;
+      const outcome = createOutcomeOf(err);
+      if (outcome === 'unknown') unknownOutcomes += 1;
+      if (failureTypeOf(err) === FailureType.TdgMalformedResponse) unreadableAnswers += 1;
+      if (unreadableAnswers >= MAX_UNREADABLE_CREATE_ANSWERS) {
+        throw typedFailure(
+          FailureType.TdgMalformedResponse,
+          `createJob: TDG's answer was unreadable ${unreadableAnswers} times; giving up (TDG may hold jobs named after this workflow): ${causeMessage(err)}`,
+          job,
+        );
+      }
+      job.lastError = describeError(err);
+      publish(job);
+      const delayMs = Math.min(createRetryDelayMs(attempt, err), Math.max(remaining(job), 1));
+      log.warn('createJob failed; retrying', { attempt, outcome, delayMs, error: job.lastError });
+      await sleep(delayMs);
+    }
+  }
+}
+
+/** What a failed createJob attempt may have left at TDG; a timeout (a killed worker, a hung request) may have created a job. */
+function createOutcomeOf(err: unknown): 'not-sent' | 'unknown' {
+  const cause = failureCause(err);
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { createOutcome?: unknown } | undefined;
+    if (details?.createOutcome === 'not-sent') return 'not-sent';
+  }
+  return 'unknown';
+}
+
+/** TDG's Retry-After when given, else the shared TDG backoff (1 s doubling to 2 min). */
+function createRetryDelayMs(attempt: number, err: unknown): number {
+  const cause = failureCause(err);
+  if (cause instanceof ApplicationFailure && cause.nextRetryDelay != null)
+    return msToNumber(cause.nextRetryDelay);
+  const initial = msToNumber(TDG_RETRY_POLICY.initialInterval ?? '1 second');
+  const max = msToNumber(TDG_RETRY_POLICY.maximumInterval ?? '2 minutes');
+  return Math.min(max, initial * (TDG_RETRY_POLICY.backoffCoefficient ?? 2) ** (attempt - 1));
 }
 
 /** One `getJob` answer into the state; a changed state is published as `TdgJobState`. */

@@ -43,6 +43,8 @@ export interface JobState {
   lastError: string | null;
   /** When TDG first answered 404 for the job, with no answer since (ISO). */
   notFoundSince: string | null;
+  /** A createJob retry followed an attempt whose outcome is unknown. */
+  possibleDuplicateTdgJob: boolean;
   // The fields below belong to one run and are not carried.
   nextCheckAt: string | null;
   /** What started the check in progress (or the last one). */
@@ -89,6 +91,7 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     lastNotificationAt: carried?.lastNotificationAt ?? null,
     lastError: carried?.lastError ?? null,
     notFoundSince: carried?.notFoundSince ?? null,
+    possibleDuplicateTdgJob: carried?.possibleDuplicateTdgJob ?? false,
     nextCheckAt: null,
     trigger: carried ? 'continue-as-new' : 'creation',
     checkRequested: false,
@@ -116,6 +119,7 @@ export function statusOf(state: JobState): JobStatus {
     deadlineAt: state.deadlineAt,
     runs: state.runs,
     timeline: state.timeline,
+    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
   };
 }
 
@@ -131,6 +135,7 @@ export function resultOf(state: CreatedJobState, snapshot: JobSnapshot): EmailAp
     checks: state.checks,
     notifications: state.notifications,
     detectedBy: state.trigger,
+    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
   };
 }
 
@@ -151,6 +156,7 @@ export function carriedOf(state: CreatedJobState): CarriedState {
     lastNotificationAt: state.lastNotificationAt,
     hintPending: state.hintPending,
     notFoundSince: state.notFoundSince,
+    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
   };
 }
 

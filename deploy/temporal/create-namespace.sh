@@ -1,13 +1,13 @@
 #!/bin/sh
 # Waits for the Temporal frontend, then creates the namespace and registers the search
-# attributes the workflow publishes (TdgJobId, TdgJobState; both Keyword). Idempotent: run by
+# attributes the workflow publishes (name:type). Idempotent: run by
 # docker compose on every `up`, it only adds what is missing.
 set -eu
 
 : "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is required}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
-SEARCH_ATTRIBUTES="TdgJobId TdgJobState"
+SEARCH_ATTRIBUTES="TdgJobId:Keyword TdgJobState:Keyword TdgPossibleDuplicate:Bool"
 
 echo "waiting for Temporal at $TEMPORAL_ADDRESS"
 tries=0
@@ -28,7 +28,9 @@ else
 fi
 
 # A new namespace takes a moment to reach every service: retry until the attributes are listed.
-for name in $SEARCH_ATTRIBUTES; do
+for spec in $SEARCH_ATTRIBUTES; do
+  name="${spec%%:*}"
+  type="${spec#*:}"
   tries=0
   until temporal operator search-attribute list --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" | grep -qw "$name"; do
     tries=$((tries + 1))
@@ -37,7 +39,7 @@ for name in $SEARCH_ATTRIBUTES; do
       exit 1
     fi
     temporal operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$NAMESPACE" \
-      --name "$name" --type Keyword || sleep 2
+      --name "$name" --type "$type" || sleep 2
   done
-  echo "search attribute $name (Keyword) registered"
+  echo "search attribute $name ($type) registered"
 done

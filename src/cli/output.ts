@@ -1,6 +1,7 @@
 /** What the starter prints: outcomes, status lines, the job table, one-line errors; and its exit codes. */
 import { describeError, JobErrorType, TdgJobError, type ListedJob } from '../client/index.js';
 import {
+  SEARCH_ATTRIBUTE_NAMES,
   totalBatches,
   type CheckTrigger,
   type EmailAppendJobResult,
@@ -73,6 +74,7 @@ export function finalStatus(latest: JobStatus, result: EmailAppendJobResult): Jo
     notifications: result.notifications,
     nextCheckAt: null,
     lastError: null,
+    possibleDuplicateTdgJob: result.possibleDuplicateTdgJob ?? latest.possibleDuplicateTdgJob,
   };
 }
 
@@ -101,7 +103,7 @@ export function formatJobTable(jobs: ListedJob[]): string[] {
 /** Temporal refuses a start whose search attributes the namespace does not know: say how to fix it. */
 export function searchAttributeHint(err: unknown): string | null {
   if (!/search attribute/i.test(describeError(err))) return null;
-  return 'the namespace lacks the TdgJobId/TdgJobState search attributes: run `npm run setup` (see README)';
+  return `the namespace lacks the workflow's search attributes (${SEARCH_ATTRIBUTE_NAMES.join(', ')}): run \`npm run setup\` (see README)`;
 }
 
 /** The outcome of a job as data: its result, or the typed failure (JobFailed still has the batch list). */
@@ -154,5 +156,8 @@ export function describeStatusLine(status: JobStatus): string {
     ? `${counts.completed}/${totalBatches(counts)} batches completed`
     : 'no batch counts yet';
   const error = status.lastError ? `; last error: ${status.lastError}` : '';
-  return `${status.state} — ${batches} (checks ${status.checks}, notifications ${status.notifications})${error}`;
+  const duplicate = status.possibleDuplicateTdgJob
+    ? `; possible duplicate TDG job: look for other jobs named after ${status.workflowId} (README)`
+    : '';
+  return `${status.state} — ${batches} (checks ${status.checks}, notifications ${status.notifications})${error}${duplicate}`;
 }

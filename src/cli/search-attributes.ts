@@ -1,6 +1,6 @@
 /**
- * Registers the custom search attributes the workflow writes (`TdgJobId`, `TdgJobState`,
- * both Keyword) through Temporal's operator service, idempotently. The dev server gets them
+ * Registers the custom search attributes the workflow writes (`TdgJobId`, `TdgJobState`:
+ * Keyword; `TdgPossibleDuplicate`: Bool) through Temporal's operator service, idempotently. The dev server gets them
  * from its command line (src/dev/dev-server.ts); any other cluster needs this once per
  * namespace: `npm run setup` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY/TLS…).
  *
@@ -10,12 +10,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { ConfigError, loadClientConfig } from '../platform/config.js';
-import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
+import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';
 
 /** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
-const IndexedValueType = { KEYWORD: 2 } as const;
+const IndexedValueType = { Keyword: 2, Bool: 5 } as const;
 const TYPE_NAMES: Record<number, string> = {
   1: 'Text',
   2: 'Keyword',
@@ -35,7 +35,7 @@ const GrpcStatus = {
 } as const;
 
 export const REQUIRED_SEARCH_ATTRIBUTES: Readonly<Record<string, number>> = Object.fromEntries(
-  SEARCH_ATTRIBUTE_NAMES.map((name) => [name, IndexedValueType.KEYWORD]),
+  SEARCH_ATTRIBUTE_SPECS.map(({ name, type }) => [name, IndexedValueType[type]]),
 );
 
 export type SetupProblem = 'permission' | 'conflict' | 'not-visible';
@@ -69,13 +69,18 @@ function typeName(type: number): string {
 }
 
 /** What to do where this client may not add search attributes (Temporal Cloud, locked-down clusters). */
+/** The CLI type name of one of the workflow's search attributes. */
+function typeOf(name: string): string {
+  return SEARCH_ATTRIBUTE_SPECS.find((spec) => spec.name === name)?.type ?? 'Keyword';
+}
+
 export function manualSetupInstructions(namespace: string, missing: readonly string[]): string {
-  const list = missing.map((name) => `${name}=Keyword`).join(', ');
-  const tcld = missing.map((name) => ` --search-attribute "${name}=Keyword"`).join('');
+  const list = missing.map((name) => `${name}=${typeOf(name)}`).join(', ');
+  const tcld = missing.map((name) => ` --search-attribute "${name}=${typeOf(name)}"`).join('');
   const cli = missing
     .map(
       (name) =>
-        `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type Keyword`,
+        `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${typeOf(name)}`,
     )
     .join(' && ');
   return [
@@ -124,7 +129,7 @@ async function listCustom(
 }
 
 /**
- * Makes sure `TdgJobId` and `TdgJobState` exist as Keyword in `namespace`; adds what is missing.
+ * Makes sure every search attribute the workflow writes exists in `namespace` with its type; adds what is missing.
  * Throws SearchAttributeSetupError when it may not (with what to do instead), when a name exists
  * with another type, or when added attributes do not show up within `verifyTimeoutMs`.
  */
@@ -183,8 +188,8 @@ export async function ensureSearchAttributes(
 
 export function describeResult(result: EnsureResult): string {
   const parts = [
-    ...result.existing.map((name) => `${name} (Keyword) already registered`),
-    ...result.added.map((name) => `${name} (Keyword) added`),
+    ...result.existing.map((name) => `${name} (${typeOf(name)}) already registered`),
+    ...result.added.map((name) => `${name} (${typeOf(name)}) added`),
   ];
   return `namespace "${result.namespace}": ${parts.join('; ')}`;
 }

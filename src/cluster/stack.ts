@@ -31,6 +31,7 @@ import { findBinary, TEMPORAL_CLI } from '../dev/temporal-binaries.js';
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 import { PREBUILT_BUNDLE_PATH } from '../worker/factory.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
 import {
   composeService,
   entrypointScript,
@@ -464,7 +465,9 @@ class NativeStack implements Cluster {
       },
       300_000,
     );
-    say(`temporal-create-namespace: namespace ${this.state().namespace} with TdgJobId, TdgJobState`);
+    say(
+      `temporal-create-namespace: namespace ${this.state().namespace} with ${SEARCH_ATTRIBUTE_NAMES.join(', ')}`,
+    );
     await this.startUi();
 
     await this.startApplication();

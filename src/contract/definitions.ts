@@ -10,7 +10,19 @@ export const DEFAULT_TASK_QUEUE = 'tdg-email-append';
 
 export const TDG_JOB_ID = defineSearchAttributeKey('TdgJobId', SearchAttributeType.KEYWORD);
 export const TDG_JOB_STATE = defineSearchAttributeKey('TdgJobState', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTE_NAMES = [TDG_JOB_ID.name, TDG_JOB_STATE.name] as const;
+/** True once a `createJob` retry followed an attempt whose outcome is unknown: TDG may hold a second job. */
+export const TDG_POSSIBLE_DUPLICATE = defineSearchAttributeKey(
+  'TdgPossibleDuplicate',
+  SearchAttributeType.BOOL,
+);
+/** Every custom search attribute the workflow writes: the namespace must have each, with its type. */
+export const SEARCH_ATTRIBUTES = [TDG_JOB_ID, TDG_JOB_STATE, TDG_POSSIBLE_DUPLICATE] as const;
+export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((key) => key.name);
+/** Each with the type name the `temporal` CLI takes (`--search-attribute`, `search-attribute create --type`). */
+export const SEARCH_ATTRIBUTE_SPECS = SEARCH_ATTRIBUTES.map((key) => ({
+  name: key.name,
+  type: key.type === SearchAttributeType.BOOL ? ('Bool' as const) : ('Keyword' as const),
+}));
 
 export const TERMINAL_STATES = ['COMPLETED', 'FAILED'] as const;
 export type TerminalState = (typeof TERMINAL_STATES)[number];
@@ -138,6 +150,7 @@ export interface CarriedState {
   hintPending?: boolean;
   /** When TDG first answered 404 for the job with no answer since (ISO), or null. */
   notFoundSince?: string | null;
+  possibleDuplicateTdgJob?: boolean;
 }
 
 /** What made the workflow run the check that saw the terminal state. */
@@ -153,6 +166,8 @@ export interface EmailAppendJobResult {
   checks: number;
   notifications: number;
   detectedBy: CheckTrigger;
+  /** As in `JobStatus`; absent from results of workflows that ended before it existed. */
+  possibleDuplicateTdgJob?: boolean;
 }
 
 /** The small, sanitised payload the listener attaches to a `jobNotification` signal. */
@@ -179,6 +194,8 @@ export interface JobStatus {
   deadlineAt: string;
   runs: number;
   timeline: TimelineEntry[];
+  /** A createJob retry followed an attempt whose outcome is unknown: TDG may hold another job of this workflow. */
+  possibleDuplicateTdgJob: boolean;
 }
 
 /** The `jobCreated` update's answer: TDG's job id, as soon as `createJob` has returned. */
@@ -187,6 +204,7 @@ export interface JobCreated {
   notificationsRequested: boolean;
   /** When the workflow's first run started (ISO): tells a caller whether it started it. */
   workflowStartedAt: string;
+  possibleDuplicateTdgJob?: boolean;
 }
 
 export const jobNotificationSignal = defineSignal<[NotificationHint]>('jobNotification');

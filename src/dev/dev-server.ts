@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_NAMES } from '../contract/definitions.js';
+import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { findBinary, TEMPORAL_CLI } from './temporal-binaries.js';
 
 export interface DevServerOptions {
@@ -51,7 +51,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
   args.push('--log-level', 'warn');
-  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+  for (const { name, type } of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', `${name}=${type}`);
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? port + 1000));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);

@@ -3,7 +3,7 @@
  * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
  */
 import type { JobSnapshot, NotificationMethod, OutputFormat } from '../contract/definitions.js';
-import { previewBody, TdgAuthError, TdgMalformedResponseError } from './errors.js';
+import { createOutcomeOf, previewBody, TdgAuthError, TdgError, TdgMalformedResponseError } from './errors.js';
 import {
   createKeepAliveFetch,
   describeRequest,
@@ -64,6 +64,8 @@ interface JsonRequest {
   /** Values to scrub from messages besides the API key and token, e.g. the notification URL's signature. */
   extraSecrets?: string[];
   jobId?: string;
+  /** Called once the token is in hand and the request itself is about to be sent. */
+  onSend?: () => void;
 }
 
 export function createTdgClient(options: TdgClientOptions): TdgClient {
@@ -100,6 +102,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
     };
 
     const firstToken = await options.tokens.get();
+    req.onSend?.();
     let { response, secrets } = await attempt(firstToken);
     if (response.status === 401) {
       options.tokens.invalidate(firstToken);
@@ -177,9 +180,22 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
         // TDG may echo the URL in an error; its signature would let anyone signal the workflow
         extraSecrets.push(...signatureOf(params.notificationUrl));
       }
-      const req: JsonRequest = { method: 'POST', url: jobUrl, body, extraSecrets };
-      const { text, secrets } = await request(req, call);
-      return readBody(describeRequest('POST', jobUrl), text, secrets, readJobId, call.logger ?? logger());
+      let sent = false;
+      const req: JsonRequest = {
+        method: 'POST',
+        url: jobUrl,
+        body,
+        extraSecrets,
+        onSend: () => (sent = true),
+      };
+      try {
+        const { text, secrets } = await request(req, call);
+        return readBody(describeRequest('POST', jobUrl), text, secrets, readJobId, call.logger ?? logger());
+      } catch (err) {
+        // Whether a retry may create a second TDG job: the workflow marks it if one follows.
+        if (err instanceof TdgError) err.createOutcome = sent ? createOutcomeOf(err) : 'not-sent';
+        throw err;
+      }
     },
 
     async getJob(jobId, call = {}) {

@@ -30,8 +30,32 @@ export function previewBody(text: string, secrets: readonly string[], maxChars =
   return text.length > maxChars ? `${preview}…` : preview;
 }
 
+/**
+ * What a failed `createJob` may have left at TDG: `not-sent` (the job request never reached TDG,
+ * or TDG answered it with a refusal: no job exists, a retry is safe) or `unknown` (TDG may have
+ * created a job whose id we never read: a retry can create a second one).
+ */
+export type CreateOutcome = 'not-sent' | 'unknown';
+
+/** Connection errors that happen before a request leaves this machine. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
 export abstract class TdgError extends Error {
   abstract readonly retryable: boolean;
+  /** Set by `createJob` on every error it throws. */
+  createOutcome?: CreateOutcome;
+}
+
+/**
+ * Classifies an error of the job request itself (the token was obtained and the request was about to
+ * be sent): a refusal (4xx) or a connection never opened created nothing; anything else may have.
+ */
+export function createOutcomeOf(err: unknown): CreateOutcome {
+  if (err instanceof TdgHttpError) return err.status < 500 ? 'not-sent' : 'unknown';
+  if (err instanceof TdgAuthError) return 'not-sent';
+  if (err instanceof TdgNetworkError)
+    return err.code && NOT_SENT_CODES.has(err.code) ? 'not-sent' : 'unknown';
+  return 'unknown';
 }
 
 /** Why TDG refused a request; decides the Temporal failure type. */
