@@ -417,6 +417,8 @@ interface Outcome {
   tdgJobsCreated: number;
   detectionMs: number | null;
   detectedBy: string | null;
+  /** The workflow's own mark: a createJob retry followed an attempt whose outcome was unknown. */
+  markedPossibleDuplicate: boolean;
   problem: string | null;
 }
 /** A lost workflow's history goes next to the report, and what it waits on into the log, so a CI failure explains itself. */
@@ -448,6 +450,7 @@ const outcomes: Outcome[] = await mapLimit(tracked, 16, async (t): Promise<Outco
     workflowId: t.workflowId,
     jobId: null,
     tdgJobsCreated: createdByWorkflow.get(t.workflowId) ?? 0,
+    markedPossibleDuplicate: false,
   };
   if (!t.handle)
     return {
@@ -488,6 +491,7 @@ const outcomes: Outcome[] = await mapLimit(tracked, 16, async (t): Promise<Outco
     status,
     detectionMs: closeTime !== undefined && terminalAt !== null ? closeTime - terminalAt : null,
     detectedBy: result.detectedBy,
+    markedPossibleDuplicate: result.possibleDuplicateTdgJob === true,
     problem,
   };
 });
@@ -569,8 +573,18 @@ const detections = outcomes
 const worst = outcomes
   .filter((o) => o.detectionMs !== null)
   .sort((a, b) => (b.detectionMs ?? 0) - (a.detectionMs ?? 0))[0];
+const unmarked = outcomes.filter(
+  (o) => o.status === 'COMPLETED' && o.tdgJobsCreated > 1 && !o.markedPossibleDuplicate,
+);
+const markedWithoutDuplicate = outcomes.filter(
+  (o) => o.markedPossibleDuplicate && o.tdgJobsCreated <= 1,
+).length;
 const problems = [
   ...outcomes.filter((o) => o.problem !== null).map((o) => `${o.workflowId}: ${o.problem}`),
+  ...unmarked.map(
+    (o) =>
+      `${o.workflowId}: ${o.tdgJobsCreated} TDG jobs, but the workflow is not marked possibleDuplicateTdgJob`,
+  ),
   ...duplicates
     .filter((d) => !d.explained)
     .map(
@@ -697,6 +711,11 @@ const report = {
           : `${nonCrashExtra} extra TDG job(s) came from createJob answers the worker could not read or did not wait for (no crash): TDG created the job, its id never reached the worker, and the API has no idempotency key or job listing to find it again`,
     },
     { target: 'no unexplained duplicate (CI gate)', met: duplicates.every((d) => d.explained) },
+    {
+      target: 'every extra TDG job marked as a possible duplicate (CI gate)',
+      met: unmarked.length === 0,
+      note: `${outcomes.filter((o) => o.markedPossibleDuplicate).length} workflow(s) marked, ${markedWithoutDuplicate} of them without an extra TDG job (an unknown outcome that had created nothing)`,
+    },
   ],
   worker: { cpuSeconds: Math.round(workerCpuSeconds * 10) / 10, peakRssMiB: workerPeakRssMiB },
   simulator: stats,

@@ -3,7 +3,8 @@
  * as a real process against the suite's Temporal dev server and an in-process simulator.
  * Prebuilt bundle, Prometheus metrics, /healthz, and SIGTERM in the middle of a job: the first
  * worker finishes its in-flight getJob and exits 0, a second one completes the workflow, and TDG
- * saw exactly one job created.
+ * saw exactly one job created; SIGKILL while TDG holds a createJob request: the retry's second
+ * TDG job is marked as a possible duplicate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { jobNameFor } from '../src/tdg/job-name.js';
 import { freePort } from '../src/dev/dev-server.js';
 import {
+  TDG_POSSIBLE_DUPLICATE,
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
@@ -234,5 +236,45 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     workerB.child.kill('SIGTERM');
     expect(await workerB.exited).toEqual({ code: 0, signal: null });
     // Two worker processes start, hand over and stop while the rest of the suite loads the CPUs.
+  }, 150_000);
+
+  it('SIGKILL while TDG holds a createJob request: the retry makes a second TDG job, marked as a possible duplicate', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    const tag = randomUUID().slice(0, 8);
+    const name = `Deploy SIGKILL ${tag} [sim duration=2s batches=2]`;
+    const workflowId = `deploy-sigkill-${tag}`;
+    // TDG holds every request for 3 s, then handles it whether or not the caller is still there.
+    await sim.setFaults({ latencyMs: 3_000 });
+    const workerA = await startWorker(taskQueue);
+    await workerA.waitForOutput(/worker started/);
+    const before = (await sim.stats()).requests['POST /job'] ?? 0;
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [{ name, notificationMethod: null } satisfies EmailAppendJobInput],
+    });
+    await waitFor(
+      async () => (((await sim.stats()).requests['POST /job'] ?? 0) > before ? true : undefined),
+      30_000,
+    );
+    workerA.child.kill('SIGKILL');
+    expect((await workerA.exited).signal).toBe('SIGKILL');
+    // TDG creates the job nobody will hear about.
+    await waitFor(
+      async () => ((await sim.stats()).jobsCreated.byName[jobNameFor(name, workflowId)] ? true : undefined),
+      10_000,
+    );
+    await sim.setFaults({ latencyMs: 0 });
+
+    const workerB = await startWorker(taskQueue);
+    const result = (await handle.result()) as EmailAppendJobResult;
+    expect(result.state).toBe('COMPLETED');
+    expect((await sim.stats()).jobsCreated.byName[jobNameFor(name, workflowId)]).toBe(2);
+    expect(result.possibleDuplicateTdgJob).toBe(true);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(TDG_POSSIBLE_DUPLICATE)).toBe(true);
+    workerB.child.kill('SIGTERM');
+    expect(await workerB.exited).toEqual({ code: 0, signal: null });
+    // The first attempt waits out its 30 s start-to-close timeout before the workflow retries.
   }, 150_000);
 });

@@ -13,7 +13,7 @@ export interface Faults {
   /** 0..1: answer 429 with `Retry-After: <retryAfterSeconds>`. */
   rateLimitRate: number;
   retryAfterSeconds: number;
-  /** Added delay per API request. */
+  /** Added delay per API answer: the request is handled on arrival, its answer sent this much later. */
   latencyMs: number;
   /** Extra uniform random 0..jitter per API request. */
   latencyJitterMs: number;

@@ -70,6 +70,7 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
   const { options } = state;
   const routeOf = new WeakMap<FastifyRequest, ApiRoute>();
   const malformedFor = new WeakMap<FastifyRequest, 'truncated' | 'html'>();
+  const delayFor = new WeakMap<FastifyRequest, number>();
 
   const checkApiKey = (request: FastifyRequest): string => {
     const key = header(request, 'x-api-key');
@@ -98,7 +99,9 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       routeOf.set(request, route);
       // Drawn on arrival, before any delay, so concurrent requests keep the seed's order.
       const fault = drawFault(state.prng.faults, state.faults);
-      if (fault.delayMs > 0) await sleep(fault.delayMs);
+      // The answer is slow, not the work: like a real API, TDG does what was asked even when the
+      // caller hangs up while waiting (a createJob whose answer never arrives still made a job).
+      if (fault.delayMs > 0) delayFor.set(request, fault.delayMs);
       const injected = state.stats.faultsInjected;
       if (fault.kind === 'outage') {
         injected.outage++;
@@ -172,6 +175,8 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
   };
 
   api.addHook('onSend', async (request, reply, payload) => {
+    const delayMs = delayFor.get(request);
+    if (delayMs !== undefined) await sleep(delayMs);
     const variant = malformedFor.get(request);
     if (variant === undefined || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     state.stats.faultsInjected.malformed++;
