@@ -2,7 +2,7 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, a getJob outage waited out, a createJob retried after an unknown outcome, a
+ * cancellation, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
  * createJob refused by TDG). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
@@ -175,6 +175,22 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await handle.cancel();
     await handle.result().catch(() => undefined);
     save('cancelled', handle.workflowId, handle.firstExecutionRunId);
+  },
+  // Hints faster than the spacing: the checks they trigger wait for it (hint-spacing).
+  'hint-burst': async (client) => {
+    const input: EmailAppendJobInput = { name: 'History hint burst [sim duration=2500ms]', polling: slow };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-hint-burst',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await nextCheckScheduled(handle);
+    for (let i = 0; i < 10; i++) {
+      await handle.signal(jobNotificationSignal, { method: 'GET', receivedAt: new Date().toISOString() });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await handle.result();
+    save('hint-burst', handle.workflowId, handle.firstExecutionRunId);
   },
   // TDG denies the job (404) and then serves maintenance pages long enough for a check's retry
   // window to run out twice: the workflow waits on its schedule, then completes.

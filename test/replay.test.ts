@@ -23,6 +23,7 @@ const CURRENT_PATHS = [
   'deadline-exceeded.json',
   'failed.json',
   'get-job-outage.json',
+  'hint-burst.json',
   'signal-and-updates.json',
 ];
 

@@ -149,6 +149,30 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('spaces hint-triggered checks: a burst of 60 hints in 3 s costs at most one getJob per second', async () => {
+    const name = uniqueId('burst') + ' [sim duration=1h]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const handle = await start({ name, polling: slow });
+      await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
+      const before = (await handle.query(statusQuery)).checks;
+      const burstStart = Date.now();
+      for (let i = 0; i < 60; i++) {
+        await handle.signal(jobNotificationSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const burstMs = Date.now() - burstStart;
+      // Let the last spaced check run, then count.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const status = await handle.query(statusQuery);
+      expect(status.notifications).toBe(60);
+      const extraChecks = status.checks - before;
+      expect(extraChecks).toBeGreaterThanOrEqual(2);
+      expect(extraChecks).toBeLessThanOrEqual(Math.ceil(burstMs / 1_000) + 1);
+      await handle.cancel();
+    });
+  });
+
   it('fails with JobDeadlineExceeded carrying the last snapshot when the deadline passes', async () => {
     const name = uniqueId('slow') + ' [sim duration=1h]';
     await temporal.withWorker(simulatorActivities(sim), async () => {

@@ -86,6 +86,8 @@ const TRANSIENT_GET_JOB_PATCH = 'transient-get-job';
  * a possible duplicate TDG job when a retry followed an attempt whose outcome is unknown.
  */
 const CREATE_RETRIES_PATCH = 'create-retries';
+/** Patch marker: a hint-triggered check waits until `minHintSpacingMs` after the last check started. */
+const HINT_SPACING_PATCH = 'hint-spacing';
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
 export const MAX_UNREADABLE_CREATE_ANSWERS = 5;
@@ -423,6 +425,7 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   job.checkRequested = false;
   job.nextCheckAt = null;
   job.checking = true;
+  job.lastCheckStartedAtMs = Date.now();
   publish(job);
   try {
     const window = Math.min(remaining(job), getJobRetryWindowMs(rules));
@@ -495,10 +498,11 @@ async function continueIfLong(
 
 /** Sleeps until the schedule's next check or an earlier hint, and notes which one woke it. */
 async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): Promise<void> {
+  const policy = rules.policy();
   const scheduleState = { stableChecks: job.stableChecks, notificationsWorking: notificationsWorking(job) };
   const delay = answered
-    ? nextPollDelayMs(rules.policy(), scheduleState, Math.random)
-    : intervalCapMs(rules.policy(), scheduleState);
+    ? nextPollDelayMs(policy, scheduleState, Math.random)
+    : intervalCapMs(policy, scheduleState);
   const ms = Math.max(1, Math.min(delay, remaining(job)));
   job.nextCheckAt = new Date(Date.now() + ms).toISOString();
   publish(job);
@@ -512,6 +516,17 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
   });
   // A manual check is not a notification: it says nothing about whether notifications work.
   job.trigger = !woken ? 'timer' : job.checkRequested ? 'manual' : 'notification';
+  if (job.trigger === 'notification') await spaceHintedCheck(job, policy);
+}
+
+/**
+ * Holds a hint-triggered check until `minHintSpacingMs` after the last one started: hints arriving
+ * meanwhile are answered by that same check, so a burst costs one `getJob`, not one per hint.
+ */
+async function spaceHintedCheck(job: CreatedJobState, policy: PollingPolicy): Promise<void> {
+  if (job.lastCheckStartedAtMs === null) return;
+  const gapMs = job.lastCheckStartedAtMs + (policy.minHintSpacingMs ?? 0) - Date.now();
+  if (gapMs > 0 && patched(HINT_SPACING_PATCH)) await sleep(gapMs);
 }
 
 /**

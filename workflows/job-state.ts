@@ -57,6 +57,8 @@ export interface JobState {
   checksFinished: number;
   /** A `getJob` is in flight: a `checkNow` arriving now waits for the one after it. */
   checking: boolean;
+  /** Workflow time (ms) the last check of this run started, for the hint spacing. */
+  lastCheckStartedAtMs: number | null;
   /** Why `createJob` failed, for a `jobCreated` update waiting on it. */
   createFailure: { type: string; message: string } | null;
 }
@@ -98,6 +100,7 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     lastManualCheckAtMs: null,
     checksFinished: 0,
     checking: false,
+    lastCheckStartedAtMs: null,
     createFailure: null,
   };
 }

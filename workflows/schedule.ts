@@ -11,6 +11,7 @@ export const DEFAULT_POLLING_POLICY: PollingPolicy = {
   maxIntervalWithNotificationsMs: 60 * 60_000,
   minIntervalWithNotificationsMs: 60_000,
   jitter: 0.1,
+  minHintSpacingMs: 1_000,
 };
 
 export interface ScheduleState {
@@ -34,6 +35,8 @@ export function resolvePollingPolicy(overrides: Partial<PollingPolicy> = {}): Po
   if (!(policy.minIntervalWithNotificationsMs >= 0))
     problems.push('minIntervalWithNotificationsMs must be ≥ 0');
   if (!(policy.jitter >= 0 && policy.jitter < 1)) problems.push('jitter must be in [0, 1)');
+  if (!(policy.minHintSpacingMs >= 0 && policy.minHintSpacingMs <= 60_000))
+    problems.push('minHintSpacingMs must be in 0..60000');
   if (problems.length > 0) throw new RangeError(`invalid polling policy: ${problems.join('; ')}`);
   return policy;
 }

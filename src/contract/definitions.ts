@@ -103,6 +103,11 @@ export interface PollingPolicy {
   minIntervalWithNotificationsMs: number;
   /** 0..1: each interval is spread by ±jitter, deterministically (seeded workflow PRNG). */
   jitter: number;
+  /**
+   * Least time between the starts of two checks when the second is woken by a hint (default 1 s):
+   * a burst of notifications, valid or forged, costs at most one `getJob` per spacing.
+   */
+  minHintSpacingMs: number;
 }
 
 export interface EmailAppendJobInput {
