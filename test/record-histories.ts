@@ -2,7 +2,7 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
+ * cancellation, a credential wait, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
  * createJob refused by TDG). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
@@ -22,6 +22,7 @@ import {
   statusQuery,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
+  type JobStatus,
 } from '../src/contract/index.js';
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../src/worker/factory.js';
@@ -44,7 +45,10 @@ const trial = await startSimulator(
   { port: 0, host: '127.0.0.1' },
 );
 
-function activitiesFor(tdg: RunningSimulator): ReturnType<typeof activitiesFromConfig> {
+function activitiesFor(
+  tdg: RunningSimulator,
+  password: string = credentials.password,
+): ReturnType<typeof activitiesFromConfig> {
   return activitiesFromConfig(
     {
       baseUrl: tdg.url,
@@ -53,7 +57,7 @@ function activitiesFor(tdg: RunningSimulator): ReturnType<typeof activitiesFromC
       auth: {
         kind: 'password',
         username: credentials.username,
-        password: credentials.password,
+        password,
         tokenTtlMs: 3_600_000,
       },
       requestTimeoutMs: 5_000,
@@ -88,6 +92,8 @@ function save(label: string, workflowId: string, runId: string): void {
 async function nextCheckScheduled(handle: WorkflowHandle): Promise<void> {
   while (!(await handle.query(statusQuery)).nextCheckAt) await new Promise((r) => setTimeout(r, 100));
 }
+
+const nativeConnection = await NativeConnection.connect({ address: server.address });
 
 const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = {
   completed: async (client) => {
@@ -192,6 +198,34 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await handle.result();
     save('hint-burst', handle.workflowId, handle.firstExecutionRunId);
   },
+  // The worker's credentials go bad after createJob: getJob is refused, the workflow waits for an
+  // operator (lastError), and a worker with good credentials completes it.
+  'credential-wait': async (client) => {
+    const taskQueue = 'record-histories-credentials';
+    const workerWith = (password: string) =>
+      createTdgWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        activities: activitiesFor(sim, password),
+      });
+    const input: EmailAppendJobInput = {
+      name: 'History credentials [sim duration=3s]',
+      polling: { ...polling, maxIntervalMs: 1_000 },
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-credentials',
+      taskQueue,
+      args: [input],
+    });
+    const until = async (done: (s: JobStatus) => boolean) => {
+      while (!done(await handle.query(statusQuery))) await new Promise((r) => setTimeout(r, 100));
+    };
+    await (await workerWith(credentials.password)).runUntil(until((s) => s.checks > 0));
+    await (await workerWith('a-revoked-password')).runUntil(until((s) => s.lastError !== null));
+    await (await workerWith(credentials.password)).runUntil(handle.result());
+    save('credential-wait', handle.workflowId, handle.firstExecutionRunId);
+  },
   // TDG denies the job (404) and then serves maintenance pages long enough for a check's retry
   // window to run out twice: the workflow waits on its schedule, then completes.
   'get-job-outage': async (client) => {
@@ -253,7 +287,6 @@ try {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const jobs = new TdgJobs(client, { taskQueue: 'record-histories' });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await createTdgWorker({
     connection: nativeConnection,
     namespace: 'default',

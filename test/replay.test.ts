@@ -20,6 +20,7 @@ const CURRENT_PATHS = [
   'continued-as-new.json',
   'create-outcome-unknown.json',
   'create-refused.json',
+  'credential-wait.json',
   'deadline-exceeded.json',
   'failed.json',
   'get-job-outage.json',
