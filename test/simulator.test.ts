@@ -11,6 +11,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildSimulator,
+  type NotificationMode,
   type Simulator,
   type SimulatorOptions,
   type StatsView,
@@ -214,16 +215,23 @@ describe('parseDuration', () => {
 });
 
 describe('scenario tags', () => {
-  const defaults = { durationMs: 10_000, batches: 5, outcome: 'COMPLETED' } as const;
+  const defaults = { durationMs: 10_000, batches: 5, outcome: 'COMPLETED', notify: 'changes' } as const;
 
   it('reads every key, case-insensitively, anywhere in the name', () => {
     expect(
-      parseScenario('nightly [SIM Duration=90S BATCHES=7 outcome=failed Checks=40] run', defaults),
+      parseScenario(
+        'nightly [SIM Duration=90S BATCHES=7 outcome=failed Checks=40 Notify=TERMINAL] run',
+        defaults,
+      ),
     ).toEqual({
       durationMs: 90_000,
       batches: 7,
       outcome: 'FAILED',
       checks: 40,
+      notify: 'terminal',
+    });
+    expect(parseScenario('[sim notify=changes]', { ...defaults, notify: 'terminal' })).toMatchObject({
+      notify: 'changes',
     });
     expect(parseScenario('[sim batches=0]', defaults)).toEqual({ ...defaults, batches: 0, checks: null });
     expect(parseScenario('[sim]', defaults)).toEqual({ ...defaults, checks: null });
@@ -238,6 +246,8 @@ describe('scenario tags', () => {
       ['[sim batches=10001]', /batches/],
       ['[sim outcome=MAYBE]', /outcome "MAYBE" must be COMPLETED or FAILED/],
       ['[sim checks=0]', /checks "0"/],
+      ['[sim notify=sometimes]', /notify "sometimes" must be changes or terminal/],
+      ['[sim notify=]', /notify "" must be changes or terminal/],
       ['[sim colour=red]', /unknown key "colour"/],
       ['[sim batches]', /expected key=value/],
       ['[sim batches=1 batches=2]', /given twice/],
@@ -252,7 +262,10 @@ describe('progression model', () => {
   it('keeps counters summing to the batch count and work in flight until the end', () => {
     for (const batches of [1, 5, 7, 40]) {
       for (const outcome of ['COMPLETED', 'FAILED'] as const) {
-        const plan = makePlan({ durationMs: 1, batches, outcome, checks: null }, mulberry32(batches));
+        const plan = makePlan(
+          { durationMs: 1, batches, outcome, checks: null, notify: 'changes' },
+          mulberry32(batches),
+        );
         let previousListed = 0;
         for (let step = 0; step <= 1000; step++) {
           const progress = progressAt(plan, step / 1000);
@@ -792,6 +805,190 @@ describe('notifications', () => {
   });
 });
 
+describe('notification modes', () => {
+  /** Steps the injected clock through every state of a job of `durationMs`, delivering as it goes. */
+  async function runJobsToEnd(h: Harness, durationMs: number): Promise<void> {
+    for (const fraction of [0.05, 0.15, 0.2, 0.5, 1, 2]) {
+      h.clock.now = T0 + fraction * durationMs;
+      h.sim.checkNotifications();
+      await h.sim.notificationsIdle();
+    }
+  }
+  const statesOf = (h: Harness, jobId: string) => h.sim.job(jobId)?.notifications.map((n) => n.state);
+
+  it('terminal mode sends exactly one notification per job, with its terminal state', async () => {
+    const target = await receiver();
+    const h = harness({ notificationMode: 'terminal' });
+    const completed = await h.job({
+      name: 'ends well [sim duration=10s batches=3]',
+      notification_URL: `${target.base}/n/wf-1?sig=abc`,
+      notification_method: 'GET',
+    });
+    const failed = await h.job({
+      name: 'ends badly [sim duration=10s batches=3 outcome=FAILED]',
+      notification_URL: `${target.base}/n/wf-2`,
+      notification_method: 'POST',
+    });
+    await runJobsToEnd(h, 10_000);
+
+    expect(target.received.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['GET', `/n/wf-1?sig=abc&job_id=${completed.jobId}&state=COMPLETED`, ''],
+      ['POST', '/n/wf-2', JSON.stringify({ job_id: failed.jobId, state: 'FAILED' })],
+    ]);
+    expect(statesOf(h, completed.jobId)).toEqual(['COMPLETED']);
+    expect(statesOf(h, failed.jobId)).toEqual(['FAILED']);
+    expect(h.sim.job(failed.jobId)?.scenario.notify).toBe('terminal');
+    expect((await h.stats()).notifications).toMatchObject({ sent: 2, delivered: 2, dropped: 0 });
+  });
+
+  it('changes mode sends one notification per state change, for FAILED jobs too', async () => {
+    const target = await receiver();
+    const h = harness({ notificationMode: 'changes' });
+    const { jobId } = await h.job({
+      name: 'every change [sim duration=10s batches=3 outcome=FAILED]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'POST',
+    });
+    await runJobsToEnd(h, 10_000);
+    const expected = ['QUEUED', 'IN_PROGRESS', 'FAILED'];
+    expect(target.received.map((r) => JSON.parse(r.body) as unknown)).toEqual(
+      expected.map((state) => ({ job_id: jobId, state })),
+    );
+    expect(statesOf(h, jobId)).toEqual(expected);
+  });
+
+  it('a notify= tag overrides the default, both ways', async () => {
+    const target = await receiver();
+    const url = `${target.base}/n`;
+    const byChanges = harness();
+    const terminalJob = await byChanges.job({
+      name: 'quiet [sim duration=10s notify=terminal]',
+      notification_URL: url,
+      notification_method: 'GET',
+    });
+    const defaultJob = await byChanges.job({
+      name: 'chatty [sim duration=10s]',
+      notification_URL: url,
+      notification_method: 'GET',
+    });
+    await runJobsToEnd(byChanges, 10_000);
+    expect(statesOf(byChanges, terminalJob.jobId)).toEqual(['COMPLETED']);
+    expect(statesOf(byChanges, defaultJob.jobId)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
+
+    const byTerminal = harness({ notificationMode: 'terminal' });
+    const changesJob = await byTerminal.job({
+      name: 'chatty [sim duration=10s notify=changes]',
+      notification_URL: url,
+      notification_method: 'GET',
+    });
+    await runJobsToEnd(byTerminal, 10_000);
+    expect(statesOf(byTerminal, changesJob.jobId)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
+    expect(target.received).toHaveLength(1 + 3 + 3);
+  });
+
+  it('rejects a bad notify= value with a 400 that says what is allowed, and makes no job', async () => {
+    const h = harness();
+    const token = await h.login();
+    const response = await h.createJob(token, { name: 'typo [sim notify=sometimes]' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ error: string }>().error).toBe(
+      'invalid [sim ...] tag in job name: notify "sometimes" must be changes or terminal',
+    );
+    expect(h.sim.jobs()).toEqual([]);
+  });
+
+  it('drops notifications at the drop rate in terminal mode too', async () => {
+    const target = await receiver();
+    const h = harness({ notificationMode: 'terminal', faults: { dropNotificationRate: 1 } });
+    const { jobId } = await h.job({
+      name: 'dropped [sim duration=10s]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'GET',
+    });
+    await runJobsToEnd(h, 10_000);
+    expect(target.received).toHaveLength(0);
+    expect(h.sim.job(jobId)?.notifications.map((n) => [n.state, n.outcome])).toEqual([
+      ['COMPLETED', 'dropped'],
+    ]);
+    expect((await h.stats()).notifications).toMatchObject({ sent: 0, dropped: 1 });
+  });
+
+  it('PUT /_sim/settings switches the mode for jobs created afterwards; reset restores it', async () => {
+    const target = await receiver();
+    const h = harness();
+    const put = (payload: unknown) =>
+      h.inject({
+        method: 'PUT',
+        url: '/_sim/settings',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+    for (const [bad, message] of [
+      [{ notificationMode: 'sometimes' }, /notificationMode must be changes or terminal/],
+      [{ notificationMode: 1 }, /notificationMode must be changes or terminal/],
+      [{ notifyMode: 'terminal' }, /unknown setting\(s\) notifyMode/],
+      [[1], /JSON object/],
+    ] as const) {
+      const response = await put(bad);
+      expect(response.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(response.json<{ error: string }>().error).toMatch(message);
+    }
+    expect((await h.inject({ method: 'GET', url: '/_sim/settings' })).json()).toEqual({
+      notificationMode: 'changes',
+    });
+    const before = await h.job({
+      name: 'before [sim duration=10s]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'GET',
+    });
+    const switched = await put({ notificationMode: 'terminal' });
+    expect([switched.statusCode, switched.json()]).toEqual([200, { notificationMode: 'terminal' }]);
+    const after = await h.job({
+      name: 'after [sim duration=10s]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'GET',
+    });
+    await runJobsToEnd(h, 10_000);
+    expect(statesOf(h, before.jobId)).toEqual(['QUEUED', 'IN_PROGRESS', 'COMPLETED']);
+    expect(statesOf(h, after.jobId)).toEqual(['COMPLETED']);
+
+    await h.inject({ method: 'POST', url: '/_sim/reset' });
+    expect(h.sim.settings()).toEqual({ notificationMode: 'changes' });
+  });
+
+  it('names the job id and state fields as configured, in GET queries and POST bodies', async () => {
+    expect(
+      notificationGetUrl('https://h/n?sig=abc', 'j1', 'FAILED', { jobId: 'jobId', state: 'job state' }),
+    ).toBe('https://h/n?sig=abc&jobId=j1&job%20state=FAILED');
+    const target = await receiver();
+    const h = harness({ notificationMode: 'terminal', notificationFields: { jobId: 'id', state: 'status' } });
+    const get = await h.job({
+      name: 'get [sim duration=0s]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'GET',
+    });
+    const post = await h.job({
+      name: 'post [sim duration=0s outcome=FAILED]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'POST',
+    });
+    await runJobsToEnd(h, 0);
+    expect(target.received.map((r) => [r.url, r.body])).toEqual([
+      [`/n?id=${get.jobId}&status=COMPLETED`, ''],
+      ['/n', JSON.stringify({ id: post.jobId, status: 'FAILED' })],
+    ]);
+  });
+
+  it('rejects a bad mode or clashing field names in options', () => {
+    const base = { apiKey: API_KEY, username: USERNAME, password: PASSWORD, tickIntervalMs: 0 };
+    expect(() => buildSimulator({ ...base, notificationMode: 'sometimes' as NotificationMode })).toThrow(
+      /notificationMode must be changes or terminal/,
+    );
+    expect(() => buildSimulator({ ...base, notificationFields: { jobId: 'state' } })).toThrow(/must differ/);
+    expect(() => buildSimulator({ ...base, notificationFields: { state: '' } })).toThrow(/non-empty/);
+  });
+});
+
 describe('fault injection', () => {
   const authRequest: InjectOptions = {
     method: 'POST',
@@ -1294,6 +1491,9 @@ describe('configuration from the environment', () => {
       host: '127.0.0.1',
       options: { apiKey: 'tk', username: 'tu', password: 'tp', staticTokens: ['static'], versions: ['v3'] },
     });
+    // Unset: the simulator's own defaults (changes; job_id and state).
+    expect(config.options.notificationMode).toBeUndefined();
+    expect(config.options.notificationFields).toEqual({});
     const full = simulatorConfigFromEnv({
       ...base,
       TDG_API_KEY: 'ignored',
@@ -1312,6 +1512,9 @@ describe('configuration from the environment', () => {
       SIM_RESET_RATE: '0.4',
       SIM_HANG_RATE: '0.05',
       SIM_OUTAGE: 'on',
+      SIM_NOTIFICATION_MODE: 'Terminal',
+      SIM_NOTIFICATION_JOB_ID_FIELD: 'jobId',
+      SIM_NOTIFICATION_STATE_FIELD: 'status',
       SIMULATOR_PORT: '0',
       SIMULATOR_HOST: '0.0.0.0',
     });
@@ -1323,6 +1526,8 @@ describe('configuration from the environment', () => {
         seed: 9,
         tokenTtlMs: 7_200_000,
         defaults: { durationMs: 90_000, batches: 7, outcome: 'FAILED' },
+        notificationMode: 'terminal',
+        notificationFields: { jobId: 'jobId', state: 'status' },
         faults: {
           errorRate: 0.25,
           retryAfterSeconds: 3,
@@ -1353,6 +1558,8 @@ describe('configuration from the environment', () => {
       [{ ...base, SIM_OUTAGE: 'down' }, /SIM_OUTAGE must be true or false/],
       [{ ...base, SIMULATOR_PORT: '70000' }, /SIMULATOR_PORT must be a whole number from 0 to 65535/],
       [{ ...base, SIM_SEED: 'abc' }, /SIM_SEED/],
+      [{ ...base, SIM_NOTIFICATION_MODE: 'sometimes' }, /SIM_NOTIFICATION_MODE must be changes or terminal/],
+      [{ ...base, SIM_NOTIFICATION_STATE_FIELD: 'job_id' }, /must differ/],
     ];
     for (const [env, message] of cases)
       expect(() => simulatorConfigFromEnv(env), JSON.stringify(env)).toThrow(message);

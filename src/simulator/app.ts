@@ -11,15 +11,30 @@ import { isTerminalState } from '../contract/index.js';
 import { JobStore, observeState, type SimJob } from './jobs.js';
 import { silentLogger, type SimulatorLogger } from './logger.js';
 import { withLogSerializers } from '../platform/log.js';
-import { DEFAULT_NOTIFICATION_TIMEOUT_MS, DEFAULT_RETRY_DELAYS_MS, Notifier } from './notifier.js';
+import {
+  DEFAULT_NOTIFICATION_FIELDS,
+  DEFAULT_NOTIFICATION_TIMEOUT_MS,
+  DEFAULT_RETRY_DELAYS_MS,
+  Notifier,
+  type NotificationFields,
+} from './notifier.js';
 import { deriveStream } from '../platform/prng.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
+import {
+  DEFAULT_SETTINGS,
+  SettingsValidationError,
+  validateSettings,
+  type NotificationMode,
+  type Settings,
+} from './settings.js';
 import type { ResolvedOptions, SimulatorState } from './state.js';
 import { SimulatorStats, type StatsView } from './stats.js';
 import { HungRequests } from './hung.js';
 import { registerTdgRoutes, sendOutage } from './tdg-routes.js';
 
 export type { Faults } from './faults.js';
+export type { NotificationMode, Settings } from './settings.js';
+export type { NotificationFields } from './notifier.js';
 export type { JobView, NotificationView } from './control-routes.js';
 export type { StatsView } from './stats.js';
 export type { SimulatorLogger } from './logger.js';
@@ -45,6 +60,13 @@ export interface SimulatorOptions {
   /** Scenario defaults for names without a `[sim ...]` tag. Default 10s, 5 batches, COMPLETED. */
   defaults?: { durationMs: number; batches: number; outcome: Outcome };
   faults?: Partial<Faults>;
+  /**
+   * `changes` (default): a notification on every state change; `terminal`: one, when the job ends.
+   * A job's `[sim notify=...]` tag overrides it; switchable at run time (`PUT /_sim/settings`).
+   */
+  notificationMode?: NotificationMode;
+  /** Names of the job id and state in notifications (GET query, POST body); default job_id, state. */
+  notificationFields?: Partial<NotificationFields>;
   /** Injectable clock, default Date.now. */
   now?: () => number;
   /**
@@ -70,6 +92,9 @@ export interface Simulator {
   faults(): Faults;
   /** Validates and merges; throws FaultsValidationError. */
   setFaults(partial: Partial<Faults>): Faults;
+  settings(): Settings;
+  /** Validates and merges; throws SettingsValidationError. Applies to jobs created afterwards. */
+  setSettings(partial: Partial<Settings>): Settings;
   /** Same as `POST /_sim/reset`. */
   reset(): void;
   /** Runs one pass of the background state-change check now (useful with an injected clock). */
@@ -130,6 +155,20 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     if (error instanceof FaultsValidationError) invalid(`faults: ${error.message}`);
     throw error;
   }
+  let settings: Settings;
+  try {
+    settings = { ...DEFAULT_SETTINGS, ...validateSettings({ notificationMode: opts.notificationMode }) };
+  } catch (error) {
+    if (error instanceof SettingsValidationError) invalid(error.message);
+    throw error;
+  }
+  const notificationFields = { ...DEFAULT_NOTIFICATION_FIELDS, ...opts.notificationFields };
+  for (const [key, name] of Object.entries(notificationFields)) {
+    if (typeof name !== 'string' || name === '')
+      invalid(`notificationFields.${key} must be a non-empty string`);
+  }
+  if (notificationFields.jobId === notificationFields.state)
+    invalid('notificationFields.jobId and notificationFields.state must differ');
   return {
     apiKey: opts.apiKey,
     username: opts.username,
@@ -142,6 +181,8 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     seed: seed >>> 0,
     defaults: { durationMs: defaults.durationMs, batches: defaults.batches, outcome },
     faults: Object.freeze(faults),
+    settings: Object.freeze(settings),
+    notificationFields: Object.freeze(notificationFields),
     now: opts.now ?? Date.now,
     logger: withLogSerializers(opts.logger ?? silentLogger),
   };
@@ -166,6 +207,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     dropRate: () => state.faults.dropNotificationRate,
     retryDelaysMs: opts.notificationRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     timeoutMs: opts.notificationTimeoutMs ?? DEFAULT_NOTIFICATION_TIMEOUT_MS,
+    fields: options.notificationFields,
   });
 
   const checkNotifications = (): void => {
@@ -175,7 +217,9 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
       const current = observeState(job, at);
       if (target !== null && current !== job.notifiedState) {
         job.notifiedState = current;
-        notifier.notify(job, target, current, state.stats.notifications);
+        // Terminal mode still tracks each change, so the end is sent once however it is reached.
+        if (job.scenario.notify === 'changes' || isTerminalState(current))
+          notifier.notify(job, target, current, state.stats.notifications);
       }
       if (target === null || isTerminalState(current)) watched.delete(job);
     }
@@ -186,6 +230,7 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     jobs: new JobStore(prng.ids),
     stats: new SimulatorStats(),
     faults: { ...options.faults },
+    settings: { ...options.settings },
     tokens: new Map(),
     hung: new HungRequests(),
     prng,
@@ -201,13 +246,20 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     return { ...state.faults };
   };
 
+  const setSettings = (partial: Partial<Settings>): Settings => {
+    state.settings = { ...state.settings, ...validateSettings(partial) };
+    logger.info({ settings: state.settings }, 'settings changed');
+    return { ...state.settings };
+  };
+
   const reset = (): void => {
     // PRNG streams and tokens carry on: ids stay unique across resets and running clients stay logged in.
     state.jobs = new JobStore(prng.ids);
     state.stats = new SimulatorStats();
     state.faults = { ...options.faults };
+    state.settings = { ...options.settings };
     watched.clear();
-    logger.info('reset: jobs and counters cleared, faults restored');
+    logger.info('reset: jobs and counters cleared, faults and settings restored');
   };
 
   const app = Fastify({
@@ -268,8 +320,9 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
   };
   const faults = (): Faults => ({ ...state.faults });
   const stats = (): StatsView => state.stats.toJSON();
+  const settings = (): Settings => ({ ...state.settings });
 
-  registerControlRoutes(app, { stats, jobs, job, faults, setFaults, reset });
+  registerControlRoutes(app, { stats, jobs, job, faults, setFaults, settings, setSettings, reset });
   for (const version of options.versions) {
     void app.register(
       (api, _opts, done) => {
@@ -305,6 +358,8 @@ export function buildSimulator(opts: SimulatorOptions): Simulator {
     job,
     faults,
     setFaults,
+    settings,
+    setSettings,
     reset,
     checkNotifications,
     notificationsIdle: () => notifier.idle(),

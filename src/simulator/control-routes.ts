@@ -5,6 +5,12 @@ import { ApiError } from './http-errors.js';
 import type { JobCounts } from '../contract/index.js';
 import { observe, type JobState, type NotificationOutcome, type SimJob } from './jobs.js';
 import type { Outcome } from './scenario.js';
+import {
+  SettingsValidationError,
+  validateSettings,
+  type NotificationMode,
+  type Settings,
+} from './settings.js';
 
 export interface NotificationView {
   state: JobState;
@@ -20,7 +26,13 @@ export interface NotificationView {
 export interface JobView {
   jobId: string;
   name: string;
-  scenario: { durationMs: number; batches: number; outcome: Outcome; checks: number | null };
+  scenario: {
+    durationMs: number;
+    batches: number;
+    outcome: Outcome;
+    checks: number | null;
+    notify: NotificationMode;
+  };
   createdAt: string;
   terminalAt: string | null;
   state: JobState;
@@ -66,6 +78,8 @@ export interface ControlDeps {
   job(jobId: string): JobView | null;
   faults(): Faults;
   setFaults(partial: Partial<Faults>): Faults;
+  settings(): Settings;
+  setSettings(partial: Partial<Settings>): Settings;
   reset(): void;
 }
 
@@ -84,6 +98,15 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
       return deps.setFaults(validateFaults(request.body));
     } catch (error) {
       if (error instanceof FaultsValidationError) throw new ApiError(400, error.message);
+      throw error;
+    }
+  });
+  app.get('/_sim/settings', () => deps.settings());
+  app.put('/_sim/settings', (request) => {
+    try {
+      return deps.setSettings(validateSettings(request.body));
+    } catch (error) {
+      if (error instanceof SettingsValidationError) throw new ApiError(400, error.message);
       throw error;
     }
   });

@@ -104,7 +104,10 @@ export interface SimJob {
   /** Exact clock time the job became terminal; null until it is observed terminal. */
   terminalAt: number | null;
   notification: NotificationTarget | null;
-  /** The last state a notification was generated for (the initial state counts as notified). */
+  /**
+   * The last state the notification check saw (the initial state counts as seen); a change notifies
+   * in `changes` mode, only a terminal one in `terminal` mode.
+   */
   notifiedState: JobState;
   notifications: NotificationRecord[];
 }

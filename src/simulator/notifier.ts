@@ -18,17 +18,48 @@ export interface NotifierOptions {
   /** Waits before retry 1, 2, 3, ... (the length is the number of retries). */
   retryDelaysMs: readonly number[];
   timeoutMs: number;
+  fields: NotificationFields;
 }
 
+/**
+ * The names under which a notification carries the job id and its state (GET: query parameters,
+ * POST: JSON body fields). TDG does not document them (design §2): when the real names are known,
+ * matching them is a configuration change.
+ */
+export interface NotificationFields {
+  jobId: string;
+  state: string;
+}
+
+export const DEFAULT_NOTIFICATION_FIELDS: Readonly<NotificationFields> = Object.freeze({
+  jobId: 'job_id',
+  state: 'state',
+});
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1_000, 3_000];
 export const DEFAULT_NOTIFICATION_TIMEOUT_MS = 5_000;
 
-/** GET notifications carry job_id and state as query parameters, appended so the existing query (e.g. `?sig=`) is kept byte for byte. */
-export function notificationGetUrl(url: string, jobId: string, state: string): string {
+/** GET notifications carry the job id and state as query parameters, appended so the existing query (e.g. `?sig=`) is kept byte for byte. */
+export function notificationGetUrl(
+  url: string,
+  jobId: string,
+  state: string,
+  fields: NotificationFields = DEFAULT_NOTIFICATION_FIELDS,
+): string {
   const hash = url.indexOf('#');
   const base = hash < 0 ? url : url.slice(0, hash);
   const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  return `${base}${separator}job_id=${encodeURIComponent(jobId)}&state=${encodeURIComponent(state)}`;
+  const param = (name: string, value: string): string =>
+    `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  return `${base}${separator}${param(fields.jobId, jobId)}&${param(fields.state, state)}`;
+}
+
+/** The POST notification's JSON body: the same fields as the GET's query. */
+export function notificationPostBody(
+  jobId: string,
+  state: string,
+  fields: NotificationFields = DEFAULT_NOTIFICATION_FIELDS,
+): string {
+  return JSON.stringify({ [fields.jobId]: jobId, [fields.state]: state });
 }
 
 function errorText(error: unknown): string {
@@ -92,7 +123,7 @@ export class Notifier {
     record: NotificationRecord,
     counters: NotificationCounters,
   ): Promise<void> {
-    const { now, logger, retryDelaysMs, timeoutMs } = this.options;
+    const { now, logger, retryDelaysMs, timeoutMs, fields } = this.options;
     const finish = (outcome: 'delivered' | 'failed'): void => {
       record.outcome = outcome;
       record.answeredAt = now();
@@ -118,15 +149,14 @@ export class Notifier {
       let retryable = true;
       try {
         const response = await fetch(
-          target.method === 'GET' ? notificationGetUrl(target.url, jobId, record.state) : target.url,
+          target.method === 'GET' ? notificationGetUrl(target.url, jobId, record.state, fields) : target.url,
           {
             method: target.method,
             headers: {
               'user-agent': 'tdg-simulator',
               ...(target.method === 'POST' ? { 'content-type': 'application/json' } : {}),
             },
-            body:
-              target.method === 'POST' ? JSON.stringify({ job_id: jobId, state: record.state }) : undefined,
+            body: target.method === 'POST' ? notificationPostBody(jobId, record.state, fields) : undefined,
             redirect: 'manual',
             signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.abort.signal]),
           },

@@ -38,6 +38,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       passwordAuth: options.username !== '',
       staticToken: (options.staticTokens ?? []).length > 0,
       defaults: { ...options.defaults, duration: formatDuration(options.defaults?.durationMs ?? 0) },
+      settings: running.simulator.settings(),
       faults: running.simulator.faults(),
       control: `${running.url}/_sim/stats`,
     },

@@ -1,9 +1,10 @@
 /**
  * Per-job behaviour chosen by a tag anywhere in the job name, e.g.
- * `nightly run [sim duration=90s batches=7 outcome=FAILED checks=40]`.
+ * `nightly run [sim duration=90s batches=7 outcome=FAILED checks=40 notify=terminal]`.
  * Tags are strict: a typo must surface as a 400 rather than silently running the defaults.
  */
 import { DurationFormatError, parseDuration } from '../platform/duration.js';
+import { NOTIFICATION_MODES, parseNotificationMode, type NotificationMode } from './settings.js';
 
 export type Outcome = 'COMPLETED' | 'FAILED';
 
@@ -13,12 +14,15 @@ export interface Scenario {
   outcome: Outcome;
   /** Terminal on the N-th getJob call, independent of the clock; null: progress over `durationMs`. */
   checks: number | null;
+  /** When the job notifies: the `notify=` tag, else the simulator's `notificationMode` at creation. */
+  notify: NotificationMode;
 }
 
 export interface ScenarioDefaults {
   durationMs: number;
   batches: number;
   outcome: Outcome;
+  notify: NotificationMode;
 }
 
 export const MAX_BATCHES = 10_000;
@@ -30,7 +34,7 @@ export class ScenarioTagError extends Error {
 }
 
 const TAG_START = /\[sim(?=[\s\]])/gi;
-const KEYS = ['duration', 'batches', 'outcome', 'checks'] as const;
+const KEYS = ['duration', 'batches', 'outcome', 'checks', 'notify'] as const;
 type Key = (typeof KEYS)[number];
 
 export function parseOutcome(text: string): Outcome | null {
@@ -96,6 +100,12 @@ export function parseScenario(name: string, defaults: ScenarioDefaults): Scenari
       case 'checks':
         scenario.checks = boundedCount(key, value, 1, MAX_CHECKS);
         break;
+      case 'notify': {
+        const mode = parseNotificationMode(value);
+        if (mode === null) fail(`notify ${JSON.stringify(value)} must be ${NOTIFICATION_MODES.join(' or ')}`);
+        scenario.notify = mode;
+        break;
+      }
     }
   }
   return scenario;

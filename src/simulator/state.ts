@@ -1,5 +1,7 @@
 /** Everything the routes share; `POST /_sim/reset` swaps jobs and counters but keeps options, tokens and PRNG streams. */
 import type { Faults } from './faults.js';
+import type { NotificationFields } from './notifier.js';
+import type { Settings } from './settings.js';
 import type { HungRequests } from './hung.js';
 import type { JobStore, SimJob } from './jobs.js';
 import type { FastifyBaseLogger } from 'fastify';
@@ -17,8 +19,11 @@ export interface ResolvedOptions {
   tokenField: string;
   versions: readonly string[];
   seed: number;
-  defaults: ScenarioDefaults;
+  /** Without `notify`: that default is `settings.notificationMode`, switchable at run time. */
+  defaults: Omit<ScenarioDefaults, 'notify'>;
   faults: Readonly<Faults>;
+  settings: Readonly<Settings>;
+  notificationFields: Readonly<NotificationFields>;
   now: () => number;
   /** The app's logger (the given one with the redacting serializers). */
   logger: FastifyBaseLogger;
@@ -29,6 +34,7 @@ export interface SimulatorState {
   jobs: JobStore;
   stats: SimulatorStats;
   faults: Faults;
+  settings: Settings;
   /** Issued token -> expiry (clock ms). Survives resets so running clients keep working. */
   readonly tokens: Map<string, number>;
   /** Separate streams so that draws in one concern never shift another's sequence. */

@@ -223,7 +223,10 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
     '/async/append/email/job',
     { onRequest: gate('POST /job', true), preValidation: requireJson },
     (request) => {
-      const { name, scenario, notification } = parseCreateJobBody(request.body, options.defaults);
+      const { name, scenario, notification } = parseCreateJobBody(request.body, {
+        ...options.defaults,
+        notify: state.settings.notificationMode,
+      });
       const job = state.jobs.create(name, scenario, notification, options.now());
       state.stats.countJob(name);
       state.onJobCreated(job);

@@ -4,6 +4,12 @@
  * its own `SIM_*` counterparts are set. Unset scenario defaults and faults are left to the simulator.
  */
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from '../../simulator/scenario.js';
+import { DEFAULT_NOTIFICATION_FIELDS } from '../../simulator/notifier.js';
+import {
+  NOTIFICATION_MODES,
+  parseNotificationMode,
+  type NotificationMode,
+} from '../../simulator/settings.js';
 import { ConfigError, section } from './core.js';
 import { boolean, list, optionalDuration, rate, text, wholeNumber } from './fields.js';
 
@@ -31,6 +37,8 @@ export interface SimulatorEnvConfig {
   tokenTtlMs?: number;
   seed?: number;
   defaults: { durationMs?: number; batches?: number; outcome?: Outcome };
+  notificationMode?: NotificationMode;
+  notificationFields: { jobId?: string; state?: string };
   faults: {
     errorRate?: number;
     rateLimitRate?: number;
@@ -70,6 +78,9 @@ export const simulatorSection = section(
     SIM_DEFAULT_DURATION: optionalDuration({ min: 0, max: MAX_DURATION_MS }),
     SIM_DEFAULT_BATCHES: wholeNumber(0, MAX_BATCHES),
     SIM_DEFAULT_OUTCOME: text(),
+    SIM_NOTIFICATION_MODE: text(),
+    SIM_NOTIFICATION_JOB_ID_FIELD: text(),
+    SIM_NOTIFICATION_STATE_FIELD: text(),
     SIM_ERROR_RATE: rate(),
     SIM_RATE_LIMIT_RATE: rate(),
     SIM_RETRY_AFTER_SECONDS: wholeNumber(0, 86_400),
@@ -119,6 +130,19 @@ export const simulatorSection = section(
         );
       }
     }
+    let notificationMode: NotificationMode | undefined;
+    if (env.SIM_NOTIFICATION_MODE !== undefined) {
+      notificationMode = parseNotificationMode(env.SIM_NOTIFICATION_MODE) ?? undefined;
+      if (notificationMode === undefined) {
+        problems.push(
+          `SIM_NOTIFICATION_MODE must be ${NOTIFICATION_MODES.join(' or ')} (got ${JSON.stringify(env.SIM_NOTIFICATION_MODE.slice(0, 40))})`,
+        );
+      }
+    }
+    const jobIdField = env.SIM_NOTIFICATION_JOB_ID_FIELD ?? DEFAULT_NOTIFICATION_FIELDS.jobId;
+    if (jobIdField === (env.SIM_NOTIFICATION_STATE_FIELD ?? DEFAULT_NOTIFICATION_FIELDS.state)) {
+      problems.push('SIM_NOTIFICATION_JOB_ID_FIELD and SIM_NOTIFICATION_STATE_FIELD must differ');
+    }
     const defined = <T extends object>(record: T): T =>
       Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
     return {
@@ -135,6 +159,11 @@ export const simulatorSection = section(
         durationMs: env.SIM_DEFAULT_DURATION,
         batches: env.SIM_DEFAULT_BATCHES,
         outcome,
+      }),
+      ...defined({ notificationMode }),
+      notificationFields: defined({
+        jobId: env.SIM_NOTIFICATION_JOB_ID_FIELD,
+        state: env.SIM_NOTIFICATION_STATE_FIELD,
       }),
       faults: defined({
         errorRate: env.SIM_ERROR_RATE,
