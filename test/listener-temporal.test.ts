@@ -105,9 +105,12 @@ describe('listener with the real Temporal notifier', () => {
       expect(history).not.toContain(signWorkflowId(SECRET, handle.workflowId));
       expect(history).not.toContain(signWorkflowId(PREVIOUS_SECRET, handle.workflowId));
       expect(history).not.toContain(SECRET);
-      // Each hint triggered a getJob (two in a burst collapse into one): let the last one finish
-      // before terminating, so no activity is cut off mid-flight.
-      await waitFor(async () => ((await handle.query(statusQuery)).checks >= 3 ? true : undefined));
+      // The hints trigger getJob calls at least a second apart (hints within the spacing collapse
+      // into one check): once past the spacing, wait until no check runs before terminating, so no
+      // activity is cut off mid-flight.
+      await waitFor(async () => ((await handle.query(statusQuery)).checks >= 2 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1_500));
+      await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
       await handle.terminate('test done');
     });
   });
