@@ -44,7 +44,7 @@ import {
   type PollingPolicy,
 } from '../src/contract/index.js';
 import { runPolicy } from './input.js';
-import { intervalCapMs, nextPollDelayMs } from './schedule.js';
+import { nextPollDelayMs } from './schedule.js';
 import { renderDetails } from './details.js';
 import {
   carriedOf,
@@ -500,9 +500,9 @@ async function continueIfLong(
 async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): Promise<void> {
   const policy = rules.policy();
   const scheduleState = { stableChecks: job.stableChecks, notificationsWorking: notificationsWorking(job) };
-  const delay = answered
-    ? nextPollDelayMs(policy, scheduleState, Math.random)
-    : intervalCapMs(policy, scheduleState);
+  // After a failed check the hint it answered is lost: retry within the cap that holds without
+  // notifications, never the longer one that trusts them (a duration only: replay-safe).
+  const delay = answered ? nextPollDelayMs(policy, scheduleState, Math.random) : policy.maxIntervalMs;
   const ms = Math.max(1, Math.min(delay, remaining(job)));
   job.nextCheckAt = new Date(Date.now() + ms).toISOString();
   publish(job);
