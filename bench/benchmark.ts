@@ -63,6 +63,8 @@ const USAGE = `usage: npm run bench -- [options]
   --max-tdg-rps N      TDG calls per second per worker (default 20 × time scale)
   --ramp D             starts spread evenly over D (default 60s; --quick 3s; scale 0s)
   --warmup N           uncounted jobs per worker first (default 2)
+  --notify MODE        how TDG notifies: changes (every state change, default) or terminal (once, at the end)
+  --drop R             share of notifications the simulator drops, 0..1 (default 0)
   --seed N             seed of the job set (default 6)
   --sequential         one strategy after the other instead of side by side
   --name NAME          result file name (default benchmark[-N], scale-N, quick)
@@ -83,6 +85,8 @@ const {
   sequential,
   rampMs,
   warmupJobs,
+  notifyMode,
+  dropRate,
   runName,
   outDir,
 } = parseCommandLine(
@@ -94,6 +98,8 @@ const {
       'fixed-interval': { type: 'string' },
       'max-tdg-rps': { type: 'string' },
       warmup: { type: 'string' },
+      notify: { type: 'string' },
+      drop: { type: 'string' },
       sequential: { type: 'boolean', default: false },
     },
   },
@@ -129,11 +135,25 @@ const {
       sequential: values.sequential,
       rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '3s' : scaleRun ? '0s' : '60s')),
       warmupJobs: numberFlag('--warmup', values.warmup, 2, { integer: true, zero: true }),
+      notifyMode: flagValue('--notify', () => notifyModeOf(values.notify ?? 'changes')),
+      dropRate: flagValue('--drop', () => rateOf(values.drop ?? '0')),
       runName: name,
       outDir: outputDir(values.out, quick, 'tdg-bench-quick-'),
     };
   },
 );
+
+function notifyModeOf(text: string): 'changes' | 'terminal' {
+  if (text === 'changes' || text === 'terminal') return text;
+  throw new Error(`must be changes or terminal, not ${JSON.stringify(text)}`);
+}
+
+function rateOf(text: string): number {
+  const rate = Number(text);
+  if (text.trim() === '' || !(rate >= 0 && rate <= 1))
+    throw new Error(`must be a number in 0..1, not ${JSON.stringify(text)}`);
+  return rate;
+}
 
 const polling: PollingPolicy = scaledPollingPolicy(timeScale);
 const fixedIntervalMs = Math.round(fixedRealMs / timeScale);
@@ -164,6 +184,7 @@ const [stack, bundles] = await Promise.all([
     bench: strategies.some((s) => STRATEGIES[s].bundle === 'bench'),
   }),
 ]);
+if (dropRate > 0) stack.sim.simulator.setFaults({ dropNotificationRate: dropRate });
 log(`dev server ${stack.address}, simulator ${stack.sim.url}, listener ${stack.listener.url}; bundles built`);
 
 interface Tracked {
@@ -271,7 +292,7 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
       tracked.handle = await startStrategy(stack.client, run.strategy, {
         workflowId: tracked.workflowId,
         taskQueue: run.taskQueue,
-        name: `Bench job ${job.index} [sim duration=${job.simMs}ms batches=${job.batches}]`,
+        name: `Bench job ${job.index} [sim duration=${job.simMs}ms batches=${job.batches} notify=${notifyMode}]`,
         polling,
         fixedIntervalMs,
       });
@@ -577,6 +598,8 @@ const report: BenchReport = {
     polling,
     fixedIntervalMs,
     fixedIntervalReal: formatDuration(fixedRealMs),
+    notifyMode,
+    dropNotificationRate: dropRate,
     maxTdgCallsPerSecondPerWorker: maxTdgRps,
     concurrent: !sequential,
     peakOpenWorkflows: peakOpen,

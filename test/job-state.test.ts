@@ -11,6 +11,7 @@ import {
   recordCheck,
   recordCheckFailure,
   recordNotification,
+  hintedStateOf,
   remainingMs,
   resultOf,
   statusOf,
@@ -53,6 +54,7 @@ describe('job state', () => {
       nextCheckAt: null,
       lastError: null,
       lastNotificationAt: null,
+      lastNotifiedState: null,
       deadlineAt: '2026-11-28T12:01:00.000Z',
       runs: 1,
       timeline: [],
@@ -66,7 +68,7 @@ describe('job state', () => {
   it('carries what the next run needs and picks it up again, one run later', () => {
     const first = created();
     recordCheck(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z', () => true);
-    recordNotification(first, '2026-11-28T12:00:02.000Z');
+    recordNotification(first, '2026-11-28T12:00:02.000Z', null, () => true);
     const carried = carriedOf(first);
     const next = initialState({ ...input, carried }, 'wf-1', NOW + 3_600_000);
     expect(hasJob(next)).toBe(true);
@@ -85,7 +87,7 @@ describe('job state', () => {
 
   it('carries the last error and no pending hint when the last check saw everything', () => {
     const first = created();
-    recordNotification(first, '2026-11-28T12:00:02.000Z');
+    recordNotification(first, '2026-11-28T12:00:02.000Z', null, () => true);
     first.hintPending = false; // the check after the hint cleared it
     recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
     const next = initialState({ ...input, carried: carriedOf(first) }, 'wf-1', NOW);
@@ -122,7 +124,7 @@ describe('job state', () => {
       const state = created();
       recordCheck(state, snapshot('IN_PROGRESS'), 't1', () => notifiedSchedule);
       recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => notifiedSchedule);
-      recordNotification(state, 't3');
+      recordNotification(state, 't3', null, () => true);
       state.trigger = 'notification';
       recordCheck(state, snapshot('COMPLETED', 3), 't4', () => notifiedSchedule);
       expect(state.stableChecks).toBe(notifiedSchedule ? 2 : 0);
@@ -151,6 +153,31 @@ describe('job state', () => {
     expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 240_000)).toBe(0);
   });
 
+  it('reads the state a notification names, any case, and nothing unreadable', () => {
+    expect(hintedStateOf({ job_id: 'j', state: 'in_progress' })).toBe('IN_PROGRESS');
+    expect(hintedStateOf({ State: ' COMPLETED ' })).toBe('COMPLETED');
+    expect(hintedStateOf({ job_id: 'j' })).toBeNull();
+    expect(hintedStateOf(undefined)).toBeNull();
+    expect(hintedStateOf({ state: '<script>' })).toBeNull();
+    expect(hintedStateOf({ state: 'x'.repeat(41) })).toBeNull();
+  });
+
+  it('notification-first: only a terminal or unreadable hint asks for a check', () => {
+    for (const [hinted, first, wakes] of [
+      ['IN_PROGRESS', true, false],
+      ['COMPLETED', true, true],
+      ['FAILED', true, true],
+      [null, true, true],
+      ['IN_PROGRESS', false, true], // before the patch: every hint checked
+    ] as const) {
+      const state = created();
+      recordNotification(state, 't', hinted, () => first);
+      expect([hinted, first, state.hintPending]).toEqual([hinted, first, wakes]);
+      expect(state.notifications).toBe(1);
+      expect(state.lastNotifiedState).toBe(hinted);
+    }
+  });
+
   it('bounds the timeline but keeps its first entry', () => {
     const state = created();
     for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++)
@@ -162,7 +189,7 @@ describe('job state', () => {
 
   it('makes the status and the result views of the same state', () => {
     const state = created();
-    recordNotification(state, '2026-11-28T12:00:02.000Z');
+    recordNotification(state, '2026-11-28T12:00:02.000Z', null, () => true);
     state.trigger = 'notification';
     const done = snapshot('COMPLETED', 3);
     recordCheck(state, done, 't1', () => true);

@@ -2,7 +2,7 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, a credential wait, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
+ * cancellation, notification-first waiting, a credential wait, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
  * createJob refused by TDG). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
@@ -25,6 +25,7 @@ import {
   type JobStatus,
 } from '../src/contract/index.js';
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
+import type { NotifyConfig } from '../src/platform/config.js';
 import { createTdgWorker } from '../src/worker/factory.js';
 
 const outDir = join(PROJECT_ROOT, 'test', 'histories');
@@ -48,6 +49,7 @@ const trial = await startSimulator(
 function activitiesFor(
   tdg: RunningSimulator,
   password: string = credentials.password,
+  notify: NotifyConfig | null = null,
 ): ReturnType<typeof activitiesFromConfig> {
   return activitiesFromConfig(
     {
@@ -62,7 +64,7 @@ function activitiesFor(
       },
       requestTimeoutMs: 5_000,
     },
-    null,
+    notify,
   );
 }
 
@@ -225,6 +227,41 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await (await workerWith('a-revoked-password')).runUntil(until((s) => s.lastError !== null));
     await (await workerWith(credentials.password)).runUntil(handle.result());
     save('credential-wait', handle.workflowId, handle.firstExecutionRunId);
+  },
+  // Notification-first: a job created with a notification URL is not checked at once; a hint
+  // naming a running state asks for no check, the one naming COMPLETED does.
+  'notification-first': async (client) => {
+    const taskQueue = 'record-histories-notified';
+    const notify = { publicUrl: 'http://127.0.0.1:9/notifications', secret: 'history-notify-secret' };
+    const worker = await createTdgWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: activitiesFor(sim, credentials.password, notify),
+    });
+    const input: EmailAppendJobInput = {
+      name: 'History notification-first [sim duration=1500ms]',
+      notificationMethod: 'POST',
+      polling: slow,
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-notification-first',
+      taskQueue,
+      args: [input],
+    });
+    const hint = (state: string) => ({
+      method: 'POST',
+      receivedAt: new Date().toISOString(),
+      fields: { job_id: 'recorded', state },
+    });
+    await worker.runUntil(async () => {
+      await nextCheckScheduled(handle);
+      await handle.signal(jobNotificationSignal, hint('IN_PROGRESS'));
+      await new Promise((r) => setTimeout(r, 2_000));
+      await handle.signal(jobNotificationSignal, hint('COMPLETED'));
+      await handle.result();
+    });
+    save('notification-first', handle.workflowId, handle.firstExecutionRunId);
   },
   // TDG denies the job (404) and then serves maintenance pages long enough for a check's retry
   // window to run out twice: the workflow waits on its schedule, then completes.

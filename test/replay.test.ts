@@ -25,6 +25,7 @@ const CURRENT_PATHS = [
   'failed.json',
   'get-job-outage.json',
   'hint-burst.json',
+  'notification-first.json',
   'signal-and-updates.json',
 ];
 

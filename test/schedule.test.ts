@@ -21,6 +21,18 @@ describe('polling schedule', () => {
     expect(delays.at(-1)).toBe(noJitter.maxIntervalMs);
   });
 
+  it('notification-first: polls are the safety net from the start, at the cap without notifications', () => {
+    const first = { stableChecks: 0, notificationsWorking: false, notificationFirst: true };
+    expect(nextPollDelayMs(noJitter, first, mid)).toBe(noJitter.maxIntervalMs);
+    expect(nextPollDelayMs(noJitter, { ...first, stableChecks: 50 }, mid)).toBe(noJitter.maxIntervalMs);
+    // Once notifications arrive the safety net grows towards the longer cap.
+    const working = { ...first, notificationsWorking: true };
+    expect(nextPollDelayMs(noJitter, working, mid)).toBe(noJitter.maxIntervalMs);
+    expect(nextPollDelayMs(noJitter, { ...working, stableChecks: 100 }, mid)).toBe(
+      noJitter.maxIntervalWithNotificationsMs,
+    );
+  });
+
   it('uses the longer cap once notifications are known to work', () => {
     const late = { stableChecks: 100, notificationsWorking: true };
     expect(nextPollDelayMs(noJitter, late, mid)).toBe(noJitter.maxIntervalWithNotificationsMs);

@@ -37,6 +37,7 @@ function status(overrides: Partial<JobStatus> = {}): JobStatus {
     nextCheckAt: '2026-11-28T13:12:14.986Z',
     lastError: null,
     lastNotificationAt: '2026-11-28T13:10:02.100Z',
+    lastNotifiedState: null,
     deadlineAt: '2026-12-05T13:00:00.000Z',
     runs: 1,
     timeline: [],

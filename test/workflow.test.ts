@@ -149,6 +149,50 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('notification-first: no check after creation or for a non-terminal hint; one for a terminal or unreadable hint', async () => {
+    const name = uniqueId('first') + ' [sim duration=1h]';
+    const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+    const notify = { publicUrl: 'http://127.0.0.1:9/notifications', secret: secret() };
+    const hint = (fields?: Record<string, string>) => ({
+      method: 'POST',
+      receivedAt: new Date().toISOString(),
+      ...(fields ? { fields } : {}),
+    });
+    const settled = () => new Promise((r) => setTimeout(r, 1_500));
+    await temporal.withWorker(simulatorActivities(sim, notify), async () => {
+      const handle = await start({ name, notificationMethod: 'POST', polling: slow });
+      const created = await waitFor(async () => {
+        const s = await handle.query(statusQuery);
+        return s.jobId && s.nextCheckAt ? s : undefined;
+      });
+      expect(created).toMatchObject({ state: 'CREATED', checks: 0, notificationsRequested: true });
+      // The safety net: the first poll waits the cap without notifications.
+      expect(Date.parse(created.nextCheckAt!) - Date.now()).toBeGreaterThan(50_000);
+
+      await handle.signal(jobNotificationSignal, hint({ job_id: created.jobId!, state: 'IN_PROGRESS' }));
+      await settled();
+      const told = await handle.query(statusQuery);
+      expect(told).toMatchObject({
+        checks: 0,
+        notifications: 1,
+        lastNotifiedState: 'IN_PROGRESS',
+        state: 'CREATED',
+      });
+
+      await handle.signal(jobNotificationSignal, hint({ job_id: created.jobId!, state: 'COMPLETED' }));
+      // Only getJob moves the state: the job is not finished, whatever the hint said.
+      const checked = await waitFor(async () => {
+        const s = await handle.query(statusQuery);
+        return s.checks === 1 ? s : undefined;
+      });
+      expect(checked.state).not.toBe('COMPLETED');
+      await settled();
+      await handle.signal(jobNotificationSignal, hint());
+      await waitFor(async () => ((await handle.query(statusQuery)).checks === 2 ? true : undefined));
+      await handle.cancel();
+    });
+  });
+
   it('spaces hint-triggered checks: a burst of 60 hints in 3 s costs at most one getJob per second', async () => {
     const name = uniqueId('burst') + ' [sim duration=1h]';
     const slow = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };

@@ -39,7 +39,8 @@ function nextCheck(status: JobStatus): string {
 
 function notifications(status: JobStatus): string {
   if (!status.notificationsRequested) return `${status.notifications} (not requested: polling only)`;
-  const last = status.lastNotificationAt ? `, last ${formatUtc(status.lastNotificationAt)}` : '';
+  const said = status.lastNotifiedState ? ` (${escapeMarkdown(status.lastNotifiedState)})` : '';
+  const last = status.lastNotificationAt ? `, last ${formatUtc(status.lastNotificationAt)}${said}` : '';
   return `${status.notifications}${last}`;
 }
 

@@ -54,6 +54,7 @@ import {
   recordCheck,
   recordCheckFailure,
   recordNotification,
+  hintedStateOf,
   remainingMs,
   resultOf,
   statusOf,
@@ -88,6 +89,11 @@ const TRANSIENT_GET_JOB_PATCH = 'transient-get-job';
 const CREATE_RETRIES_PATCH = 'create-retries';
 /** Patch marker: a hint-triggered check waits until `minHintSpacingMs` after the last check started. */
 const HINT_SPACING_PATCH = 'hint-spacing';
+/**
+ * Patch marker: notification-first waiting. A job created with a notification URL is not checked
+ * right after creation, and a hint naming a non-terminal state triggers no check.
+ */
+const NOTIFICATION_FIRST_PATCH = 'notification-first';
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
 export const MAX_UNREADABLE_CREATE_ANSWERS = 5;
@@ -217,7 +223,11 @@ function deadlineExceeded(job: JobState): ApplicationFailure {
 function listen(job: JobState): void {
   setHandler(statusQuery, () => statusOf(job));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
-  setHandler(jobNotificationSignal, () => recordNotification(job, new Date().toISOString()));
+  setHandler(jobNotificationSignal, (hint) =>
+    recordNotification(job, new Date().toISOString(), hintedStateOf(hint?.fields), () =>
+      patched(NOTIFICATION_FIRST_PATCH),
+    ),
+  );
   setHandler(jobCreatedUpdate, async (): Promise<JobCreated> => {
     await condition(() => job.jobId !== null || job.createFailure !== null);
     if (job.jobId === null) {
@@ -283,8 +293,9 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
       notificationsRequested: answer.notificationsRequested,
     });
   } catch (err) {
+    // Whatever the last attempt met, a job still not created at its deadline ended by the deadline.
     const failure =
-      isDeadlineTimeout(err) && remaining(job) <= 0
+      remaining(job) <= 0 && !isCancellation(err) && !isFatalTdgFailure(err)
         ? deadlineExceeded(job)
         : (fatalActivityError(err, 'createJob failed', job) ?? asWorkflowFailure(err, job));
     job.createFailure = createFailureOf(failure);
@@ -499,7 +510,11 @@ async function continueIfLong(
 /** Sleeps until the schedule's next check or an earlier hint, and notes which one woke it. */
 async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): Promise<void> {
   const policy = rules.policy();
-  const scheduleState = { stableChecks: job.stableChecks, notificationsWorking: notificationsWorking(job) };
+  const scheduleState = {
+    stableChecks: job.stableChecks,
+    notificationsWorking: notificationsWorking(job),
+    notificationFirst: job.notificationsRequested,
+  };
   // After a failed check the hint it answered is lost: retry within the cap that holds without
   // notifications, never the longer one that trusts them (a duration only: replay-safe).
   const delay = answered ? nextPollDelayMs(policy, scheduleState, Math.random) : policy.maxIntervalMs;
@@ -588,9 +603,13 @@ async function run(
   listen(state);
   announce(state);
   const rules = runRules(policy);
-  const job = hasJob(state) ? state : await create(state, rules, input);
+  const continued = hasJob(state);
+  const job = continued ? state : await create(state, rules, input);
   // A continued run checked just before it continued: it checks at once only for a pending hint.
-  let waitFirst = input.carried !== undefined && !job.hintPending && patched(CARRIED_HINT_PATCH);
+  // A new job TDG will notify about is first checked when a hint or the safety-net poll asks.
+  let waitFirst = continued
+    ? input.carried !== undefined && !job.hintPending && patched(CARRIED_HINT_PATCH)
+    : job.notificationsRequested && !job.hintPending && patched(NOTIFICATION_FIRST_PATCH);
   let answered = true;
   for (;;) {
     if (!waitFirst) {

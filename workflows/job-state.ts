@@ -5,6 +5,7 @@
  * a server; the workflow passes in the time.
  */
 import {
+  isTerminalState,
   totalBatches,
   type CarriedState,
   type CheckTrigger,
@@ -40,6 +41,8 @@ export interface JobState {
   /** A hint arrived since the last check began (carried: the next run then checks at once). */
   hintPending: boolean;
   lastNotificationAt: string | null;
+  /** The state the last notification named (only a hint: `snapshot` is what TDG answered). */
+  lastNotifiedState: string | null;
   lastError: string | null;
   /** When TDG first answered 404 for the job, with no answer since (ISO). */
   notFoundSince: string | null;
@@ -91,6 +94,7 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     // A run continued by older code carried no hint flag: it checks at once, as it did then.
     hintPending: carried ? (carried.hintPending ?? true) : false,
     lastNotificationAt: carried?.lastNotificationAt ?? null,
+    lastNotifiedState: carried?.lastNotifiedState ?? null,
     lastError: carried?.lastError ?? null,
     notFoundSince: carried?.notFoundSince ?? null,
     possibleDuplicateTdgJob: carried?.possibleDuplicateTdgJob ?? false,
@@ -119,6 +123,7 @@ export function statusOf(state: JobState): JobStatus {
     nextCheckAt: state.nextCheckAt,
     lastError: state.lastError,
     lastNotificationAt: state.lastNotificationAt,
+    lastNotifiedState: state.lastNotifiedState,
     deadlineAt: state.deadlineAt,
     runs: state.runs,
     timeline: state.timeline,
@@ -157,6 +162,7 @@ export function carriedOf(state: CreatedJobState): CarriedState {
     stableChecks: state.stableChecks,
     lastError: state.lastError,
     lastNotificationAt: state.lastNotificationAt,
+    lastNotifiedState: state.lastNotifiedState,
     hintPending: state.hintPending,
     notFoundSince: state.notFoundSince,
     possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
@@ -183,11 +189,30 @@ export function remainingMs(state: JobState, nowMs: number): number {
   return Date.parse(state.deadlineAt) - nowMs;
 }
 
-/** A `jobNotification` hint: counted and used to wake the wait, its payload never trusted. */
-export function recordNotification(state: JobState, at: string): void {
+/**
+ * A `jobNotification` hint: counted, and it wakes the wait unless it names a state that is not
+ * terminal (and `notificationFirst` allows trusting that much: the run's patch decision). Its
+ * payload never moves the job's state: a hint that says COMPLETED, or nothing readable, only
+ * triggers a `getJob`, so a forged or stale hint costs at most one check.
+ */
+export function recordNotification(
+  state: JobState,
+  at: string,
+  hintedState: string | null,
+  notificationFirst: () => boolean,
+): void {
   state.notifications += 1;
   state.lastNotificationAt = at;
+  state.lastNotifiedState = hintedState;
+  if (hintedState !== null && !isTerminalState(hintedState) && notificationFirst()) return;
   state.hintPending = true;
+}
+
+/** The state a notification names (its `state` field, any case), or null when it names none readable. */
+export function hintedStateOf(fields: Record<string, string> | undefined): string | null {
+  const key = Object.keys(fields ?? {}).find((k) => k.toLowerCase() === 'state');
+  const value = key === undefined ? '' : (fields?.[key] ?? '').trim().toUpperCase();
+  return /^[A-Z_]{1,40}$/.test(value) ? value : null;
 }
 
 /**

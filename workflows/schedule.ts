@@ -19,6 +19,11 @@ export interface ScheduleState {
   stableChecks: number;
   /** True once a notification has arrived for this job: polling is then only a safety net. */
   notificationsWorking: boolean;
+  /**
+   * The job was created with a notification URL and waits notification-first: polls are only the
+   * safety net from the start, so they start at the cap without notifications (`maxIntervalMs`).
+   */
+  notificationFirst?: boolean;
 }
 
 export function resolvePollingPolicy(overrides: Partial<PollingPolicy> = {}): PollingPolicy {
@@ -55,9 +60,11 @@ export function intervalCapMs(policy: PollingPolicy, state: ScheduleState): numb
  */
 export function nextPollDelayMs(policy: PollingPolicy, state: ScheduleState, random: () => number): number {
   const cap = intervalCapMs(policy, state);
-  const start = state.notificationsWorking
-    ? Math.min(Math.max(policy.initialIntervalMs, policy.minIntervalWithNotificationsMs), cap)
-    : policy.initialIntervalMs;
+  const start = state.notificationFirst
+    ? Math.min(Math.max(policy.maxIntervalMs, policy.minIntervalWithNotificationsMs), cap)
+    : state.notificationsWorking
+      ? Math.min(Math.max(policy.initialIntervalMs, policy.minIntervalWithNotificationsMs), cap)
+      : policy.initialIntervalMs;
   const exponent = Math.min(state.stableChecks, 200);
   const base = Math.min(start * policy.backoffFactor ** exponent, cap);
   const spread = 1 + policy.jitter * (2 * random() - 1);

@@ -81,6 +81,9 @@ export interface BenchReport {
     scaledDurations: string;
     fixedIntervalMs: number;
     fixedIntervalReal: string;
+    /** How the simulator notified: every state change, or once at the end. */
+    notifyMode: 'changes' | 'terminal';
+    dropNotificationRate: number;
     maxTdgCallsPerSecondPerWorker: number;
     concurrent: boolean;
     peakOpenWorkflows: number;
@@ -192,6 +195,8 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     '',
     `${s.jobsPerStrategy} jobs per strategy (peak ${s.peakOpenWorkflows} workflows open at once, strategies ${s.concurrent ? 'run concurrently' : 'one after another'}), ` +
       `durations ${s.realDurations} real, time compressed ÷${s.timeScale} to ${s.scaledDurations}. ` +
+      `TDG notifies ${s.notifyMode === 'terminal' ? 'once, when the job ends' : 'on every state change'}` +
+      `${s.dropNotificationRate > 0 ? `, ${Math.round(s.dropNotificationRate * 100)} % of notifications dropped` : ''}. ` +
       `Our policy (scaled): first check after ${s.polling.initialIntervalMs} ms, ×${s.polling.backoffFactor}, cap ${s.polling.maxIntervalMs} ms ` +
       `(${s.polling.minIntervalWithNotificationsMs}..${s.polling.maxIntervalWithNotificationsMs} ms while notifications arrive). Fixed interval for (c) and (d): ${s.fixedIntervalMs} ms ` +
       `(${s.fixedIntervalReal} real, our cap without notifications). TDG calls ≤ ${s.maxTdgCallsPerSecondPerWorker}/s per worker. ` +

@@ -151,6 +151,7 @@ export interface CarriedState {
   /** Optional: runs continued by older code carried none (then null, null and a check at once). */
   lastError?: string | null;
   lastNotificationAt?: string | null;
+  lastNotifiedState?: string | null;
   /** A hint arrived after the last check: the next run checks at once instead of waiting. */
   hintPending?: boolean;
   /** When TDG first answered 404 for the job with no answer since (ISO), or null. */
@@ -196,6 +197,8 @@ export interface JobStatus {
   nextCheckAt: string | null;
   lastError: string | null;
   lastNotificationAt: string | null;
+  /** The state the last notification named: a hint only; `state` is what TDG's `getJob` answered. */
+  lastNotifiedState: string | null;
   deadlineAt: string;
   runs: number;
   timeline: TimelineEntry[];
