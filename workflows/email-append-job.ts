@@ -96,7 +96,7 @@ const HINT_SPACING_PATCH = 'hint-spacing';
 const NOTIFICATION_FIRST_PATCH = 'notification-first';
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
-export const MAX_UNREADABLE_CREATE_ANSWERS = 5;
+const MAX_UNREADABLE_CREATE_ANSWERS = 5;
 /** One attempt per activity: the workflow retries createJob itself, so it sees every attempt's outcome. */
 const SINGLE_ATTEMPT: RetryPolicy = { maximumAttempts: 1 };
 
@@ -129,7 +129,7 @@ function isFatalTdgFailure(err: unknown): boolean {
 /** A fatal TDG failure as the workflow's own typed failure; undefined for others. */
 function fatalActivityError(err: unknown, what: string, job: JobState): ApplicationFailure | undefined {
   const type = failureTypeOf(err);
-  if (type === undefined || !isFatalTdgFailure(err)) return undefined;
+  if (type === undefined || !FATAL_TDG_FAILURE_TYPES.includes(type)) return undefined;
   return typedFailure(type, `${what}: ${causeMessage(err)}`, job);
 }
 
@@ -540,7 +540,7 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
  */
 async function spaceHintedCheck(job: CreatedJobState, policy: PollingPolicy): Promise<void> {
   if (job.lastCheckStartedAtMs === null) return;
-  const gapMs = job.lastCheckStartedAtMs + (policy.minHintSpacingMs ?? 0) - Date.now();
+  const gapMs = job.lastCheckStartedAtMs + policy.minHintSpacingMs - Date.now();
   if (gapMs > 0 && patched(HINT_SPACING_PATCH)) await sleep(gapMs);
 }
 

@@ -5,6 +5,7 @@
  * (design §2): HTML maintenance pages with 200, redirects to a maintenance page, brief 404s for
  * jobs that exist, connection resets, hung requests, and a full outage switch.
  */
+import { knownKeysObject } from './control-object.js';
 import type { Prng } from '../platform/prng.js';
 
 export interface Faults {
@@ -82,16 +83,12 @@ const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_FAULTS);
 
 /** Checks a partial Faults object (from options or `PUT /_sim/faults`); unknown keys are errors (typos). */
 export function validateFaults(input: unknown): Partial<Faults> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new FaultsValidationError('faults must be a JSON object');
-  }
-  const source = input as Record<string, unknown>;
-  const unknown = Object.keys(source).filter((key) => !KNOWN_KEYS.includes(key));
-  if (unknown.length > 0) {
-    throw new FaultsValidationError(
-      `unknown fault field(s) ${unknown.join(', ')} (known: ${KNOWN_KEYS.join(', ')})`,
-    );
-  }
+  const source = knownKeysObject(
+    input,
+    KNOWN_KEYS,
+    { whole: 'faults', unknownKeys: 'fault field(s)' },
+    (message) => new FaultsValidationError(message),
+  );
   const out: Partial<Faults> = {};
   const number = (key: string, min: number, max: number, integer: boolean): number | undefined => {
     const value = source[key];

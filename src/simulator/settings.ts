@@ -3,6 +3,7 @@
  * failure modes). They are not faults: they choose between readings of TDG's documentation where
  * the real API's behaviour is unknown (design §2), so tests can run a client against each reading.
  */
+import { knownKeysObject } from './control-object.js';
 
 /**
  * When a job notifies its notification URL. TDG's tutorial says both "an automatic message when
@@ -32,16 +33,12 @@ const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_SETTINGS);
 
 /** Checks a partial Settings object (from options or `PUT /_sim/settings`); unknown keys are errors (typos). */
 export function validateSettings(input: unknown): Partial<Settings> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new SettingsValidationError('settings must be a JSON object');
-  }
-  const source = input as Record<string, unknown>;
-  const unknown = Object.keys(source).filter((key) => !KNOWN_KEYS.includes(key));
-  if (unknown.length > 0) {
-    throw new SettingsValidationError(
-      `unknown setting(s) ${unknown.join(', ')} (known: ${KNOWN_KEYS.join(', ')})`,
-    );
-  }
+  const source = knownKeysObject(
+    input,
+    KNOWN_KEYS,
+    { whole: 'settings', unknownKeys: 'setting(s)' },
+    (message) => new SettingsValidationError(message),
+  );
   const out: Partial<Settings> = {};
   const mode = source['notificationMode'];
   if (mode !== undefined) {
