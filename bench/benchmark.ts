@@ -405,18 +405,23 @@ const results: StrategyResult[] = runs.map((run) => {
   let workflowTasks = 0;
   let continuedAsNew = 0;
   let realJobHours = 0;
+  let openHours = 0;
   for (const t of tracked) {
     const jobs = simJobs.get(t.workflowId) ?? [];
     if (jobs.length > 1) duplicates += jobs.length - 1;
     calls.push(jobs.reduce((sum, j) => sum + j.getJobCalls, 0));
     const terminalAt = jobs[0]?.terminalAt ? Date.parse(jobs[0].terminalAt) : null;
+    // The TDG job's own run time: the same for every strategy, however late each one notices the end.
+    if (jobs[0] && terminalAt !== null) {
+      realJobHours += ((terminalAt - Date.parse(jobs[0].createdAt)) * timeScale) / 3_600_000;
+    }
     const history = histories.get(t.workflowId);
     if (history) {
       events += history.events;
       workflowTasks += history.workflowTasks;
       continuedAsNew += history.runs - 1;
       if (history.closeTime !== null) {
-        realJobHours += ((history.closeTime - history.startTime) * timeScale) / 3_600_000;
+        openHours += ((history.closeTime - history.startTime) * timeScale) / 3_600_000;
       }
     }
     const detection =
@@ -476,6 +481,8 @@ const results: StrategyResult[] = runs.map((run) => {
     historyEventsPerJob: Math.round((events / (tracked.length || 1)) * 10) / 10,
     historyEventsPerJobHour: Math.round((events / (realJobHours || 1)) * 10) / 10,
     realJobHours: Math.round(realJobHours * 100) / 100,
+    historyEventsPerOpenHour: Math.round((events / (openHours || 1)) * 10) / 10,
+    openWorkflowHours: Math.round(openHours * 100) / 100,
     workflowTasksPerJob: Math.round((workflowTasks / (tracked.length || 1)) * 10) / 10,
     workflowTasksTotal: workflowTasks,
     continuedAsNew,
@@ -509,37 +516,54 @@ const ratios = ours
       }))
   : [];
 
-// ---------------------------------------------------------------- targets (issue 6)
+// ---------------------------------------------------------------- targets (issue 12)
 const timerLoop = byId.get('timer-loop');
+const activityRetry = byId.get('activity-retry');
 const oursPolling = byId.get('ours-polling');
 const targets: TargetCheck[] = [];
-if (ours) {
+// With notifications, the safety-net poll's cap bounds detection of a job whose notifications were lost.
+const safetyNetCapMs = polling.maxIntervalWithNotificationsMs;
+if (ours && dropRate === 0 && !scaleRun) {
   targets.push({
-    target: 'with notifications, detection p50 ≤ 150 ms',
-    met: ours.detectionMs.p50 <= 150,
+    target: 'with notifications delivered, detection p50 ≤ 100 ms',
+    met: ours.detectionMs.p50 <= 100,
     measured: `${ours.detectionMs.p50} ms`,
   });
   targets.push({
-    target: 'with notifications, detection p99 ≤ 1 s',
-    met: ours.detectionMs.p99 <= 1_000,
+    target: 'with notifications delivered, detection p99 ≤ 500 ms',
+    met: ours.detectionMs.p99 <= 500,
     measured: `${ours.detectionMs.p99} ms`,
+  });
+}
+if (ours && dropRate > 0) {
+  targets.push({
+    target: `with ${Math.round(dropRate * 100)} % of notifications dropped, median detection ≤ 1 s`,
+    met: ours.detectionMs.p50 <= 1_000,
+    measured: `${ours.detectionMs.p50} ms`,
+  });
+  targets.push({
+    target: `with ${Math.round(dropRate * 100)} % dropped, worst detection ≤ the safety-net cap (${formatDuration(safetyNetCapMs)} here = ${formatDuration(safetyNetCapMs * timeScale)} real)`,
+    met: ours.detectionMs.max <= safetyNetCapMs,
+    measured: `${ours.detectionMs.max} ms`,
   });
 }
 if (ours && timerLoop) {
   targets.push({
-    target: 'getJob calls per job ≤ 1/10 of (c)',
-    met: ours.getJobCallsPerJob.mean <= timerLoop.getJobCallsPerJob.mean / 10,
+    target: 'getJob calls per job ≤ (c)',
+    met: ours.getJobCallsPerJob.mean <= timerLoop.getJobCallsPerJob.mean,
     measured: `${ours.getJobCallsPerJob.mean} vs ${timerLoop.getJobCallsPerJob.mean} (×${ratio(ours.getJobCallsPerJob.mean, timerLoop.getJobCallsPerJob.mean)})`,
   });
   targets.push({
-    target: 'median detection ≥ 10× lower than (c)',
-    met: ours.detectionMs.p50 * 10 <= timerLoop.detectionMs.p50,
-    measured: `${ours.detectionMs.p50} ms vs ${timerLoop.detectionMs.p50} ms (×${ratio(ours.detectionMs.p50, timerLoop.detectionMs.p50)})`,
-  });
-  targets.push({
-    target: 'history events per job-hour ≤ 1/10 of (c)',
-    met: ours.historyEventsPerJobHour <= timerLoop.historyEventsPerJobHour / 10,
+    target: 'history events per TDG job-hour ≤ (c)',
+    met: ours.historyEventsPerJobHour <= timerLoop.historyEventsPerJobHour,
     measured: `${ours.historyEventsPerJobHour} vs ${timerLoop.historyEventsPerJobHour} (×${ratio(ours.historyEventsPerJobHour, timerLoop.historyEventsPerJobHour)})`,
+  });
+}
+if (ours && activityRetry) {
+  targets.push({
+    target: 'stretch: history events per TDG job-hour ≤ (d)',
+    met: ours.historyEventsPerJobHour <= activityRetry.historyEventsPerJobHour,
+    measured: `${ours.historyEventsPerJobHour} vs ${activityRetry.historyEventsPerJobHour} (×${ratio(ours.historyEventsPerJobHour, activityRetry.historyEventsPerJobHour)})`,
   });
 }
 if (oursPolling) {
@@ -547,6 +571,14 @@ if (oursPolling) {
     target: `(b) worst-case detection ≤ its cap (${formatDuration(polling.maxIntervalMs)} here = ${formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs)} real)`,
     met: oursPolling.detectionMs.max <= polling.maxIntervalMs,
     measured: `max ${oursPolling.detectionMs.max} ms`,
+  });
+}
+if (scaleRun && ours) {
+  const p99Target = jobsPerStrategy >= 5_000 ? 30_000 : 2_000;
+  targets.push({
+    target: `${jobsPerStrategy} concurrent open jobs: detection p99 ≤ ${formatDuration(p99Target)}`,
+    met: ours.detectionMs.p99 <= p99Target,
+    measured: `${ours.detectionMs.p99} ms`,
   });
 }
 if (scaleRun && ours) {

@@ -426,6 +426,32 @@ describe('getJob', () => {
   });
 });
 
+describe('rate limit', () => {
+  /** When each of `calls` concurrent getJobs reached TDG, in ms after the first. */
+  async function arrivals(calls: number, overrides: Partial<TdgClientOptions>): Promise<number[]> {
+    const seen: number[] = [];
+    const tdg = await startTdg((_req, res) => {
+      seen.push(Date.now());
+      json(res, 200, COMPLETED_JOB);
+    });
+    const client = clientFor(tdg, overrides);
+    await Promise.all(Array.from({ length: calls }, (_, i) => client.getJob(`job-${i}`)));
+    return seen.map((t) => t - (seen[0] ?? t));
+  }
+
+  it('paces calls at maxCallsPerSecond after a burst of one second of calls', async () => {
+    const at = await arrivals(10, { maxCallsPerSecond: 4 });
+    // 4 at once, then one every 250 ms: the tenth goes out about 1.5 s after the first.
+    expect(at.filter((ms) => ms < 500).length).toBeLessThanOrEqual(6);
+    expect(Math.max(...at)).toBeGreaterThanOrEqual(1_200);
+  });
+
+  it('sends at once without a limit (the control for the pacing above)', async () => {
+    const at = await arrivals(10, {});
+    expect(at.filter((ms) => ms < 500)).toHaveLength(10);
+  });
+});
+
 describe('authorization', () => {
   it('reuses one token across calls', async () => {
     const tdg = await startTdg((_req, res) => json(res, 200, COMPLETED_JOB));

@@ -116,12 +116,14 @@ function skippingActivities(
     applied = key;
     await sim.setFaults({ ...NO_FAULTS, ...faults });
   };
-  const followClock = (): void => {
-    workflowNow = Context.current().info.currentAttemptScheduledTimestampMs;
+  // A local activity's scheduled time is the worker's real clock: ask the server for its skipped one.
+  const followClock = async (): Promise<void> => {
+    const { info } = Context.current();
+    workflowNow = info.isLocal ? await env.currentTimeMs() : info.currentAttemptScheduledTimestampMs;
   };
   return {
     createJob: async (req) => {
-      followClock();
+      await followClock();
       // The token first (a 404 for a job that does not exist), so create faults hit the job request.
       if (createAttempts++ === 0) await real.getJob('warm-up').catch(() => undefined);
       await applyFaults(createFaults(createAttempts));
@@ -130,7 +132,7 @@ function skippingActivities(
       return created;
     },
     getJob: async (jobId) => {
-      followClock();
+      await followClock();
       const hours = (workflowNow - (createdAt ?? workflowNow)) / 3_600_000;
       const phase = phases.find((p) => hours >= p.fromHours && hours < p.toHours);
       await applyFaults(phase?.faults ?? {});

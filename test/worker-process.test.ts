@@ -218,19 +218,41 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     expect(await jobsCreated()).toBe(1);
 
     // From the history: A completed the getJob it was running when SIGTERM came (no failed
-    // attempt), and B ran the later ones.
-    const { events } = await handle.fetchHistory();
-    const started = (events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-    const identities = started.map((e) => e.activityTaskStartedEventAttributes?.identity ?? '');
-    expect(identities[0]).toMatch(new RegExp(`^${workerA.pid}@`)); // createJob
-    expect(identities[1]).toMatch(new RegExp(`^${workerA.pid}@`)); // the in-flight getJob
-    expect(identities.at(-1)).toMatch(new RegExp(`^${workerB.pid}@`));
+    // attempt, no workflow task lost), and B ran the later ones. Checks are local activities: each
+    // is a marker recorded by the workflow task that ran it.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const completedBy = new Map(
+      events.flatMap((e) =>
+        e.workflowTaskCompletedEventAttributes
+          ? [[String(e.eventId), e.workflowTaskCompletedEventAttributes.identity ?? '']]
+          : [],
+      ),
+    );
+    const checks = events.flatMap((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_local_activity') return [];
+      const data = marker.details?.['data']?.payloads?.[0]?.data;
+      const { attempt } = JSON.parse(new TextDecoder().decode(data ?? new Uint8Array())) as {
+        attempt: number;
+      };
+      return [{ attempt, by: completedBy.get(String(marker.workflowTaskCompletedEventId)) ?? '' }];
+    });
+    const createdBy = events.find(
+      (e) => e.activityTaskStartedEventAttributes,
+    )?.activityTaskStartedEventAttributes;
+    expect(createdBy?.identity).toMatch(new RegExp(`^${workerA.pid}@`)); // createJob
+    expect(checks[0]?.by).toMatch(new RegExp(`^${workerA.pid}@`)); // the in-flight getJob
+    expect(checks.at(-1)?.by).toMatch(new RegExp(`^${workerB.pid}@`));
+    expect(checks.every((c) => c.attempt === 1)).toBe(true);
     expect(
-      (events ?? []).filter(
-        (e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes,
+      events.filter(
+        (e) =>
+          e.activityTaskFailedEventAttributes ||
+          e.activityTaskTimedOutEventAttributes ||
+          e.workflowTaskFailedEventAttributes ||
+          e.workflowTaskTimedOutEventAttributes,
       ),
     ).toEqual([]);
-    expect(started.every((e) => e.activityTaskStartedEventAttributes?.attempt === 1)).toBe(true);
 
     await sim.setFaults({ latencyMs: 0 });
     workerB.child.kill('SIGTERM');

@@ -112,6 +112,39 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('lean history: one patch marker, checks as local-activity markers, no CREATING over the state set at start', async () => {
+    const name = uniqueId('lean') + ' [sim duration=2s batches=2]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const started = await jobsOf(temporal).startJob({ name, notificationMethod: null, polling: FAST });
+      const handle = temporal.client.workflow.getHandle<typeof emailAppendJob>(started.workflowId);
+      const result = await handle.result();
+      const events = (await handle.fetchHistory()).events ?? [];
+      const decode = (data: Uint8Array | null | undefined) =>
+        JSON.parse(new TextDecoder().decode(data)) as unknown;
+      const markers = events.flatMap((e) =>
+        e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : [],
+      );
+      const patches = markers
+        .filter((m) => m.markerName === 'core_patch')
+        .map((m) => decode(m.details?.['patch-data']?.payloads?.[0]?.data));
+      expect(patches).toEqual([expect.objectContaining({ id: 'lean-history' })]);
+      const scheduled = events.flatMap(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      expect(scheduled).toEqual(['createJob']);
+      expect(result.checks).toBeGreaterThan(1);
+      expect(markers.filter((m) => m.markerName === 'core_local_activity')).toHaveLength(result.checks);
+      const states = events.flatMap((e) => {
+        const field =
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.['TdgJobState'];
+        return field ? [decode(field.data)] : [];
+      });
+      expect(states).not.toContain('CREATING');
+      expect(states[0]).toBe('CREATED');
+      expect(states.at(-1)).toBe('COMPLETED');
+    });
+  });
+
   it('fails with a non-retryable JobFailed that still carries the batch list', async () => {
     const name = uniqueId('failing') + ' [sim duration=1s batches=4 outcome=FAILED]';
     await temporal.withWorker(simulatorActivities(sim), async () => {

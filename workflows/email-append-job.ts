@@ -12,6 +12,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   sleep,
   setHandler,
@@ -94,6 +95,13 @@ const HINT_SPACING_PATCH = 'hint-spacing';
  * right after creation, and a hint naming a non-terminal state triggers no check.
  */
 const NOTIFICATION_FIRST_PATCH = 'notification-first';
+/**
+ * Patch marker: lean history. `getJob` runs as a local activity (one marker event instead of an
+ * activity's three and a workflow task's three), the start's `TdgJobState` is not upserted again,
+ * and this one marker stands for every patch above: a run that has it behaves as if each were
+ * present, so a new run writes one marker instead of one per patch.
+ */
+const LEAN_HISTORY_PATCH = 'lean-history';
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
 const MAX_UNREADABLE_CREATE_ANSWERS = 5;
@@ -159,20 +167,27 @@ function causeMessage(err: unknown): string {
 }
 
 /**
- * The `notified-schedule` patch decision, asked where each guarded decision is made (activity
- * options, an announced change, the wait) exactly as before this module kept its state in one
- * object, so the marker lands at the same place in history, including in runs that started on
- * pre-patch code and switch once their replay is over. Once true it stays true, as in the SDK.
+ * The run's patch decisions. `lean-history` is asked once, first thing in each run; when present
+ * it answers for every older patch. Otherwise each older patch is asked where the decision it
+ * guards is made, exactly as before, so its marker lands at the same place in history (including
+ * in runs that started on pre-patch code and switch once their replay is over). The
+ * `notified-schedule` answer is kept once true, as in the SDK.
  */
 interface RunRules {
+  lean: boolean;
+  patched: (patchId: string) => boolean;
   notifiedSchedule: () => boolean;
   policy: () => PollingPolicy;
 }
 
 function runRules(policy: PollingPolicy): RunRules {
+  const lean = patched(LEAN_HISTORY_PATCH);
+  const has = (patchId: string): boolean => lean || patched(patchId);
   let notified = false;
-  const notifiedSchedule = (): boolean => (notified ||= patched(NOTIFIED_SCHEDULE_PATCH));
+  const notifiedSchedule = (): boolean => (notified ||= has(NOTIFIED_SCHEDULE_PATCH));
   return {
+    lean,
+    patched: has,
     notifiedSchedule,
     policy: () => (notifiedSchedule() ? policy : { ...policy, minIntervalWithNotificationsMs: 0 }),
   };
@@ -201,6 +216,42 @@ function activities(
   return proxyActivities<TdgActivities>(options);
 }
 
+/**
+ * `getJob` for one check, retried for `windowMs`. A lean run first tries once as a local activity:
+ * its answer is one marker in the same workflow task (the TDG rate limit then holds through the
+ * TDG client's own limiter, as local activities bypass the task queue's). Only when that attempt
+ * fails does it fall back to the activity retried for the rest of the window: its backoff is
+ * durable timers, where a local activity's would hold the workflow task open (and heartbeat it).
+ */
+async function getJobWithin(
+  job: CreatedJobState,
+  rules: RunRules,
+  windowMs: number,
+  summary: string,
+  retried: (scheduleToCloseMs: number) => TdgActivities,
+): Promise<JobSnapshot> {
+  let leftMs = windowMs;
+  if (rules.lean) {
+    const startedAtMs = Date.now();
+    try {
+      return await proxyLocalActivities<TdgActivities>({
+        summary,
+        startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+        scheduleToCloseTimeout: Math.min(windowMs, TDG_ATTEMPT_TIMEOUT),
+        retry: { ...TDG_RETRY_POLICY, maximumAttempts: 1 },
+      }).getJob(job.jobId);
+    } catch (err) {
+      if (isCancellation(err) || isFatalTdgFailure(err)) throw err;
+      // As the activity's own retry would: wait TDG's Retry-After, else the policy's first interval.
+      const delayMs = retryDelayMs(1, err);
+      leftMs = windowMs - (Date.now() - startedAtMs) - delayMs;
+      if (leftMs < TDG_ATTEMPT_TIMEOUT) throw err;
+      await sleep(delayMs);
+    }
+  }
+  return retried(leftMs).getJob(job.jobId);
+}
+
 function remaining(job: JobState): number {
   return remainingMs(job, Date.now());
 }
@@ -220,12 +271,12 @@ function deadlineExceeded(job: JobState): ApplicationFailure {
   });
 }
 
-function listen(job: JobState): void {
+function listen(job: JobState, rules: RunRules): void {
   setHandler(statusQuery, () => statusOf(job));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
   setHandler(jobNotificationSignal, (hint) =>
     recordNotification(job, new Date().toISOString(), hintedStateOf(hint?.fields), () =>
-      patched(NOTIFICATION_FIRST_PATCH),
+      rules.patched(NOTIFICATION_FIRST_PATCH),
     ),
   );
   setHandler(jobCreatedUpdate, async (): Promise<JobCreated> => {
@@ -277,10 +328,15 @@ function createFailureOf(failure: unknown): { type: string; message: string } {
   return { type: 'Unexpected', message: failure instanceof Error ? failure.message : String(failure) };
 }
 
-/** A first run shows its job as being created at once; a continued run already has its job. */
-function announce(job: JobState): void {
+/**
+ * A first run shows its job as being created at once; a continued run already has its job. A lean
+ * run started with a `TdgJobState` (our client sets PENDING: not created yet) leaves it as it is.
+ */
+function announce(job: JobState, rules: RunRules): void {
   if (hasJob(job)) return;
-  upsertSearchAttributes([{ key: TDG_JOB_STATE, value: 'CREATING' }]);
+  const started = workflowInfo().typedSearchAttributes.get(TDG_JOB_STATE);
+  if (!(rules.lean && started !== undefined))
+    upsertSearchAttributes([{ key: TDG_JOB_STATE, value: 'CREATING' }]);
   publish(job);
 }
 
@@ -344,7 +400,7 @@ async function requestJob(
       });
     try {
       // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
-      const answer = await (patched(NON_CANCELLABLE_CREATE_PATCH)
+      const answer = await (rules.patched(NON_CANCELLABLE_CREATE_PATCH)
         ? CancellationScope.nonCancellable(request)
         : request());
       if (unknownOutcomes > 0) job.possibleDuplicateTdgJob = true;
@@ -352,7 +408,7 @@ async function requestJob(
     } catch (err) {
       if (isCancellation(err) || remaining(job) <= 0 || isFatalTdgFailure(err)) throw err;
       // Before this patch the activity retried by itself: a failure reaching here was final.
-      if (!patched(CREATE_RETRIES_PATCH)) throw err;
+      if (!rules.patched(CREATE_RETRIES_PATCH)) throw err;
       const outcome = createOutcomeOf(err);
       if (outcome === 'unknown') unknownOutcomes += 1;
       if (failureTypeOf(err) === FailureType.TdgMalformedResponse) unreadableAnswers += 1;
@@ -365,7 +421,7 @@ async function requestJob(
       }
       job.lastError = describeError(err);
       publish(job);
-      const delayMs = Math.min(createRetryDelayMs(attempt, err), Math.max(remaining(job), 1));
+      const delayMs = Math.min(retryDelayMs(attempt, err), Math.max(remaining(job), 1));
       log.warn('createJob failed; retrying', { attempt, outcome, delayMs, error: job.lastError });
       await sleep(delayMs);
     }
@@ -383,7 +439,7 @@ function createOutcomeOf(err: unknown): 'not-sent' | 'unknown' {
 }
 
 /** TDG's Retry-After when given, else the shared TDG backoff (1 s doubling to 2 min). */
-function createRetryDelayMs(attempt: number, err: unknown): number {
+function retryDelayMs(attempt: number, err: unknown): number {
   const cause = failureCause(err);
   if (cause instanceof ApplicationFailure && cause.nextRetryDelay != null)
     return msToNumber(cause.nextRetryDelay);
@@ -407,15 +463,18 @@ function fold(job: CreatedJobState, rules: RunRules, latest: JobSnapshot): void 
  * Returns when that answer is terminal; otherwise fails with `JobDeadlineExceeded`.
  */
 async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> {
-  if (!patched(FINAL_DEADLINE_CHECK_PATCH)) throw deadlineExceeded(job);
-  const { getJob } = proxyActivities<TdgActivities>({
-    summary: `final getJob ${job.jobId} at the deadline`,
-    startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
-    scheduleToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
-    retry: TDG_RETRY_POLICY,
-  });
+  if (!rules.patched(FINAL_DEADLINE_CHECK_PATCH)) throw deadlineExceeded(job);
   try {
-    fold(job, rules, await getJob(job.jobId));
+    const summary = `final getJob ${job.jobId} at the deadline`;
+    const latest = await getJobWithin(job, rules, TDG_ATTEMPT_TIMEOUT, summary, (ms) =>
+      proxyActivities<TdgActivities>({
+        summary,
+        startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+        scheduleToCloseTimeout: ms,
+        retry: TDG_RETRY_POLICY,
+      }),
+    );
+    fold(job, rules, latest);
   } catch (err) {
     if (isCancellation(err)) throw err;
     job.lastError = describeError(err);
@@ -440,7 +499,8 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   publish(job);
   try {
     const window = Math.min(remaining(job), getJobRetryWindowMs(rules));
-    const latest = await activities(rules, `getJob ${job.jobId}`, window).getJob(job.jobId);
+    const summary = `getJob ${job.jobId}`;
+    const latest = await getJobWithin(job, rules, window, summary, (ms) => activities(rules, summary, ms));
     fold(job, rules, latest);
     return true;
   } catch (err) {
@@ -452,7 +512,7 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
       log.warn('getJob refused; waiting for the operator to fix credentials', { jobId: job.jobId, type });
       return false;
     }
-    if (!patched(TRANSIENT_GET_JOB_PATCH))
+    if (!rules.patched(TRANSIENT_GET_JOB_PATCH))
       throw fatalActivityError(err, `getJob ${job.jobId} failed`, job) ?? err;
     return waitOutFailure(job, err);
   } finally {
@@ -531,17 +591,17 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
   });
   // A manual check is not a notification: it says nothing about whether notifications work.
   job.trigger = !woken ? 'timer' : job.checkRequested ? 'manual' : 'notification';
-  if (job.trigger === 'notification') await spaceHintedCheck(job, policy);
+  if (job.trigger === 'notification') await spaceHintedCheck(job, rules);
 }
 
 /**
  * Holds a hint-triggered check until `minHintSpacingMs` after the last one started: hints arriving
  * meanwhile are answered by that same check, so a burst costs one `getJob`, not one per hint.
  */
-async function spaceHintedCheck(job: CreatedJobState, policy: PollingPolicy): Promise<void> {
+async function spaceHintedCheck(job: CreatedJobState, rules: RunRules): Promise<void> {
   if (job.lastCheckStartedAtMs === null) return;
-  const gapMs = job.lastCheckStartedAtMs + policy.minHintSpacingMs - Date.now();
-  if (gapMs > 0 && patched(HINT_SPACING_PATCH)) await sleep(gapMs);
+  const gapMs = job.lastCheckStartedAtMs + rules.policy().minHintSpacingMs - Date.now();
+  if (gapMs > 0 && rules.patched(HINT_SPACING_PATCH)) await sleep(gapMs);
 }
 
 /**
@@ -561,9 +621,9 @@ function terminalStateOf(err: unknown): string | null {
  * Every terminal path leaves the final `TdgJobState` (termination alone cannot: see README).
  * Runs in a non-cancellable scope, so a cancelled workflow still records it before it ends.
  */
-async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
+async function recordEnd(err: unknown, job: JobState | null, rules: RunRules | null): Promise<void> {
   const value = terminalStateOf(err);
-  if (value === null || !patched(TERMINAL_STATE_PATCH)) return;
+  if (value === null || !(rules?.patched ?? patched)(TERMINAL_STATE_PATCH)) return;
   await CancellationScope.nonCancellable(() => {
     upsertSearchAttributes([{ key: TDG_JOB_STATE, value }]);
     const failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -583,33 +643,34 @@ async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
   let known: JobState | null = null;
+  let rules: RunRules | null = null;
   try {
     // Validated at the first run only: a continued run trusts the state it carries.
     const policy = runPolicy(input);
     known = initialState(input, workflowInfo().workflowId, Date.now());
-    return await run(input, policy, known);
+    rules = runRules(policy);
+    return await run(input, rules, known);
   } catch (err) {
-    await recordEnd(err, known);
+    await recordEnd(err, known, rules);
     throw asWorkflowFailure(err, known);
   }
 }
 
 async function run(
   input: EmailAppendJobInput,
-  policy: PollingPolicy,
+  rules: RunRules,
   state: JobState,
 ): Promise<EmailAppendJobResult> {
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  listen(state);
-  announce(state);
-  const rules = runRules(policy);
+  listen(state, rules);
+  announce(state, rules);
   const continued = hasJob(state);
   const job = continued ? state : await create(state, rules, input);
   // A continued run checked just before it continued: it checks at once only for a pending hint.
   // A new job TDG will notify about is first checked when a hint or the safety-net poll asks.
   let waitFirst = continued
-    ? input.carried !== undefined && !job.hintPending && patched(CARRIED_HINT_PATCH)
-    : job.notificationsRequested && !job.hintPending && patched(NOTIFICATION_FIRST_PATCH);
+    ? input.carried !== undefined && !job.hintPending && rules.patched(CARRIED_HINT_PATCH)
+    : job.notificationsRequested && !job.hintPending && rules.patched(NOTIFICATION_FIRST_PATCH);
   let answered = true;
   for (;;) {
     if (!waitFirst) {

@@ -47,7 +47,10 @@ function marker(letter: string, cx: number, cy: number, color: string): string {
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmtMs = (v: number): string => (v >= 1000 ? `${Math.round(v / 100) / 10} s` : `${v} ms`);
 
-export function chartSvg(results: readonly StrategyResult[], title: string): string {
+/** One mark: a strategy's result, optionally in a colour of its own (one strategy in several runs). */
+export type ChartMark = StrategyResult & { color?: string | undefined };
+
+export function chartSvg(results: readonly ChartMark[], title: string): string {
   const usable = results.filter((r) => Number.isFinite(r.detectionMs.p50) && r.getJobCallsPerJob.mean > 0);
   const xs = usable.map((r) => r.getJobCallsPerJob.mean);
   const ys = usable.flatMap((r) => [Math.max(1, r.detectionMs.p50), Math.max(1, r.detectionMs.p99)]);
@@ -88,7 +91,7 @@ export function chartSvg(results: readonly StrategyResult[], title: string): str
   const placed: { x: number; y: number }[] = [];
   let anyNudged = false;
   usable.forEach((r, i) => {
-    const color = COLORS[r.letter] ?? '#333';
+    const color = r.color ?? COLORS[r.letter] ?? '#333';
     let cx = x(r.getJobCallsPerJob.mean);
     const cy = y(r.detectionMs.p50);
     let nudged = false;
@@ -123,7 +126,7 @@ export function chartSvg(results: readonly StrategyResult[], title: string): str
       `<text x="${lx + 18}" y="${ly + 18}" font-size="12">${r.getJobCallsPerJob.mean} calls/job, p50 ${fmtMs(Math.round(r.detectionMs.p50))}</text>`,
     );
     out.push(
-      `<text x="${lx + 18}" y="${ly + 34}" font-size="12">p99 ${fmtMs(Math.round(r.detectionMs.p99))}, ${r.historyEventsPerJobHour} events/job-h</text>`,
+      `<text x="${lx + 18}" y="${ly + 34}" font-size="12">p99 ${fmtMs(Math.round(r.detectionMs.p99))}, ${r.historyEventsPerJobHour} events per TDG job-h</text>`,
     );
   });
   if (placed.length > 0 && anyNudged) {
@@ -137,7 +140,7 @@ export function chartSvg(results: readonly StrategyResult[], title: string): str
 
 /** Writes `<base>.svg` and, when rsvg-convert is installed, `<base>.png`. */
 export function renderChart(
-  results: readonly StrategyResult[],
+  results: readonly ChartMark[],
   base: string,
   options: { title: string },
 ): { svg: string; png: string | null; problem: string | null } {

@@ -1,6 +1,9 @@
 /** The four ways of waiting for a TDG job that the benchmark compares, and how each is started. */
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  STARTED_JOB_STATE,
+  TDG_JOB_STATE,
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type PollingPolicy,
@@ -99,7 +102,12 @@ export async function startStrategy(
         notificationMethod: strategy === 'ours' ? 'POST' : null,
         polling: spec.polling,
       };
-      return client.workflow.start(WORKFLOW_TYPE, { ...common, args: [input] });
+      // Started as our client starts it (src/client), search attribute included.
+      return client.workflow.start(WORKFLOW_TYPE, {
+        ...common,
+        args: [input],
+        typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: STARTED_JOB_STATE }]),
+      });
     }
     case 'timer-loop':
     case 'activity-retry': {

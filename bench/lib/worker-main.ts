@@ -39,6 +39,9 @@ const base = activitiesFromConfig(
     requestTimeoutMs: config.tdg.requestTimeoutMs,
   },
   config.notify,
+  undefined,
+  // One worker per strategy: the whole rate is its own, enforced where local-activity checks call TDG.
+  config.maxTdgCallsPerSecond,
 );
 const worker = await createTdgWorker({
   connection,

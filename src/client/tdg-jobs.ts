@@ -25,6 +25,7 @@ import {
 import {
   FailureType,
   TDG_JOB_ID,
+  STARTED_JOB_STATE,
   TDG_JOB_STATE,
   WORKFLOW_TYPE,
   checkNowUpdate,
@@ -138,7 +139,7 @@ export class TdgJobs {
       memo: { jobName: options.name },
       staticSummary: `TDG job ${options.name}`,
       staticDetails: staticDetails(options, workflowId),
-      typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: 'PENDING' }]),
+      typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: STARTED_JOB_STATE }]),
     });
     const calledAt = Date.now();
     const deadline = calledAt + (options.jobIdTimeoutMs ?? DEFAULT_JOB_ID_TIMEOUT_MS);

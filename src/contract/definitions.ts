@@ -15,6 +15,11 @@ export const TDG_POSSIBLE_DUPLICATE = defineSearchAttributeKey(
   'TdgPossibleDuplicate',
   SearchAttributeType.BOOL,
 );
+/**
+ * The `TdgJobState` a starter sets when it starts the workflow (nothing created yet); the workflow
+ * then does not upsert its own CREATING, an event per job saved.
+ */
+export const STARTED_JOB_STATE = 'PENDING';
 /** Every custom search attribute the workflow writes: the namespace must have each, with its type. */
 export const SEARCH_ATTRIBUTES = [TDG_JOB_ID, TDG_JOB_STATE, TDG_POSSIBLE_DUPLICATE] as const;
 export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((key) => key.name);

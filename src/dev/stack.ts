@@ -10,7 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadClientConfig, loadWorkerConfig } from '../platform/config.js';
+import {
+  ConfigError,
+  loadClientConfig,
+  loadWorkerConfig,
+  tdgCallsPerSecondPerWorker,
+} from '../platform/config.js';
 import { connectClient, connectionOptions } from '../platform/temporal-connection.js';
 import { describeStatusLine, outcomeOf, printOutcome } from '../cli/index.js';
 import { TdgJobs } from '../client/index.js';
@@ -103,7 +108,12 @@ async function runStack(once: boolean): Promise<number> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: activitiesFromConfig(config.tdg, config.notify),
+      activities: activitiesFromConfig(
+        config.tdg,
+        config.notify,
+        undefined,
+        tdgCallsPerSecondPerWorker(config.limits),
+      ),
       limits: config.limits,
     });
     if (!once) {

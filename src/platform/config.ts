@@ -69,6 +69,7 @@ export {
   DEFAULT_WORKER_METRICS_PORT,
   DEFAULT_WORKER_SHUTDOWN_GRACE,
   LOG_LEVELS,
+  tdgCallsPerSecondPerWorker,
   type LogLevel,
   type WorkerLimits,
   type WorkerOperationsConfig,

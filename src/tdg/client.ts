@@ -2,6 +2,7 @@
  * HTTP client for TDG's asynchronous job URIs (create and retrieve). It knows TDG's wire format and
  * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
  */
+import { TokenBucket } from 'limiter';
 import type { JobSnapshot, NotificationMethod, OutputFormat } from '../contract/definitions.js';
 import { createOutcomeOf, previewBody, TdgAuthError, TdgError, TdgMalformedResponseError } from './errors.js';
 import {
@@ -33,6 +34,12 @@ export interface TdgClientOptions {
   /** Upper bound on an honoured Retry-After. Default 15 min. */
   maxRetryAfterMs?: number;
   now?: () => number;
+  /**
+   * Job calls per second this client may send (a burst of one second's worth, then paced);
+   * unlimited when absent. Enforced here, where the call is made, because `getJob` may run as a
+   * local activity, which the task queue's rate limit does not see.
+   */
+  maxCallsPerSecond?: number;
 }
 
 export interface CreateJobParams {
@@ -74,6 +81,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const now = options.now ?? Date.now;
   const jobUrl = joinUrl(options.baseUrl, options.apiVersion, ...JOB_PATH);
+  const limiter = callLimiter(options.maxCallsPerSecond);
 
   /** Sends with the current token; on 401 renews the token once, since TDG tokens expire after 8 h. */
   async function request(req: JsonRequest, call: CallOptions): Promise<{ text: string; secrets: string[] }> {
@@ -101,6 +109,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       return { response, secrets };
     };
 
+    await limiter?.removeTokens(1);
     const firstToken = await options.tokens.get();
     req.onSend?.();
     let { response, secrets } = await attempt(firstToken);
@@ -223,4 +232,16 @@ function signatureOf(notificationUrl: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A token bucket that starts full: an idle worker's first calls are not delayed. */
+function callLimiter(perSecond: number | undefined): TokenBucket | null {
+  if (perSecond === undefined) return null;
+  const bucket = new TokenBucket({
+    bucketSize: Math.max(1, Math.ceil(perSecond)),
+    tokensPerInterval: perSecond,
+    interval: 'second',
+  });
+  bucket.content = bucket.bucketSize;
+  return bucket;
 }

@@ -34,6 +34,8 @@ export function activitiesFromConfig(
   tdg: TdgConfig,
   notify: NotifyConfig | null,
   logger: TdgLogger = runtimeLogger,
+  /** This worker's share of the fleet-wide TDG rate (tdgCallsPerSecondPerWorker); unlimited when absent. */
+  maxCallsPerSecond?: number,
 ): TdgActivities {
   // One pool for the token provider and the client: auth and calls share the worker's sockets.
   const fetch = createKeepAliveFetch(tdg.maxSockets);
@@ -60,6 +62,7 @@ export function activitiesFromConfig(
     requestTimeoutMs: tdg.requestTimeoutMs,
     fetch,
     logger,
+    ...(maxCallsPerSecond === undefined ? {} : { maxCallsPerSecond }),
   });
   return createActivities({
     tdg: client,

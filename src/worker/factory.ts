@@ -90,6 +90,9 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
         }),
     maxConcurrentActivityTaskExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
+    // getJob checks run as local activities (lean-history): the same number of slots.
+    maxConcurrentLocalActivityExecutions:
+      options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
     ...(options.limits?.maxTdgCallsPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.limits.maxTdgCallsPerSecond }
       : {}),

@@ -18,7 +18,13 @@ import {
   type Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig, type TemporalConfig, type WorkerConfig } from '../platform/config.js';
+import {
+  ConfigError,
+  loadWorkerConfig,
+  tdgCallsPerSecondPerWorker,
+  type TemporalConfig,
+  type WorkerConfig,
+} from '../platform/config.js';
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
@@ -139,7 +145,12 @@ export async function main(): Promise<number> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       // The runtime's logger (installed above) for the activities, the client and the token provider.
-      activities: activitiesFromConfig(config.tdg, config.notify, runtimeLogger),
+      activities: activitiesFromConfig(
+        config.tdg,
+        config.notify,
+        runtimeLogger,
+        tdgCallsPerSecondPerWorker(config.limits),
+      ),
       limits: config.limits,
       shutdownGraceTime: operations.shutdownGraceMs,
       ...(workflowBundle ? { workflowBundle } : {}),
@@ -160,6 +171,7 @@ export async function main(): Promise<number> {
       tdgHttpPool: config.tdg.maxSockets,
       tdgRequestTimeout: formatDuration(config.tdg.requestTimeoutMs),
       maxTdgCallsPerSecond: config.limits.maxTdgCallsPerSecond,
+      tdgCallsPerSecondThisWorker: tdgCallsPerSecondPerWorker(config.limits),
       shutdownGrace: formatDuration(operations.shutdownGraceMs),
       metrics: operations.metricsBindAddress ? `http://${operations.metricsBindAddress}/metrics` : 'off',
       health: health?.url ?? 'off',

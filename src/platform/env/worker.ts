@@ -17,6 +17,16 @@ export interface WorkerLimits {
   maxConcurrentActivities: number;
   /** Across the whole task queue: keeps thousands of open jobs from hammering TDG. */
   maxTdgCallsPerSecond: number;
+  /**
+   * Workers sharing `maxTdgCallsPerSecond`. Local-activity checks bypass the task queue's limit,
+   * so each worker's TDG client also paces itself at its share (see tdgCallsPerSecondPerWorker).
+   */
+  workerReplicas: number;
+}
+
+/** One worker's share of the fleet-wide TDG rate, enforced by its TDG client. */
+export function tdgCallsPerSecondPerWorker(limits: WorkerLimits): number {
+  return limits.maxTdgCallsPerSecond / limits.workerReplicas;
 }
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -43,10 +53,12 @@ export const limitsSection = section(
   {
     WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1, 10_000, DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES),
     TDG_MAX_CALLS_PER_SECOND: positiveNumber(20),
+    WORKER_REPLICAS: wholeNumber(1, 1_000, 1),
   },
   (env): WorkerLimits => ({
     maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxTdgCallsPerSecond: env.TDG_MAX_CALLS_PER_SECOND,
+    workerReplicas: env.WORKER_REPLICAS,
   }),
 );
 
