@@ -26,6 +26,11 @@ const onlyContract = {
   regex: '(^|/)src/(?!contract/)',
   message: 'Workflow-sandbox code imports from src/contract/ only.',
 };
+/** src/contract/ is the layer every side shares: a relative import may not leave it for another folder. */
+const staysInContract = {
+  regex: '^\\.\\.(/(?!contract(/|$))|$)',
+  message: 'src/contract/ imports from no other folder of src/: the others import from it.',
+};
 const tdgTypesOnly = {
   regex: '(^|/)src/tdg/',
   allowTypeImports: true,
@@ -55,6 +60,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [...sandboxRestrictions, onlyContract] }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...sandboxRestrictions, onlyContract, staysInContract] },
+      ],
     },
   },
   {
