@@ -346,6 +346,44 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('client: waitForResult rejects with a typed JobDeadlineExceeded that names the TDG job', async () => {
+    const name = uniqueId('client-deadline') + ' [sim duration=1h]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const jobs = jobsOf(temporal);
+      const started = await jobs.startJob({ name, polling: FAST, deadlineMs: 1_000 });
+      expect(started.jobId).toMatch(/^[0-9a-f]{15}$/);
+      const rejection = await jobs.waitForResult(started.workflowId).catch((e: unknown) => e);
+      expect(rejection).toBeInstanceOf(TdgJobError);
+      expect(rejection).toMatchObject({
+        type: 'JobDeadlineExceeded',
+        workflowId: started.workflowId,
+        status: { jobId: started.jobId },
+      });
+    });
+  });
+
+  it('client: startJob rejects with a typed NotPermitted when the account may not use the async API', async () => {
+    const trial = await runSimulator({
+      apiKey: 'trial-key-0123456789',
+      restrictedApiKeys: ['trial-key-0123456789'],
+    });
+    try {
+      await temporal.withWorker(simulatorActivities(trial), async () => {
+        const jobs = jobsOf(temporal);
+        const workflowId = uniqueId('client-trial');
+        const rejection = await jobs
+          .startJob({ name: uniqueId('trial'), workflowId, polling: FAST })
+          .catch((e: unknown) => e);
+        expect(rejection).toBeInstanceOf(TdgJobError);
+        expect(rejection).toMatchObject({ type: 'NotPermitted', workflowId });
+        expect((rejection as TdgJobError).message).not.toContain('trial-key-0123456789');
+        await expect(jobs.waitForResult(workflowId)).rejects.toMatchObject({ type: 'NotPermitted' });
+      });
+    } finally {
+      await trial.close();
+    }
+  });
+
   it('records the TDG job when cancellation arrives during createJob, then ends CANCELLED', async () => {
     const name = uniqueId('cancel-create') + ' [sim duration=1h batches=1]';
     const real = simulatorActivities(sim);
