@@ -26,11 +26,6 @@ const onlyContract = {
   regex: '(^|/)src/(?!contract/)',
   message: 'Workflow-sandbox code imports from src/contract/ only.',
 };
-/** src/contract/ is the layer every side shares: a relative import may not leave it for another folder. */
-const staysInContract = {
-  regex: '^\\.\\.(/(?!contract(/|$))|$)',
-  message: 'src/contract/ imports from no other folder of src/: the others import from it.',
-};
 const tdgTypesOnly = {
   regex: '(^|/)src/tdg/',
   allowTypeImports: true,
@@ -67,7 +62,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...sandboxRestrictions, onlyContract, staysInContract] },
+        {
+          patterns: [
+            ...sandboxRestrictions,
+            onlyContract,
+            // The layer every side shares: a relative import may not leave it for another folder.
+            {
+              regex: '^\\.\\.(/(?!contract(/|$))|$)',
+              message: 'src/contract/ imports from no other folder of src/: the others import from it.',
+            },
+          ],
+        },
       ],
     },
   },
