@@ -58,6 +58,25 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...sandboxRestrictions,
+            onlyContract,
+            // The layer every side shares: a relative import may not leave it for another folder.
+            {
+              regex: '^\\.\\.(/(?!contract(/|$))|$)',
+              message: 'src/contract/ imports from no other folder of src/: the others import from it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['activities/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly] }] },
   },

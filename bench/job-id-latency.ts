@@ -5,40 +5,19 @@
  * until it shows the id, and (c) `startJob` again with an existing workflow id (no new TDG job).
  * Usage: `npm run bench:job-id [-- RUNS]` (default 20 per path; `--help`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TdgJobs } from '../src/client/index.js';
 import { WORKFLOW_TYPE, statusQuery } from '../src/contract/index.js';
-import { numberFlag, parseCommandLine } from './lib/args.js';
-import { buildBundles } from './lib/bundles.js';
-import { startStack } from './lib/dev-stack.js';
-import { RESULTS_DIR } from './lib/paths.js';
+import { startLatencyBench, writeResults } from './lib/latency-bench.js';
 import { percentile } from './lib/stats.js';
-import { spawnWorker, workerConfig } from './lib/worker-process.js';
 
 const USAGE = `usage: npm run bench:job-id [-- RUNS]
   RUNS        jobs per path, one at a time (default 20)
   -h, --help  this text
 Writes bench/results/job-id-latency.json.`;
 
-const RUNS = parseCommandLine({ usage: USAGE, options: {}, maxPositionals: 1 }, ({ positionals }) =>
-  numberFlag('RUNS', positionals[0], 20, { integer: true }),
-);
-
-const stack = await startStack({ seed: 42 });
-const bundles = await buildBundles({ bench: false });
-const taskQueue = 'bench-job-id';
-const worker = spawnWorker(
-  workerConfig(stack, taskQueue, bundles.ours, {
-    notifications: true,
-    maxTdgCallsPerSecond: 20,
-    requestTimeoutMs: 5_000,
-  }),
-  join(tmpdir(), `tdg-bench-job-id-worker-${process.pid}.log`),
-);
-await worker.ready;
+const bench = await startLatencyBench(USAGE, 'job-id');
+const { runs: RUNS, stack, taskQueue } = bench;
 const jobs = new TdgJobs(stack.client, { taskQueue });
 const timings = {
   updateWithStart: [] as number[],
@@ -80,9 +59,7 @@ try {
     ]);
   }
 } finally {
-  await worker.stop();
-  await stack.close();
-  bundles.remove();
+  await bench.close();
 }
 
 const figures = Object.fromEntries(
@@ -106,8 +83,7 @@ const summary = {
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
   at: new Date().toISOString(),
 };
-mkdirSync(RESULTS_DIR, { recursive: true });
-writeFileSync(join(RESULTS_DIR, 'job-id-latency.json'), `${JSON.stringify(summary, null, 2)}\n`);
+writeResults('job-id-latency.json', summary);
 for (const [path, f] of Object.entries(figures))
   process.stdout.write(`${path.padEnd(16)} p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, max ${f.maxMs} ms\n`);
 process.stdout.write(

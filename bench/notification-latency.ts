@@ -6,42 +6,21 @@
  * Uses the shared bench wiring (bench/lib/dev-stack.ts); the worker runs as its own process.
  * Usage: `npm run bench:notify [-- RUNS]` (default 20 jobs; `--help`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   WORKFLOW_TYPE,
   type EmailAppendJobResult,
   type NotificationMethod,
 } from '../src/contract/definitions.js';
-import { numberFlag, parseCommandLine } from './lib/args.js';
-import { buildBundles } from './lib/bundles.js';
-import { startStack } from './lib/dev-stack.js';
-import { RESULTS_DIR } from './lib/paths.js';
+import { startLatencyBench, writeResults } from './lib/latency-bench.js';
 import { percentile } from './lib/stats.js';
-import { spawnWorker, workerConfig } from './lib/worker-process.js';
 
 const USAGE = `usage: npm run bench:notify [-- RUNS]
   RUNS        sequential jobs, GET and POST notifications alternating (default 20)
   -h, --help  this text
 Writes bench/results/notification-latency.json.`;
 
-const RUNS = parseCommandLine({ usage: USAGE, options: {}, maxPositionals: 1 }, ({ positionals }) =>
-  numberFlag('RUNS', positionals[0], 20, { integer: true }),
-);
-
-const stack = await startStack({ seed: 42 });
-const bundles = await buildBundles({ bench: false });
-const taskQueue = 'bench-notify';
-const worker = spawnWorker(
-  workerConfig(stack, taskQueue, bundles.ours, {
-    notifications: true,
-    maxTdgCallsPerSecond: 20,
-    requestTimeoutMs: 5_000,
-  }),
-  join(tmpdir(), `tdg-bench-notify-worker-${process.pid}.log`),
-);
-await worker.ready;
+const bench = await startLatencyBench(USAGE, 'notify');
+const { runs: RUNS, stack, taskQueue } = bench;
 
 const samples: { method: NotificationMethod; latencyMs: number; checks: number; detectedBy: string }[] = [];
 try {
@@ -76,9 +55,7 @@ try {
     });
   }
 } finally {
-  await worker.stop();
-  await stack.close();
-  bundles.remove();
+  await bench.close();
 }
 
 const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
@@ -93,8 +70,7 @@ const summary = {
   at: new Date().toISOString(),
   samples,
 };
-mkdirSync(RESULTS_DIR, { recursive: true });
-writeFileSync(join(RESULTS_DIR, 'notification-latency.json'), `${JSON.stringify(summary, null, 2)}\n`);
+writeResults('notification-latency.json', summary);
 process.stdout.write(
   `COMPLETED notification sent → workflow result available, ${summary.runs} jobs (GET and POST alternating):\n` +
     `  median ${summary.medianMs} ms, p95 ${summary.p95Ms} ms, min ${summary.minMs} ms, max ${summary.maxMs} ms; ` +

@@ -38,9 +38,9 @@ async function readmeExample(): Promise<string> {
 }
 
 describe('the README client example', () => {
-  it('is at most fifteen lines and imports only the package export', async () => {
+  it('is at most ten lines and imports only the package export', async () => {
     const code = await readmeExample();
-    expect(code.trim().split('\n').length).toBeLessThanOrEqual(15);
+    expect(code.trim().split('\n').length).toBeLessThanOrEqual(10);
     expect(code).toMatch(/from 'tdg-email-append\/client'/);
   });
 

@@ -123,6 +123,16 @@ describe('starter help and exit codes', () => {
     },
   );
 
+  it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
+    "npm run job -- %s --help prints that command's usage and exits 0",
+    async (command) => {
+      const result = await cli([command, '--help'], {});
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(`${usageOf(command as 'start')}\n`);
+    },
+  );
+
   it('exit 5 means Temporal did not answer; anything unexpected is 6, a missing workflow 4', () => {
     const unavailable = Object.assign(new Error('14 UNAVAILABLE: connection refused'), {
       code: 14,

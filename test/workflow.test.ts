@@ -80,6 +80,18 @@ function jobsOf(t: TemporalHandle): TdgJobs {
   return new TdgJobs(t.client, { taskQueue: t.taskQueue });
 }
 
+const TRIAL_KEY = 'trial-key-0123456789';
+
+/** Runs `fn` with a worker whose TDG account may not use the async API (a restricted key). */
+async function withTrialAccount(fn: () => Promise<void>): Promise<void> {
+  const trial = await runSimulator({ apiKey: TRIAL_KEY, restrictedApiKeys: [TRIAL_KEY] });
+  try {
+    await temporal.withWorker(simulatorActivities(trial), fn);
+  } finally {
+    await trial.close();
+  }
+}
+
 describe('emailAppendJob on a real Temporal dev server', () => {
   it('creates the job, publishes its id and returns the batch list on COMPLETED', async () => {
     const name = uniqueId('complete') + ' [sim duration=1500ms batches=3]';
@@ -379,6 +391,36 @@ describe('emailAppendJob on a real Temporal dev server', () => {
     });
   });
 
+  it('client: waitForResult rejects with a typed JobDeadlineExceeded that names the TDG job', async () => {
+    const name = uniqueId('client-deadline') + ' [sim duration=1h]';
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const jobs = jobsOf(temporal);
+      const started = await jobs.startJob({ name, polling: FAST, deadlineMs: 1_000 });
+      expect(started.jobId).toMatch(/^[0-9a-f]{15}$/);
+      const rejection = await jobs.waitForResult(started.workflowId).catch((e: unknown) => e);
+      expect(rejection).toBeInstanceOf(TdgJobError);
+      expect(rejection).toMatchObject({
+        type: 'JobDeadlineExceeded',
+        workflowId: started.workflowId,
+        status: { jobId: started.jobId },
+      });
+    });
+  });
+
+  it('client: startJob rejects with a typed NotPermitted when the account may not use the async API', async () => {
+    await withTrialAccount(async () => {
+      const jobs = jobsOf(temporal);
+      const workflowId = uniqueId('client-trial');
+      const rejection = await jobs
+        .startJob({ name: uniqueId('trial'), workflowId, polling: FAST })
+        .catch((e: unknown) => e);
+      expect(rejection).toBeInstanceOf(TdgJobError);
+      expect(rejection).toMatchObject({ type: 'NotPermitted', workflowId });
+      expect((rejection as TdgJobError).message).not.toContain(TRIAL_KEY);
+      await expect(jobs.waitForResult(workflowId)).rejects.toMatchObject({ type: 'NotPermitted' });
+    });
+  });
+
   it('records the TDG job when cancellation arrives during createJob, then ends CANCELLED', async () => {
     const name = uniqueId('cancel-create') + ' [sim duration=1h batches=1]';
     const real = simulatorActivities(sim);
@@ -406,22 +448,14 @@ describe('emailAppendJob on a real Temporal dev server', () => {
   });
 
   it('fails fast and clearly when the account may not use the async API', async () => {
-    const trial = await runSimulator({
-      apiKey: 'trial-key-0123456789',
-      restrictedApiKeys: ['trial-key-0123456789'],
+    await withTrialAccount(async () => {
+      const handle = await start({ name: uniqueId('trial'), polling: FAST });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('NotPermitted');
+      expect(failure.message).toMatch(/createJob failed/);
+      expect(failure.message).not.toContain(TRIAL_KEY);
+      expect((await searchAttributesOf(handle)).state).toBe('ERROR');
     });
-    try {
-      await temporal.withWorker(simulatorActivities(trial), async () => {
-        const handle = await start({ name: uniqueId('trial'), polling: FAST });
-        const failure = await failureOf(handle.result());
-        expect(failure.type).toBe('NotPermitted');
-        expect(failure.message).toMatch(/createJob failed/);
-        expect(failure.message).not.toContain('trial-key-0123456789');
-        expect((await searchAttributesOf(handle)).state).toBe('ERROR');
-      });
-    } finally {
-      await trial.close();
-    }
   });
 
   it('keeps the API key, token, password and signing secret out of history, status and logs', async () => {

@@ -7,12 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** `relative` resolved against a module's file URL, as a file path: `%20` becomes a space again. */
+export function pathFromModule(moduleUrl: string, relative: string): string {
+  return fileURLToPath(new URL(relative, moduleUrl));
+}
+
 /** bench/results/: where the full runs write their figures by default. */
-export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+export const RESULTS_DIR = pathFromModule(import.meta.url, '../results/');
 /** bench/workflows/ (timerLoopJob, activityRetryJob). */
-export const BENCH_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const BENCH_WORKFLOWS_PATH = pathFromModule(import.meta.url, '../workflows/index.ts');
 /** The bench worker process's entry point. */
-export const WORKER_MAIN_PATH = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+export const WORKER_MAIN_PATH = pathFromModule(import.meta.url, './worker-main.ts');
 
 /** Where a run writes: `--out`, else a new temp dir for `--quick` (CI leaves the checkout alone), else RESULTS_DIR. */
 export function outputDir(out: string | undefined, quick: boolean, tempPrefix: string): string {

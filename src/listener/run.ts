@@ -5,41 +5,23 @@
  * Also re-exports startListener so the dev stack and tests can run it in-process.
  */
 import { createServiceLogger } from '../platform/log.js';
-import { errorLine, exitOnSignals } from '../platform/process.js';
-import { ConfigError } from '../platform/config.js';
+import { configOrExit, exitOnSignals, listenOrExit } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { loadListenerConfig } from './config.js';
 import { startListener } from './server.js';
 import { createTemporalNotifier } from './temporal-notifier.js';
 
-const EXIT_BAD_CONFIG = 2;
-const EXIT_CANNOT_START = 1;
-
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config;
-  try {
-    config = loadListenerConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`listener: ${error.message}`);
-    process.exit(EXIT_BAD_CONFIG);
-  }
+  const config = configOrExit('listener', () => loadListenerConfig(env));
   const logger = createServiceLogger('listener', { env });
 
   // Lazy: the listener starts (and reports 503 on /healthz) while Temporal is still down.
   const { connection, client } = await connectClient(config, { lazy: true });
   const notifier = createTemporalNotifier(client);
 
-  let running;
-  try {
-    running = await startListener(
-      { secrets: config.secrets, notifier, logger },
-      { port: config.port, host: config.host },
-    );
-  } catch (error) {
-    console.error(`listener: cannot listen on ${config.host}:${config.port}: ${errorLine(error)}`);
-    process.exit(EXIT_CANNOT_START);
-  }
+  const running = await listenOrExit('listener', config, () =>
+    startListener({ secrets: config.secrets, notifier, logger }, { port: config.port, host: config.host }),
+  );
   logger.info(
     {
       url: running.url,

@@ -23,12 +23,7 @@ import { listenerSection } from './env/listener.js';
 import { notifySecretsSection, notifySection } from './env/notify.js';
 import { SimulatorConfigError, simulatorSection, type SimulatorEnvConfig } from './env/simulator.js';
 import { tdgSection, type TdgConfig } from './env/tdg.js';
-import {
-  temporalSection,
-  type TemporalConfig,
-  type TemporalConnectionSecurity,
-  type TemporalSection,
-} from './env/temporal.js';
+import { temporalSection, type TemporalSection } from './env/temporal.js';
 import {
   limitsSection,
   operationsSection,
@@ -39,7 +34,6 @@ import {
 import type { NotifyConfig } from './env/notify.js';
 
 export { ConfigError, type Env } from './env/core.js';
-export { MIN_SECRET_BYTES as MIN_NOTIFY_SECRET_BYTES } from './env/fields.js';
 export { type NotifyConfig } from './env/notify.js';
 export { isLoopbackHost } from './url-host.js';
 export { DEFAULT_LISTENER_HOST, DEFAULT_LISTENER_PORT } from './env/listener.js';
@@ -133,16 +127,6 @@ export function loadSimulatorConfig(env: Env = process.env): SimulatorEnvConfig 
 /** Processes that only talk to Temporal as clients: the starter (`npm run job`) and `npm run setup`. */
 export function loadClientConfig(env: Env = process.env): TemporalSection {
   return loadSections({ temporal: temporalSection }, env).temporal;
-}
-
-/** Where Temporal is (part of `loadClientConfig`). */
-export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
-  return loadClientConfig(env).temporal;
-}
-
-/** How to reach Temporal securely (part of `loadClientConfig`). */
-export function loadTemporalSecurity(env: Env = process.env): TemporalConnectionSecurity {
-  return loadClientConfig(env).temporalSecurity;
 }
 
 /** The simulator's SIM_* names (anything else with the prefix is likely a typo). */

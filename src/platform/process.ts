@@ -1,4 +1,8 @@
 /** Plumbing shared by the project's long-running processes (simulator, listener). */
+import { ConfigError } from './env/core.js';
+
+const EXIT_BAD_CONFIG = 2;
+const EXIT_CANNOT_START = 1;
 
 /**
  * What `exitOnSignals` logs through: a service's pino logger (src/platform/log.ts) satisfies it,
@@ -16,6 +20,31 @@ export function errorLine(error: unknown): string {
     return code === undefined ? error.message : `${error.message} (${code})`;
   }
   return String(error);
+}
+
+/** A service's configuration; a ConfigError exits 2 with its message on stderr (no logger exists yet). */
+export function configOrExit<T>(name: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${name}: ${error.message}`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}
+
+/** A service's server, listening; if it cannot listen the process exits 1 with one line on stderr. */
+export async function listenOrExit<T>(
+  name: string,
+  at: { host: string; port: number },
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    console.error(`${name}: cannot listen on ${at.host}:${at.port}: ${errorLine(error)}`);
+    process.exit(EXIT_CANNOT_START);
+  }
 }
 
 /**

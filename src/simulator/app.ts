@@ -4,8 +4,9 @@
  */
 import { randomInt } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { registerControlRoutes, jobView, type JobView } from './control-routes.js';
-import { DEFAULT_FAULTS, FaultsValidationError, validateFaults, type Faults } from './faults.js';
+import { ControlValidationError } from './control-object.js';
+import { registerControlRoutes, jobView, type JobView, type SimulatorControls } from './control-routes.js';
+import { DEFAULT_FAULTS, validateFaults, type Faults } from './faults.js';
 import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
 import { isTerminalState } from '../contract/index.js';
 import { JobStore, observeState, type SimJob } from './jobs.js';
@@ -20,13 +21,7 @@ import {
 } from './notifier.js';
 import { deriveStream } from '../platform/prng.js';
 import { MAX_BATCHES, MAX_DURATION_MS, parseOutcome, type Outcome } from './scenario.js';
-import {
-  DEFAULT_SETTINGS,
-  SettingsValidationError,
-  validateSettings,
-  type NotificationMode,
-  type Settings,
-} from './settings.js';
+import { DEFAULT_SETTINGS, validateSettings, type NotificationMode, type Settings } from './settings.js';
 import type { ResolvedOptions, SimulatorState } from './state.js';
 import { SimulatorStats, type StatsView } from './stats.js';
 import { HungRequests } from './hung.js';
@@ -82,21 +77,10 @@ export interface SimulatorOptions {
   notificationTimeoutMs?: number;
 }
 
-export interface Simulator {
+export interface Simulator extends SimulatorControls {
   app: FastifyInstance;
   /** The seed in use (logged by main.ts so a run can be reproduced). */
   seed: number;
-  stats(): StatsView;
-  jobs(): JobView[];
-  job(jobId: string): JobView | null;
-  faults(): Faults;
-  /** Validates and merges; throws FaultsValidationError. */
-  setFaults(partial: Partial<Faults>): Faults;
-  settings(): Settings;
-  /** Validates and merges; throws SettingsValidationError. Applies to jobs created afterwards. */
-  setSettings(partial: Partial<Settings>): Settings;
-  /** Same as `POST /_sim/reset`. */
-  reset(): void;
   /** Runs one pass of the background state-change check now (useful with an injected clock). */
   checkNotifications(): void;
   /** Resolves when every queued notification delivery has settled. */
@@ -152,14 +136,14 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
   try {
     faults = { ...DEFAULT_FAULTS, ...validateFaults(opts.faults ?? {}) };
   } catch (error) {
-    if (error instanceof FaultsValidationError) invalid(`faults: ${error.message}`);
+    if (error instanceof ControlValidationError) invalid(`faults: ${error.message}`);
     throw error;
   }
   let settings: Settings;
   try {
     settings = { ...DEFAULT_SETTINGS, ...validateSettings({ notificationMode: opts.notificationMode }) };
   } catch (error) {
-    if (error instanceof SettingsValidationError) invalid(error.message);
+    if (error instanceof ControlValidationError) invalid(error.message);
     throw error;
   }
   const notificationFields = { ...DEFAULT_NOTIFICATION_FIELDS, ...opts.notificationFields };

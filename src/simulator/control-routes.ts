@@ -1,16 +1,12 @@
 /** `/_sim/`: local control and counters for tests, demos and benchmarks (no API key, no faults). */
 import type { FastifyInstance } from 'fastify';
-import { validateFaults, FaultsValidationError, type Faults } from './faults.js';
+import { validateFaults, type Faults } from './faults.js';
 import { ApiError } from './http-errors.js';
 import type { JobCounts } from '../contract/index.js';
 import { observe, type JobState, type NotificationOutcome, type SimJob } from './jobs.js';
 import type { Outcome } from './scenario.js';
-import {
-  SettingsValidationError,
-  validateSettings,
-  type NotificationMode,
-  type Settings,
-} from './settings.js';
+import { validateSettings, type NotificationMode, type Settings } from './settings.js';
+import type { StatsView } from './stats.js';
 
 export interface NotificationView {
   state: JobState;
@@ -72,19 +68,24 @@ export function jobView(job: SimJob, now: number): JobView {
   };
 }
 
-export interface ControlDeps {
-  stats(): unknown;
+/** What `/_sim/` serves; the Simulator (app.ts) is these plus its lifecycle. */
+export interface SimulatorControls {
+  stats(): StatsView;
   jobs(): JobView[];
   job(jobId: string): JobView | null;
   faults(): Faults;
+  /** Validates and merges; throws ControlValidationError. */
   setFaults(partial: Partial<Faults>): Faults;
   settings(): Settings;
+  /** Validates and merges; throws ControlValidationError. Applies to jobs created afterwards. */
   setSettings(partial: Partial<Settings>): Settings;
+  /** Same as `POST /_sim/reset`. */
   reset(): void;
 }
 
-// Handlers are synchronous: fastify sends a returned value and turns a thrown error into the error handler's answer.
-export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): void {
+// Handlers are synchronous: fastify sends a returned value and turns a thrown error into the error
+// handler's answer (a ControlValidationError: 400 with what is wrong).
+export function registerControlRoutes(app: FastifyInstance, deps: SimulatorControls): void {
   app.get('/_sim/stats', () => deps.stats());
   app.get('/_sim/jobs', () => ({ jobs: deps.jobs() }));
   app.get<{ Params: { jobId: string } }>('/_sim/jobs/:jobId', (request) => {
@@ -93,23 +94,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     return view;
   });
   app.get('/_sim/faults', () => deps.faults());
-  app.put('/_sim/faults', (request) => {
-    try {
-      return deps.setFaults(validateFaults(request.body));
-    } catch (error) {
-      if (error instanceof FaultsValidationError) throw new ApiError(400, error.message);
-      throw error;
-    }
-  });
+  app.put('/_sim/faults', (request) => deps.setFaults(validateFaults(request.body)));
   app.get('/_sim/settings', () => deps.settings());
-  app.put('/_sim/settings', (request) => {
-    try {
-      return deps.setSettings(validateSettings(request.body));
-    } catch (error) {
-      if (error instanceof SettingsValidationError) throw new ApiError(400, error.message);
-      throw error;
-    }
-  });
+  app.put('/_sim/settings', (request) => deps.setSettings(validateSettings(request.body)));
   app.post('/_sim/reset', () => {
     deps.reset();
     return { ok: true };

@@ -5,7 +5,7 @@
  * (design §2): HTML maintenance pages with 200, redirects to a maintenance page, brief 404s for
  * jobs that exist, connection resets, hung requests, and a full outage switch.
  */
-import { knownKeysObject } from './control-object.js';
+import { ControlValidationError, knownKeysObject } from './control-object.js';
 import type { Prng } from '../platform/prng.js';
 
 export interface Faults {
@@ -58,10 +58,6 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   outage: false,
 });
 
-export class FaultsValidationError extends Error {
-  override readonly name = 'FaultsValidationError';
-}
-
 const RATES = [
   'errorRate',
   'rateLimitRate',
@@ -79,16 +75,10 @@ export const MAX_HANG_MS = 600_000;
 const DELAYS = ['latencyMs', 'latencyJitterMs'] as const;
 const MAX_DELAY_MS = 600_000;
 const MAX_RETRY_AFTER_SECONDS = 86_400;
-const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_FAULTS);
 
 /** Checks a partial Faults object (from options or `PUT /_sim/faults`); unknown keys are errors (typos). */
 export function validateFaults(input: unknown): Partial<Faults> {
-  const source = knownKeysObject(
-    input,
-    KNOWN_KEYS,
-    { whole: 'faults', unknownKeys: 'fault field(s)' },
-    (message) => new FaultsValidationError(message),
-  );
+  const source = knownKeysObject(input, DEFAULT_FAULTS, { whole: 'faults', unknownKeys: 'fault field(s)' });
   const out: Partial<Faults> = {};
   const number = (key: string, min: number, max: number, integer: boolean): number | undefined => {
     const value = source[key];
@@ -100,7 +90,7 @@ export function validateFaults(input: unknown): Partial<Faults> {
       value > max ||
       (integer && !Number.isInteger(value))
     ) {
-      throw new FaultsValidationError(
+      throw new ControlValidationError(
         `${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`,
       );
     }
@@ -119,7 +109,7 @@ export function validateFaults(input: unknown): Partial<Faults> {
   for (const key of BOOLEANS) {
     const value = source[key];
     if (value === undefined) continue;
-    if (typeof value !== 'boolean') throw new FaultsValidationError(`${key} must be true or false`);
+    if (typeof value !== 'boolean') throw new ControlValidationError(`${key} must be true or false`);
     out[key] = value;
   }
   return out;

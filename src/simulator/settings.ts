@@ -3,7 +3,7 @@
  * failure modes). They are not faults: they choose between readings of TDG's documentation where
  * the real API's behaviour is unknown (design §2), so tests can run a client against each reading.
  */
-import { knownKeysObject } from './control-object.js';
+import { ControlValidationError, knownKeysObject } from './control-object.js';
 
 /**
  * When a job notifies its notification URL. TDG's tutorial says both "an automatic message when
@@ -25,26 +25,15 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({ notificationMode: 'changes' });
 
-export class SettingsValidationError extends Error {
-  override readonly name = 'SettingsValidationError';
-}
-
-const KNOWN_KEYS: readonly string[] = Object.keys(DEFAULT_SETTINGS);
-
 /** Checks a partial Settings object (from options or `PUT /_sim/settings`); unknown keys are errors (typos). */
 export function validateSettings(input: unknown): Partial<Settings> {
-  const source = knownKeysObject(
-    input,
-    KNOWN_KEYS,
-    { whole: 'settings', unknownKeys: 'setting(s)' },
-    (message) => new SettingsValidationError(message),
-  );
+  const source = knownKeysObject(input, DEFAULT_SETTINGS, { whole: 'settings', unknownKeys: 'setting(s)' });
   const out: Partial<Settings> = {};
   const mode = source['notificationMode'];
   if (mode !== undefined) {
     const parsed = typeof mode === 'string' ? parseNotificationMode(mode) : null;
     if (parsed === null)
-      throw new SettingsValidationError(`notificationMode must be ${NOTIFICATION_MODES.join(' or ')}`);
+      throw new ControlValidationError(`notificationMode must be ${NOTIFICATION_MODES.join(' or ')}`);
     out.notificationMode = parsed;
   }
   return out;

@@ -4,6 +4,7 @@
  * then checks the API key and token.
  */
 import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   drawFault,
@@ -26,10 +27,6 @@ const MAX_LIVE_TOKENS = 10_000;
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Drops the connection without an answer: a TCP RST on a real socket, a destroyed response under inject(). */

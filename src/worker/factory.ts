@@ -64,7 +64,7 @@ export interface TdgWorkerOptions {
   taskQueue: string;
   activities: TdgActivities;
   limits?: Partial<WorkerLimits>;
-  /** A bundle built once (tests, production); omitted: the prebuilt file in production, else bundled now. */
+  /** A bundle built once (tests; the worker process's prebuilt one, per its config); omitted: bundled now. */
   workflowBundle?: WorkflowBundleOption;
   /** Milliseconds or an ms-style string; default WORKER_SHUTDOWN_GRACE's (45 s: one attempt fits). */
   shutdownGraceTime?: string | number;
@@ -72,10 +72,7 @@ export interface TdgWorkerOptions {
 }
 
 export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker> {
-  let workflowBundle = options.workflowBundle;
-  if (!workflowBundle && process.env.NODE_ENV === 'production') {
-    workflowBundle = { codePath: prebuiltWorkflowBundle().codePath };
-  }
+  const { workflowBundle } = options;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
