@@ -622,7 +622,7 @@ describe('deploy/prometheus/alerts.yml', () => {
     const dir = join(root, 'deploy/prometheus');
     const check = spawnSync(tools.promtool, ['check', 'rules', 'alerts.yml'], { cwd: dir, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toContain('3 rules found');
+    expect(check.stdout).toContain('4 rules found');
     const unit = spawnSync(tools.promtool, ['test', 'rules', 'alerts.test.yml'], {
       cwd: dir,
       encoding: 'utf8',

@@ -16,6 +16,8 @@ import { freePort } from '../src/dev/dev-server.js';
 import {
   TDG_POSSIBLE_DUPLICATE,
   WORKFLOW_TYPE,
+  jobNotificationSignal,
+  statusQuery,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
 } from '../src/contract/definitions.js';
@@ -107,6 +109,22 @@ async function startWorker(taskQueue: string, env: Record<string, string> = {}):
   };
 }
 
+/**
+ * The samples of one of our metrics for one task queue on a /metrics page: the rest of each name
+ * (`_bucket`, `_sum`, …) plus `le` → value. The SDK labels workflow and activity metrics with
+ * `taskQueue` (core's own series say `task_queue`).
+ */
+function samplesOf(metrics: string, name: string, taskQueue: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of metrics.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match?.[1]?.startsWith(name) || !match[2]?.includes(`taskQueue="${taskQueue}"`)) continue;
+    const le = /\ble="([^"]*)"/.exec(match[2])?.[1];
+    samples.set(`${match[1].slice(name.length)}${le === undefined ? '' : `{le=${le}}`}`, Number(match[3]));
+  }
+  return samples;
+}
+
 beforeAll(async () => {
   // What `docker build` runs: the compiled JavaScript and the prebuilt workflow bundle.
   await Promise.all([npmRun('build:js'), npmRun('build:bundle')]);
@@ -162,6 +180,76 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     expect(worker.output()).toContain('worker stopped');
     await expect(fetch(worker.healthUrl)).rejects.toThrow();
   });
+
+  it('a job a notification ended: tdg_detection_delay_seconds and tdg_jobs_finished on /metrics', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    const tag = randomUUID().slice(0, 8);
+    const worker = await startWorker(taskQueue);
+    await worker.waitForOutput(/worker started/);
+    // Polling only, every 2 minutes: after the first check only the notification can end the job.
+    const input: EmailAppendJobInput = {
+      name: `Deploy notified ${tag} [sim duration=2s batches=2]`,
+      notificationMethod: null,
+      polling: { initialIntervalMs: 120_000, backoffFactor: 1, maxIntervalMs: 120_000, jitter: 0 },
+    };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: `deploy-notified-${tag}`,
+      args: [input],
+    });
+    const first = await waitFor(async () => {
+      const status = await handle.query(statusQuery);
+      return status.checks === 1 && status.nextCheckAt ? status : undefined;
+    }, 30_000);
+    await new Promise((r) => setTimeout(r, 3_000)); // TDG finishes the job
+    // The check the notification wakes takes 1.5 s: the delay measured must show it.
+    await sim.setFaults({ latencyMs: 1_500 });
+    const hint = { method: 'POST', receivedAt: new Date().toISOString() };
+    const signalledAt = Date.now();
+    // A hint naming a running state is not where the delay starts; the first terminal one is.
+    await handle.signal(jobNotificationSignal, {
+      ...hint,
+      fields: { job_id: first.jobId!, State: 'running' },
+    });
+    await handle.signal(jobNotificationSignal, {
+      ...hint,
+      fields: { job_id: first.jobId!, state: ' completed' },
+    });
+    const result = (await handle.result()) as EmailAppendJobResult;
+    const elapsedS = (Date.now() - signalledAt) / 1000;
+    await sim.setFaults({ latencyMs: 0 });
+    expect(result).toMatchObject({ state: 'COMPLETED', detectedBy: 'notification' });
+
+    const delay = await waitFor(async () => {
+      const text = await (await fetch(worker.metricsUrl)).text();
+      const samples = samplesOf(text, 'tdg_detection_delay_seconds', taskQueue);
+      return samples.has('_count') ? { text, samples } : undefined;
+    });
+    expect(delay.samples.get('_count')).toBe(1);
+    // At least the 1.5 s getJob, at most the time the test waited for the result.
+    expect(delay.samples.get('_sum')).toBeGreaterThanOrEqual(1.5);
+    expect(delay.samples.get('_sum')).toBeLessThanOrEqual(elapsedS);
+    // Seconds buckets (run.ts), not core's default ones: 1 s < delay ≤ 30 s.
+    expect(delay.samples.get('_bucket{le=1}')).toBe(0);
+    expect(delay.samples.get('_bucket{le=30}')).toBe(1);
+    expect(delay.samples.get('_bucket{le=+Inf}')).toBe(1);
+    expect(delay.text).toMatch(
+      new RegExp(
+        `^tdg_detection_delay_seconds_bucket\\{[^}]*detected_by="notification"[^}]*taskQueue="${taskQueue}"[^}]*\\} 1$`,
+        'm',
+      ),
+    );
+    expect(delay.text).toMatch(
+      new RegExp(
+        `^tdg_jobs_finished\\{[^}]*detected_by="notification"[^}]*state="COMPLETED"[^}]*taskQueue="${taskQueue}"[^}]*\\} 1$`,
+        'm',
+      ),
+    );
+    expect(samplesOf(delay.text, 'tdg_notifications_received', taskQueue).get('')).toBe(2);
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  }, 90_000);
 
   it('rejects bad configuration with exit code 2 and one message per problem', async () => {
     const worker = await startWorker(`proc-${randomUUID()}`, {

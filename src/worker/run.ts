@@ -30,6 +30,7 @@ import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
 import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
+import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
 
 export class ConnectAborted extends Error {
   override name = 'ConnectAborted';
@@ -69,7 +70,12 @@ function installRuntime(config: WorkerConfig): void {
       ? {
           telemetryOptions: {
             // Core labels every series with namespace and task_queue itself.
-            metrics: { prometheus: { bindAddress: metricsBindAddress } },
+            metrics: {
+              prometheus: {
+                bindAddress: metricsBindAddress,
+                histogramBucketOverrides: { [DETECTION_DELAY_METRIC]: [...DETECTION_DELAY_BUCKETS_S] },
+              },
+            },
           },
         }
       : {}),

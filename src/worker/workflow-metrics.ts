@@ -8,8 +8,19 @@
  *     the workflow failed without a job result; a failed workflow's state is its failure type
  *     (JobFailed, JobDeadlineExceeded, …)
  *   tdg_notifications_received                                       counter: jobNotification signals
+ *   tdg_detection_delay_seconds_bucket{detected_by="notification",le=…}  histogram, seconds (and
+ *     its _sum and _count): for a job (COMPLETED, or FAILED as JobFailed) whose end a notification
+ *     noticed, the workflow time from the first jobNotification of this run whose hint names a
+ *     terminal state to the workflow's end. Bucket bounds: DETECTION_DELAY_BUCKETS_S (run.ts).
  *
- * Sandbox code: imports @temporalio/workflow and contract types only.
+ * Only notification-detected jobs are measured. For a job a timer's poll (or a manual check)
+ * noticed, the delay's upper bound is the time since the check before the one that saw the end,
+ * and the workflow's result carries no such time (its timeline records state changes only). A
+ * notification whose hint names no readable state (TDG documents no payload) is not a start
+ * either: the job then counts in tdg_jobs_finished but not here; so does one whose terminal hint
+ * came in an earlier run (before a continue-as-new).
+ *
+ * Sandbox code: imports @temporalio/workflow and contract definitions only.
  */
 import {
   ApplicationFailure,
@@ -21,9 +32,18 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import type { EmailAppendJobResult } from '../contract/index.js';
+import { FailureType, isTerminalState, type EmailAppendJobResult } from '../contract/index.js';
 
 const NOTIFICATION_SIGNAL = 'jobNotification';
+export const DETECTION_DELAY_METRIC = 'tdg_detection_delay_seconds';
+/**
+ * The histogram's bucket bounds in seconds, given to the Prometheus exporter by run.ts: core's
+ * default for a histogram it does not know (50 … 10,000, meant as milliseconds) would put every
+ * normal delay, a second or two, into one bucket.
+ */
+export const DETECTION_DELAY_BUCKETS_S: readonly number[] = [
+  0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
+];
 
 function isJobResult(value: unknown): value is EmailAppendJobResult {
   return (
@@ -31,7 +51,33 @@ function isJobResult(value: unknown): value is EmailAppendJobResult {
   );
 }
 
+/**
+ * Whether a jobNotification's arguments hint at a terminal state: its `fields` hold a `state` key
+ * (any case) whose value, trimmed and upper-cased, is COMPLETED or FAILED. The workflow's own
+ * reading (hintedStateOf in workflows/job-state.ts), repeated here: this module may not import
+ * workflow code.
+ */
+export function hintsTerminalState(args: readonly unknown[]): boolean {
+  const hint: unknown = args[0];
+  if (typeof hint !== 'object' || hint === null) return false;
+  const fields: unknown = (hint as { fields?: unknown }).fields;
+  if (typeof fields !== 'object' || fields === null) return false;
+  const key = Object.keys(fields).find((k) => k.toLowerCase() === 'state');
+  const value: unknown = key === undefined ? undefined : (fields as Record<string, unknown>)[key];
+  return typeof value === 'string' && isTerminalState(value.trim().toUpperCase());
+}
+
+/** The job result a finished workflow carries: its return value, or a JobFailed failure's details. */
+function jobResultOf(error: unknown): EmailAppendJobResult | null {
+  if (!(error instanceof ApplicationFailure) || error.type !== FailureType.JobFailed) return null;
+  const details: unknown = error.details?.[0];
+  return isJobResult(details) ? details : null;
+}
+
 class JobMetrics implements WorkflowInboundCallsInterceptor {
+  /** Workflow time (ms) of this run's first notification hinting at a terminal state. */
+  private terminalHintAtMs: number | null = null;
+
   async execute(
     input: WorkflowExecuteInput,
     next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
@@ -45,10 +91,15 @@ class JobMetrics implements WorkflowInboundCallsInterceptor {
         // The workflow's failure type: JobFailed, JobDeadlineExceeded, …
         const state = error instanceof ApplicationFailure && error.type ? error.type : 'workflow_failed';
         finished.add(1, { state, detected_by: 'none' });
+        const failedJob = jobResultOf(error);
+        if (failedJob) this.recordDetectionDelay(failedJob);
       }
       throw error;
     }
-    if (isJobResult(result)) finished.add(1, { state: result.state, detected_by: result.detectedBy });
+    if (isJobResult(result)) {
+      finished.add(1, { state: result.state, detected_by: result.detectedBy });
+      this.recordDetectionDelay(result);
+    }
     return result;
   }
 
@@ -58,8 +109,25 @@ class JobMetrics implements WorkflowInboundCallsInterceptor {
   ): Promise<void> {
     if (input.signalName === NOTIFICATION_SIGNAL) {
       metricMeter.createCounter('tdg_notifications_received', '1', 'jobNotification signals received').add(1);
+      // Workflow time: the same on replay, like every other clock the workflow reads.
+      if (this.terminalHintAtMs === null && hintsTerminalState(input.args))
+        this.terminalHintAtMs = Date.now();
     }
     return next(input);
+  }
+
+  /** See the module comment: notification-detected jobs with a terminal hint in this run only. */
+  private recordDetectionDelay(result: EmailAppendJobResult): void {
+    if (result.detectedBy !== 'notification' || this.terminalHintAtMs === null) return;
+    const seconds = Math.max(0, Date.now() - this.terminalHintAtMs) / 1000;
+    metricMeter
+      .createHistogram(
+        DETECTION_DELAY_METRIC,
+        'float',
+        's',
+        'From the first notification hinting at a terminal state to the end of the job it noticed',
+      )
+      .record(seconds, { detected_by: result.detectedBy });
   }
 }
 
