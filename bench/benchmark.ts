@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: the same seeded set of simulated TDG jobs through four ways of waiting for them,
- * side by side on one dev server, simulator and listener, each strategy on its own worker process:
+ * side by side on one Temporal engine (the dev server, or `--engine cluster`: PostgreSQL and
+ * temporal-server as `npm run cluster` runs them), simulator and listener, each strategy on its own
+ * worker process:
  *
  *   (a) ours            emailAppendJob: adaptive polling, woken by notifications
  *   (b) ours-polling    emailAppendJob with notificationMethod null
@@ -34,12 +36,14 @@ import {
 import { buildBundles } from './lib/bundles.js';
 import { renderChart } from './lib/chart.js';
 import { startStack } from './lib/dev-stack.js';
+import { engineFlags } from './lib/engine.js';
+import { EngineMonitor } from './lib/engine-usage.js';
 import { historyStats, type HistoryStats } from './lib/history-stats.js';
 import { planJobs, type PlannedJob } from './lib/job-plan.js';
 import { machineDescription } from './lib/machine.js';
 import { mapLimit } from './lib/map-limit.js';
 import { outputDir } from './lib/paths.js';
-import { processUsage, selfUsage, type ProcessUsage } from './lib/process-usage.js';
+import { selfUsage, type ProcessUsage } from './lib/process-usage.js';
 import { renderMarkdown, type BenchReport, type StrategyResult, type TargetCheck } from './lib/report.js';
 import { jobsByWorkflow } from './lib/sim-jobs.js';
 import { distribution, percentile } from './lib/stats.js';
@@ -66,6 +70,9 @@ const USAGE = `usage: npm run bench -- [options]
   --notify MODE        how TDG notifies: changes (every state change, default) or terminal (once, at the end)
   --drop R             share of notifications the simulator drops, 0..1 (default 0)
   --seed N             seed of the job set (default 6)
+  --engine dev|cluster the Temporal engine: the CLI's dev server (default), or PostgreSQL + temporal-server
+                       as \`npm run cluster\` runs them (a new database in a temp folder; name gets -cluster)
+  --servers N          temporal-server processes in one ring (--engine cluster; default 1)
   --sequential         one strategy after the other instead of side by side
   --name NAME          result file name (default benchmark[-N], scale-N, quick)
   --out DIR            result folder (default bench/results/; --quick: a new temp dir)
@@ -89,6 +96,8 @@ const {
   dropRate,
   runName,
   outDir,
+  engine,
+  servers,
 } = parseCommandLine(
   {
     usage: USAGE,
@@ -101,10 +110,13 @@ const {
       notify: { type: 'string' },
       drop: { type: 'string' },
       sequential: { type: 'boolean', default: false },
+      engine: { type: 'string' },
+      servers: { type: 'string' },
     },
   },
   ({ values }) => {
     const quick = values.quick;
+    const { engine, servers } = engineFlags(values.engine, values.servers);
     const jobsPerStrategy = numberFlag('--jobs', values.jobs, quick ? 8 : 100, { integer: true });
     const scaleRun = jobsPerStrategy >= 1000;
     const timeScale = numberFlag('--time-scale', values['time-scale'], quick ? 60 : scaleRun ? 20 : 10);
@@ -114,8 +126,11 @@ const {
         ? 'quick'
         : scaleRun
           ? `scale-${jobsPerStrategy}`
-          : `benchmark${jobsPerStrategy === 100 ? '' : `-${jobsPerStrategy}`}`);
+          : `benchmark${jobsPerStrategy === 100 ? '' : `-${jobsPerStrategy}`}`) +
+        (engine === 'cluster' ? '-cluster' : '');
     return {
+      engine,
+      servers,
       jobsPerStrategy,
       scaleRun,
       strategies: flagValue('--strategies', () =>
@@ -178,14 +193,23 @@ log(
 // ---------------------------------------------------------------- the stack
 const runId = Date.now().toString(36);
 const [stack, bundles] = await Promise.all([
-  startStack({ seed, devServerLog: join(outDir, `${runName}-dev-server.log`) }),
+  startStack({
+    seed,
+    engine,
+    servers,
+    devServerLog: join(outDir, `${runName}-dev-server.log`),
+    clusterLogPrefix: join(outDir, runName),
+    say: log,
+  }),
   buildBundles({
     ours: strategies.some((s) => STRATEGIES[s].bundle === 'ours'),
     bench: strategies.some((s) => STRATEGIES[s].bundle === 'bench'),
   }),
 ]);
 if (dropRate > 0) stack.sim.simulator.setFaults({ dropNotificationRate: dropRate });
-log(`dev server ${stack.address}, simulator ${stack.sim.url}, listener ${stack.listener.url}; bundles built`);
+log(
+  `${stack.engineDescription} ${stack.address}, simulator ${stack.sim.url}, listener ${stack.listener.url}; bundles built`,
+);
 
 interface Tracked {
   strategy: StrategyId;
@@ -341,12 +365,13 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
 const loadSamples: number[] = [];
 const loadSampler = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 5_000);
 loadSampler.unref();
-const devBefore = processUsage(stack.devServer().process.pid ?? -1);
+const engineMonitor = new EngineMonitor(stack.engineProcesses);
+engineMonitor.start();
 const selfBefore = selfUsage();
 const runs: StrategyRun[] = [];
 if (sequential) for (const strategy of strategies) runs.push(...(await runStrategies([strategy])));
 else runs.push(...(await runStrategies(strategies)));
-const devAfter = processUsage(stack.devServer().process.pid ?? -1);
+const engineUsage = engineMonitor.stop();
 clearInterval(loadSampler);
 const selfAfter = selfUsage();
 log('all strategies done; reading histories, results and simulator records');
@@ -606,6 +631,7 @@ const correctnessProblems = results.flatMap((r) => [
 
 const report: BenchReport = {
   name: runName,
+  engine: { kind: engine, description: stack.engineDescription, servers: engine === 'cluster' ? servers : 1 },
   command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   at: new Date().toISOString(),
   machine: {
@@ -640,9 +666,10 @@ const report: BenchReport = {
   ratiosOursOverEach: ratios,
   targets,
   infrastructure: {
-    devServerCpuSeconds:
-      devBefore && devAfter ? Math.round((devAfter.cpuSeconds - devBefore.cpuSeconds) * 10) / 10 : null,
-    devServerPeakRssMiB: devAfter ? Math.round(devAfter.peakRssBytes / 2 ** 20) : null,
+    engineCpuSeconds: Math.round(engineUsage.reduce((sum, p) => sum + p.cpuSeconds, 0) * 10) / 10,
+    enginePeakRssMiB: engineUsage.reduce((sum, p) => sum + p.peakRssMiB, 0),
+    enginePeakPssMiB: engineUsage.reduce((sum, p) => sum + p.peakPssMiB, 0),
+    engineProcesses: engineUsage,
     harnessCpuSeconds: Math.round((selfAfter.cpuSeconds - selfBefore.cpuSeconds) * 10) / 10,
     harnessPeakRssMiB: Math.round(selfAfter.peakRssBytes / 2 ** 20),
     // Per-name job counts are summarised (duplicates are in the per-strategy results): thousands of names otherwise.
@@ -658,7 +685,7 @@ const reportWithSamples = { ...report, samples };
 
 writeFileSync(join(outDir, `${runName}.json`), `${JSON.stringify(reportWithSamples, null, 2)}\n`);
 const chart = renderChart(results, join(outDir, runName), {
-  title: `Detection latency vs getJob calls — ${jobsPerStrategy} jobs per strategy, time ÷${timeScale}`,
+  title: `Detection latency vs getJob calls — ${jobsPerStrategy} jobs per strategy, time ÷${timeScale}${engine === 'cluster' ? ', PostgreSQL cluster' : ''}`,
 });
 writeFileSync(
   join(outDir, `${runName}.md`),

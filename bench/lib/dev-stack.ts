@@ -1,6 +1,7 @@
 /**
- * The services every benchmark runs against: a real Temporal dev server, the TDG simulator and the
- * webhook listener in this process, and a Temporal client.
+ * The services every benchmark runs against: a real Temporal engine (the dev server, or with
+ * `engine: 'cluster'` the PostgreSQL-backed cluster of src/cluster/, see engine.ts), the TDG
+ * simulator and the webhook listener in this process, and a Temporal client.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -11,6 +12,8 @@ import { createTemporalNotifier, startListener, type RunningListener } from '../
 import type { TemporalNotifier } from '../../src/listener/temporal-notifier.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import type { Faults } from '../../src/simulator/app.js';
+import { startClusterEngine, type EngineKind } from './engine.js';
+import type { EngineProcessGroup } from './engine-usage.js';
 
 const secret = (): string => randomBytes(32).toString('hex');
 
@@ -24,11 +27,25 @@ export interface StackOptions {
   notificationRetryDelaysMs?: number[];
   /** Where the dev server's own log goes (a file path); default discarded. */
   devServerLog?: string;
+  /** Default 'dev'. */
+  engine?: EngineKind;
+  /** temporal-server processes of the cluster engine (default 1). */
+  servers?: number;
+  /** Cluster engine: its logs are copied to `<prefix>-<process>.log` when it stops. */
+  clusterLogPrefix?: string;
+  /** Progress lines while the cluster engine starts. */
+  say?: (line: string) => void;
 }
 
 export interface BenchStack {
-  /** host:port of the dev server's frontend (stays the same across restartDevServer). */
+  engine: EngineKind;
+  /** What ran, for logs and reports: `dev server (temporal CLI)`, `PostgreSQL cluster (…)`. */
+  engineDescription: string;
+  /** The engine's own processes, for EngineMonitor. */
+  engineProcesses: EngineProcessGroup[];
+  /** host:port of the engine's frontend (stays the same across restartDevServer). */
   address: string;
+  namespace: string;
   client: Client;
   connection: Connection;
   sim: RunningSimulator;
@@ -39,8 +56,9 @@ export interface BenchStack {
   notifySecret: string;
   /** Base URL the workers send in notification URLs. */
   notifyPublicUrl: string;
+  /** The dev server (throws for the cluster engine). */
   devServer(): DevServer;
-  /** Stops the dev server and starts it again on the same port (and SQLite file, when given). */
+  /** Stops the dev server and starts it again on the same port (and SQLite file, when given); dev engine only. */
   restartDevServer(): Promise<{ downMs: number }>;
   close(): Promise<void>;
 }
@@ -51,6 +69,30 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
+  }
+  if (options.engine === 'cluster') {
+    const cluster = await startClusterEngine({
+      servers: options.servers ?? 1,
+      say: options.say ?? (() => undefined),
+      ...(options.clusterLogPrefix ? { logPrefix: options.clusterLogPrefix } : {}),
+    });
+    try {
+      return await connectStack(options, {
+        engine: 'cluster',
+        engineDescription: cluster.description,
+        engineProcesses: cluster.processGroups,
+        address: cluster.address,
+        namespace: cluster.namespace,
+        devServer: () => {
+          throw new Error('the cluster engine has no dev server');
+        },
+        restartDevServer: () => Promise.reject(new Error('the cluster engine has no dev server to restart')),
+        stopEngine: () => cluster.stop(),
+      });
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
   }
   const port = await freePort();
   const devLog: WriteStream | undefined = options.devServerLog
@@ -66,12 +108,48 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     });
   };
   let server = await startServer();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  return connectStack(options, {
+    engine: 'dev',
+    engineDescription: 'dev server (temporal CLI, SQLite in memory)',
+    engineProcesses: [{ name: 'dev-server', pid: () => server.process.pid ?? null }],
+    address: server.address,
+    namespace: 'default',
+    devServer: () => server,
+    async restartDevServer() {
+      const down = Date.now();
+      await server.stop();
+      server = await startServer();
+      return { downMs: Date.now() - down };
+    },
+    async stopEngine() {
+      await server.stop();
+      devLog?.end();
+    },
+  });
+}
+
+type EngineParts = Pick<
+  BenchStack,
+  | 'engine'
+  | 'engineDescription'
+  | 'engineProcesses'
+  | 'address'
+  | 'namespace'
+  | 'devServer'
+  | 'restartDevServer'
+> & { stopEngine: () => Promise<void> };
+
+/** Client, listener and simulator against a running engine. */
+async function connectStack(options: StackOptions, engine: EngineParts): Promise<BenchStack> {
+  const { stopEngine, ...parts } = engine;
+  const connection = await Connection.connect({ address: engine.address });
+  const client = new Client({ connection, namespace: engine.namespace });
   const notifySecret = secret();
   // The listener has its own connection, as its own process would: signals never queue behind the harness's calls.
-  const listenerConnection = await Connection.connect({ address: server.address });
-  const notifier: TemporalNotifier = createTemporalNotifier(new Client({ connection: listenerConnection }));
+  const listenerConnection = await Connection.connect({ address: engine.address });
+  const notifier: TemporalNotifier = createTemporalNotifier(
+    new Client({ connection: listenerConnection, namespace: engine.namespace }),
+  );
   const listener = await startListener({ secrets: [notifySecret], notifier }, { port: 0, host: '127.0.0.1' });
   const apiKey = secret();
   const username = 'bench';
@@ -90,7 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     { port: 0, host: '127.0.0.1' },
   );
   return {
-    address: server.address,
+    ...parts,
     client,
     connection,
     sim,
@@ -100,21 +178,13 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     password,
     notifySecret,
     notifyPublicUrl: `${listener.url}/notifications`,
-    devServer: () => server,
-    async restartDevServer() {
-      const down = Date.now();
-      await server.stop();
-      server = await startServer();
-      return { downMs: Date.now() - down };
-    },
     async close() {
       await listener.close();
       await notifier.idle();
       await sim.close();
       await listenerConnection.close();
       await connection.close();
-      await server.stop();
-      devLog?.end();
+      await stopEngine();
     },
   };
 }

@@ -1,4 +1,5 @@
 /** The benchmark's result types and their markdown rendering (bench/results/<name>.md). */
+import type { EngineProcessUsage } from './engine-usage.js';
 
 export interface Distribution {
   p50: number;
@@ -64,6 +65,8 @@ export interface TargetCheck {
 
 export interface BenchReport {
   name: string;
+  /** The Temporal engine the run used (`--engine`). */
+  engine: { kind: 'dev' | 'cluster'; description: string; servers: number };
   command: string;
   at: string;
   machine: {
@@ -104,8 +107,12 @@ export interface BenchReport {
   ratiosOursOverEach: Ratios[];
   targets: TargetCheck[];
   infrastructure: {
-    devServerCpuSeconds: number | null;
-    devServerPeakRssMiB: number | null;
+    /** The engine's own processes (dev server; or temporal-server(s) and PostgreSQL's process tree), summed. */
+    engineCpuSeconds: number;
+    enginePeakRssMiB: number;
+    /** Sum of each process group's peak PSS (shared memory counted once). */
+    enginePeakPssMiB: number;
+    engineProcesses: EngineProcessUsage[];
     harnessCpuSeconds: number;
     harnessPeakRssMiB: number;
     simulator: unknown;
@@ -186,13 +193,29 @@ function triggerLines(results: readonly StrategyResult[]): string[] {
   return lines.length > 0 ? [...lines, ''] : [];
 }
 
+/** The engine's processes: the dev server alone, or each temporal-server and PostgreSQL's tree plus the total. */
+function engineLine(report: BenchReport): string {
+  const infra = report.infrastructure;
+  const cost = (cpu: number, rss: number): string => `${num(cpu)} CPU s, peak RSS ${num(rss)} MiB`;
+  if (report.engine.kind === 'dev')
+    return `Dev server: ${cost(infra.engineCpuSeconds, infra.enginePeakRssMiB)}.`;
+  const each = infra.engineProcesses
+    .map(
+      (p) =>
+        `${p.name}${p.processes > 1 ? ` (${p.processes} processes, summed)` : ''} ${cost(p.cpuSeconds, p.peakRssMiB)}` +
+        (p.processes > 1 ? ` (PSS ${num(p.peakPssMiB)} MiB: shared memory counted once)` : ''),
+    )
+    .join('; ');
+  return `Engine (PostgreSQL cluster): ${cost(infra.engineCpuSeconds, infra.enginePeakRssMiB)} (PSS ${num(infra.enginePeakPssMiB)} MiB) in all — ${each}.`;
+}
+
 export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
   const s = report.settings;
   const infra = report.infrastructure;
   const parts = [
     `# Benchmark results: ${report.name}`,
     '',
-    `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s on ${report.machine.platform}, ` +
+    `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s against the ${report.engine.description}, on ${report.machine.platform}, ` +
       `${report.machine.nproc} CPUs, ${report.machine.memory}, node ${report.machine.node} ` +
       `(1-minute load average during the run: mean ${report.machine.loadAverageDuringRun.mean}, max ${report.machine.loadAverageDuringRun.max}; ` +
       'the machine is shared with other work, and anything above 2 means processes were waiting for a CPU).',
@@ -215,7 +238,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
       ? ['Ratios, ours (a) ÷ each (below 1: ours is lower):', '', ratiosTable(report.ratiosOursOverEach), '']
       : []),
     ...(report.targets.length > 0 ? [targetsTable(report.targets), ''] : []),
-    `Dev server: ${infra.devServerCpuSeconds ?? '–'} CPU s, peak RSS ${infra.devServerPeakRssMiB ?? '–'} MiB. ` +
+    `${engineLine(report)} ` +
       `Harness process (simulator, listener, client): ${infra.harnessCpuSeconds} CPU s, peak RSS ${infra.harnessPeakRssMiB} MiB.`,
     '',
     ...(chartFile ? [`![detection latency vs getJob calls per job](${chartFile})`, ''] : []),

@@ -36,7 +36,7 @@ export function workerConfig(
 ): WorkerProcessConfig {
   return {
     address: stack.address,
-    namespace: 'default',
+    namespace: stack.namespace,
     taskQueue,
     bundlePath,
     tdg: {

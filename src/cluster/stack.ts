@@ -78,6 +78,12 @@ export interface ClusterOptions {
   portOffset: number;
   /** Wait before restarting a process that exited unasked. */
   restartDelayMs: number;
+  /**
+   * Only the engine: PostgreSQL, schema setup, the Temporal servers and the namespace job; no Web
+   * UI, simulator, listener, workers or Prometheus (`npm run bench -- --engine cluster` runs its
+   * own). Default false.
+   */
+  engineOnly?: boolean;
   say: (line: string) => void;
 }
 
@@ -169,7 +175,7 @@ export function readState(dataDir: string): ClusterState | undefined {
   }
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -279,10 +285,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (!cli) throw new Error('the temporal CLI is missing: run `npm run tools`');
   const secrets = loadSecrets(dataDir);
   let prometheus: PrometheusTools | undefined;
-  try {
-    prometheus = provisionPrometheus({ say });
-  } catch (err) {
-    say(`Prometheus unavailable, not scraping the workers: ${(err as Error).message}`);
+  if (!options.engineOnly) {
+    try {
+      prometheus = provisionPrometheus({ say });
+    } catch (err) {
+      say(`Prometheus unavailable, not scraping the workers: ${(err as Error).message}`);
+    }
   }
 
   const stack = new NativeStack(options, compose, ports, serverTools, pgTools, cli, secrets, prometheus);
@@ -468,10 +476,11 @@ class NativeStack implements Cluster {
     say(
       `temporal-create-namespace: namespace ${this.state().namespace} with ${SEARCH_ATTRIBUTE_NAMES.join(', ')}`,
     );
-    await this.startUi();
-
-    await this.startApplication();
-    if (this.prometheus) await this.startPrometheus(this.prometheus);
+    if (!this.options.engineOnly) {
+      await this.startUi();
+      await this.startApplication();
+      if (this.prometheus) await this.startPrometheus(this.prometheus);
+    }
     this.ready = true;
     this.writeState();
   }
