@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CarriedState, EmailAppendJobInput, JobSnapshot } from '../src/contract/index.js';
+import {
+  hintedStateOf,
+  isRunningState,
+  type CarriedState,
+  type EmailAppendJobInput,
+  type JobSnapshot,
+} from '../src/contract/index.js';
 import { MAX_DEADLINE_MS, runPolicy, validateInput } from '../workflows/input.js';
 import {
   DEFAULT_DEADLINE_MS,
@@ -11,7 +17,6 @@ import {
   recordCheck,
   recordCheckFailure,
   recordNotification,
-  hintedStateOf,
   remainingMs,
   resultOf,
   statusOf,
@@ -175,6 +180,19 @@ describe('job state', () => {
       expect([hinted, first, state.hintPending]).toEqual([hinted, first, wakes]);
       expect(state.notifications).toBe(1);
       expect(state.lastNotifiedState).toBe(hinted);
+    }
+  });
+
+  it('lean-history: a state TDG names in words we do not know is checked at once', () => {
+    for (const [hinted, wakes] of [
+      ['QUEUED', false],
+      ['WAITING_FOR_UPLOAD', false],
+      ['FINISHED', true],
+      ['DONE', true],
+    ] as const) {
+      const state = created();
+      recordNotification(state, 't', hinted, () => true, isRunningState);
+      expect([hinted, state.hintPending]).toEqual([hinted, wakes]);
     }
   });
 

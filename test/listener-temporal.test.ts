@@ -67,6 +67,8 @@ beforeAll(async () => {
       secrets: [SECRET, PREVIOUS_SECRET],
       notifier: createTemporalNotifier(temporal.client),
       logger: capturingLogger,
+      // The tests below follow every hint into the workflow; the default is tested on its own.
+      forwardRunningHints: true,
     },
     { port: 0, host: '127.0.0.1' },
   );
@@ -113,6 +115,33 @@ describe('listener with the real Temporal notifier', () => {
       expect(status.checks).toBe(before.checks);
       await handle.terminate('test done');
     });
+  });
+
+  it('by default a hint naming a running state is answered 202 without a signal; COMPLETED and unknown states are signalled', async () => {
+    const quiet = await startListener(
+      { secrets: [SECRET], notifier: createTemporalNotifier(temporal.client), logger: capturingLogger },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const handle = await start({ name: `${uniqueId('quiet')} [sim duration=1h]`, polling: SLOW_POLLING });
+      const sig = signWorkflowId(SECRET, handle.workflowId);
+      issuedSignatures.add(sig);
+      const url = `${quiet.url}/notifications/${handle.workflowId}?sig=${sig}`;
+      const signals = async () =>
+        ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)
+          .length;
+      for (const state of ['IN_PROGRESS', 'queued', 'WAITING_FOR_UPLOAD']) {
+        const res = await fetch(`${url}&state=${state}`);
+        expect([res.status, await res.json()]).toEqual([202, { status: 'accepted' }]);
+      }
+      expect(await signals()).toBe(0);
+      expect((await fetch(`${url}&state=Finished`)).status).toBe(202);
+      expect((await fetch(`${url}&state=COMPLETED`)).status).toBe(202);
+      expect(await signals()).toBe(2);
+      await handle.terminate('test done');
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('a signature for workflow A used on workflow B is refused and B is not signalled', async () => {

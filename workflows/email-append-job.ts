@@ -28,6 +28,8 @@ import {
   MIN_MANUAL_CHECK_SPACING_MS,
   checkNowUpdate,
   formatDuration,
+  hintedStateOf,
+  isRunningState,
   jobCreatedUpdate,
   TDG_JOB_ID,
   TDG_JOB_STATE,
@@ -55,7 +57,6 @@ import {
   recordCheck,
   recordCheckFailure,
   recordNotification,
-  hintedStateOf,
   remainingMs,
   resultOf,
   statusOf,
@@ -275,8 +276,12 @@ function listen(job: JobState, rules: RunRules): void {
   setHandler(statusQuery, () => statusOf(job));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
   setHandler(jobNotificationSignal, (hint) =>
-    recordNotification(job, new Date().toISOString(), hintedStateOf(hint?.fields), () =>
-      rules.patched(NOTIFICATION_FIRST_PATCH),
+    recordNotification(
+      job,
+      new Date().toISOString(),
+      hintedStateOf(hint?.fields),
+      () => rules.patched(NOTIFICATION_FIRST_PATCH),
+      rules.lean ? isRunningState : undefined,
     ),
   );
   setHandler(jobCreatedUpdate, async (): Promise<JobCreated> => {

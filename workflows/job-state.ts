@@ -190,29 +190,25 @@ export function remainingMs(state: JobState, nowMs: number): number {
 }
 
 /**
- * A `jobNotification` hint: counted, and it wakes the wait unless it names a state that is not
- * terminal (and `notificationFirst` allows trusting that much: the run's patch decision). Its
- * payload never moves the job's state: a hint that says COMPLETED, or nothing readable, only
- * triggers a `getJob`, so a forged or stale hint costs at most one check.
+ * A `jobNotification` hint: counted, and it wakes the wait unless it names a running state (and
+ * `notificationFirst` allows trusting that much: the run's patch decision). Its payload never
+ * moves the job's state: a hint that says COMPLETED, or nothing readable, only triggers a
+ * `getJob`, so a forged or stale hint costs at most one check. `isRunning` says which named states
+ * need no check: every non-terminal one before lean-history, only TDG's known running ones after
+ * (a state TDG names in words we do not know is checked at once).
  */
 export function recordNotification(
   state: JobState,
   at: string,
   hintedState: string | null,
   notificationFirst: () => boolean,
+  isRunning: (hinted: string) => boolean = (hinted) => !isTerminalState(hinted),
 ): void {
   state.notifications += 1;
   state.lastNotificationAt = at;
   state.lastNotifiedState = hintedState;
-  if (hintedState !== null && !isTerminalState(hintedState) && notificationFirst()) return;
+  if (hintedState !== null && isRunning(hintedState) && notificationFirst()) return;
   state.hintPending = true;
-}
-
-/** The state a notification names (its `state` field, any case), or null when it names none readable. */
-export function hintedStateOf(fields: Record<string, string> | undefined): string | null {
-  const key = Object.keys(fields ?? {}).find((k) => k.toLowerCase() === 'state');
-  const value = key === undefined ? '' : (fields?.[key] ?? '').trim().toUpperCase();
-  return /^[A-Z_]{1,40}$/.test(value) ? value : null;
 }
 
 /**

@@ -36,6 +36,24 @@ export function isTerminalState(state: string): state is TerminalState {
   return (TERMINAL_STATES as readonly string[]).includes(state);
 }
 
+/** TDG's job states before it ends (its batch counters' names): a hint naming one asks for no check. */
+export const RUNNING_STATES = ['CREATED', 'WAITING_FOR_UPLOAD', 'QUEUED', 'IN_PROGRESS'] as const;
+
+export function isRunningState(state: string): boolean {
+  return (RUNNING_STATES as readonly string[]).includes(state);
+}
+
+/**
+ * The state a notification names (its `state` field, any case, trimmed), or null when it names
+ * none readable. The listener and the workflow read hints the same way.
+ */
+export function hintedStateOf(fields: Readonly<Record<string, unknown>> | undefined): string | null {
+  const key = Object.keys(fields ?? {}).find((k) => k.toLowerCase() === 'state');
+  const value: unknown = key === undefined ? '' : fields?.[key];
+  const state = typeof value === 'string' ? value.trim().toUpperCase() : '';
+  return /^[A-Z_]{1,40}$/.test(state) ? state : null;
+}
+
 export type NotificationMethod = 'GET' | 'POST';
 export type OutputFormat = 'JSON';
 

@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { hintedStateOf, isRunningState } from '../contract/index.js';
 import { verifySignature } from '../platform/notify-url.js';
 import { readBody } from './body.js';
 import { buildHint, queryFields } from './hint.js';
@@ -43,6 +44,13 @@ export interface ListenerDeps {
   now?: () => Date;
   /** Beyond this many signals awaiting Temporal, callers get 503 at once instead of queueing. */
   maxConcurrentSignals?: number;
+  /**
+   * Also signal hints that name a running state (LISTENER_FORWARD_RUNNING_HINTS). Off by default:
+   * the workflow makes no check for them, so each would only cost a signal and a workflow task
+   * (4 history events, a billed action). Hints naming COMPLETED, FAILED or no readable state are
+   * always signalled.
+   */
+  forwardRunningHints?: boolean;
 }
 
 interface NotificationRoute {
@@ -193,6 +201,14 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
     if (inFlight >= maxInFlight) return retryLater(reply, 'too many notifications in flight');
 
     const hint = buildHint(request.method, now(), fields);
+    const hinted = hintedStateOf(hint.fields);
+    if (!deps.forwardRunningHints && hinted !== null && isRunningState(hinted)) {
+      request.log.info(
+        { workflowId, state: hinted },
+        'hint names a running state: acknowledged, not signalled',
+      );
+      return reply.code(202).send({ status: 'accepted' });
+    }
     inFlight++;
     let outcome: NotifyOutcome;
     try {

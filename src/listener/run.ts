@@ -20,7 +20,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const notifier = createTemporalNotifier(client);
 
   const running = await listenOrExit('listener', config, () =>
-    startListener({ secrets: config.secrets, notifier, logger }, { port: config.port, host: config.host }),
+    startListener(
+      { secrets: config.secrets, notifier, logger, forwardRunningHints: config.forwardRunningHints },
+      { port: config.port, host: config.host },
+    ),
   );
   logger.info(
     {

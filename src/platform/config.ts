@@ -81,6 +81,8 @@ export interface WorkerConfig extends TemporalSection {
 export interface ListenerConfig extends TemporalSection {
   port: number;
   host: string;
+  /** Signal hints naming a running state too (see ListenerDeps.forwardRunningHints). */
+  forwardRunningHints: boolean;
   /** Current secret first, then the previous one during a rotation. */
   secrets: string[];
 }

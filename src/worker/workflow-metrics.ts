@@ -32,7 +32,7 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { FailureType, isTerminalState, type EmailAppendJobResult } from '../contract/index.js';
+import { FailureType, hintedStateOf, isTerminalState, type EmailAppendJobResult } from '../contract/index.js';
 
 const NOTIFICATION_SIGNAL = 'jobNotification';
 export const DETECTION_DELAY_METRIC = 'tdg_detection_delay_seconds';
@@ -52,19 +52,16 @@ function isJobResult(value: unknown): value is EmailAppendJobResult {
 }
 
 /**
- * Whether a jobNotification's arguments hint at a terminal state: its `fields` hold a `state` key
- * (any case) whose value, trimmed and upper-cased, is COMPLETED or FAILED. The workflow's own
- * reading (hintedStateOf in workflows/job-state.ts), repeated here: this module may not import
- * workflow code.
+ * Whether a jobNotification's arguments hint at a terminal state: its `fields` name COMPLETED or
+ * FAILED as the workflow reads them (hintedStateOf).
  */
 export function hintsTerminalState(args: readonly unknown[]): boolean {
   const hint: unknown = args[0];
   if (typeof hint !== 'object' || hint === null) return false;
   const fields: unknown = (hint as { fields?: unknown }).fields;
   if (typeof fields !== 'object' || fields === null) return false;
-  const key = Object.keys(fields).find((k) => k.toLowerCase() === 'state');
-  const value: unknown = key === undefined ? undefined : (fields as Record<string, unknown>)[key];
-  return typeof value === 'string' && isTerminalState(value.trim().toUpperCase());
+  const state = hintedStateOf(fields as Record<string, unknown>);
+  return state !== null && isTerminalState(state);
 }
 
 /** The job result a finished workflow carries: its return value, or a JobFailed failure's details. */
