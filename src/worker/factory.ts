@@ -13,6 +13,7 @@ import {
 } from '@temporalio/worker';
 import type { TdgActivities } from '../../activities/index.js';
 import {
+  DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
   DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_WORKER_SHUTDOWN_GRACE,
   type WorkerLimits,
@@ -87,6 +88,7 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
         }),
     maxConcurrentActivityTaskExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: options.limits?.maxCachedWorkflows ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
     // getJob checks run as local activities (lean-history): the same number of slots.
     maxConcurrentLocalActivityExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,

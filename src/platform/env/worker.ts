@@ -22,6 +22,11 @@ export interface WorkerLimits {
    * so each worker's TDG client also paces itself at its share (see tdgCallsPerSecondPerWorker).
    */
   workerReplicas: number;
+  /**
+   * Workflows kept in the worker's sticky cache. Bounds the worker's memory however many jobs are
+   * open: an evicted workflow is replayed from its (short) history at its next task.
+   */
+  maxCachedWorkflows: number;
 }
 
 /** One worker's share of the fleet-wide TDG rate, enforced by its TDG client. */
@@ -48,17 +53,20 @@ export const DEFAULT_WORKER_HEALTH_PORT = 8081;
 /** Covers one activity attempt (30 s) with room to spare; compose's stop_grace_period is longer. */
 export const DEFAULT_WORKER_SHUTDOWN_GRACE = '45s';
 export const DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES = 100;
+export const DEFAULT_WORKER_MAX_CACHED_WORKFLOWS = 1_000;
 
 export const limitsSection = section(
   {
     WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1, 10_000, DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES),
     TDG_MAX_CALLS_PER_SECOND: positiveNumber(20),
     WORKER_REPLICAS: wholeNumber(1, 1_000, 1),
+    WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(0, 100_000, DEFAULT_WORKER_MAX_CACHED_WORKFLOWS),
   },
   (env): WorkerLimits => ({
     maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxTdgCallsPerSecond: env.TDG_MAX_CALLS_PER_SECOND,
     workerReplicas: env.WORKER_REPLICAS,
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
   }),
 );
 
