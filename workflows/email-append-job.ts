@@ -97,10 +97,11 @@ const HINT_SPACING_PATCH = 'hint-spacing';
  */
 const NOTIFICATION_FIRST_PATCH = 'notification-first';
 /**
- * Patch marker: lean history. `getJob` runs as a local activity (one marker event instead of an
- * activity's three and a workflow task's three), the start's `TdgJobState` is not upserted again,
- * and this one marker stands for every patch above: a run that has it behaves as if each were
- * present, so a new run writes one marker instead of one per patch.
+ * Patch marker: lean history. Each `getJob` is first tried as a local activity (one marker event
+ * instead of an activity's three and a workflow task's three), the `TdgJobState` a starter set is
+ * not upserted again, only TDG's known running states skip the check a hint asks for, and this
+ * one marker stands for every patch above: a run that has it behaves as if each were present, so
+ * a new run writes one marker instead of one per patch.
  */
 const LEAN_HISTORY_PATCH = 'lean-history';
 
