@@ -17,21 +17,29 @@ import type { BenchReport, StrategyResult } from './lib/report.js';
 const USAGE = `usage: npm run bench:modes -- [benchmark options]
   Runs \`npm run bench\` three times (--notify terminal; --notify changes; --notify changes --drop 0.3)
   and writes bench/results/modes.{md,json,svg,png} comparing them. Options other than --notify,
-  --drop, --name and --out are passed to every run (see npm run bench -- --help).`;
+  --drop, --name and --out are passed to every run (see npm run bench -- --help).
+  --from-results       no runs: only rebuild the comparison from the three runs' JSON files`;
 
 const MODES = [
-  { id: 'terminal', label: 'TDG notifies once, at the end', args: ['--notify', 'terminal'] },
-  { id: 'changes', label: 'TDG notifies every change', args: ['--notify', 'changes'] },
+  {
+    id: 'terminal',
+    label: 'TDG notifies once, at the end',
+    short: 'at the end',
+    args: ['--notify', 'terminal'],
+  },
+  { id: 'changes', label: 'TDG notifies every change', short: 'every change', args: ['--notify', 'changes'] },
   {
     id: 'changes-drop30',
     label: 'every change, 30 % dropped',
+    short: '30 % dropped',
     args: ['--notify', 'changes', '--drop', '0.3'],
   },
 ] as const;
 // Ours in each mode gets a shade of its own; the others do not use notifications, so one run shows them.
 const OURS_COLORS = ['#00441b', '#1b7837', '#7fbf7b'];
 
-const passed = process.argv.slice(2);
+const fromResults = process.argv.includes('--from-results');
+const passed = process.argv.slice(2).filter((a) => a !== '--from-results');
 if (passed.includes('--help') || passed.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -48,15 +56,17 @@ const benchmark = fileURLToPath(new URL('./benchmark.ts', import.meta.url));
 const reports: { mode: (typeof MODES)[number]; report: BenchReport }[] = [];
 for (const mode of MODES) {
   const name = `modes-${mode.id}`;
-  process.stdout.write(`\n=== ${mode.label}: npm run bench -- ${[...mode.args, ...passed].join(' ')}\n`);
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', benchmark, ...mode.args, '--name', name, ...passed],
-    { stdio: 'inherit' },
-  );
-  if (run.status !== 0) {
-    process.stderr.write(`bench:modes: the ${mode.id} run exited with ${run.status ?? run.signal}\n`);
-    process.exit(run.status ?? 1);
+  if (!fromResults) {
+    process.stdout.write(`\n=== ${mode.label}: npm run bench -- ${[...mode.args, ...passed].join(' ')}\n`);
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', benchmark, ...mode.args, '--name', name, ...passed],
+      { stdio: 'inherit' },
+    );
+    if (run.status !== 0) {
+      process.stderr.write(`bench:modes: the ${mode.id} run exited with ${run.status ?? run.signal}\n`);
+      process.exit(run.status ?? 1);
+    }
   }
   const report = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as BenchReport;
   reports.push({ mode, report });
@@ -64,7 +74,7 @@ for (const mode of MODES) {
 
 const marks: ChartMark[] = reports.flatMap(({ mode, report }, i) =>
   report.results.flatMap((r): ChartMark[] => {
-    if (r.strategy === 'ours') return [{ ...r, label: `ours: ${mode.label}`, color: OURS_COLORS[i] }];
+    if (r.strategy === 'ours') return [{ ...r, label: `ours, ${mode.short}`, color: OURS_COLORS[i] }];
     // The strategies that ignore notifications are shown from the first run only.
     return i === 0 ? [r] : [];
   }),
