@@ -209,7 +209,7 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     // A hint naming a running state is not where the delay starts; the first terminal one is.
     await handle.signal(jobNotificationSignal, {
       ...hint,
-      fields: { job_id: first.jobId!, State: 'running' },
+      fields: { job_id: first.jobId!, State: 'in_progress' },
     });
     await handle.signal(jobNotificationSignal, {
       ...hint,

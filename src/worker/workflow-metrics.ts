@@ -1,7 +1,9 @@
 /**
  * Workflow-side metrics, bundled into the workflow code as an interceptor module (deterministic:
- * metrics are not commands, and the SDK drops them during replay). Beside tdg-metrics.ts on the
- * worker's Prometheus endpoint:
+ * metrics are not commands, and the SDK drops them during replay). They count at least once: a
+ * workflow task the server refuses (a signal arrived while it ran its local-activity check, say)
+ * runs again, not as a replay, and counts again. Beside tdg-metrics.ts on the worker's Prometheus
+ * endpoint:
  *
  *   tdg_jobs_finished{state="COMPLETED",detected_by="notification"}  counter: jobs by final state,
  *     and what noticed the end (a notification, a timer's poll, ...); state="workflow_failed" when
