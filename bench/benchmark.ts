@@ -25,6 +25,7 @@ import { formatDuration } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import type { PollingPolicy } from '../src/contract/definitions.js';
 import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
+import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../src/platform/config.js';
 import {
   durationFlag,
   durationRangeFlag,
@@ -65,6 +66,7 @@ const USAGE = `usage: npm run bench -- [options]
   --time-scale N       time divided by N (default 10; --quick 60; scale 20)
   --fixed-interval D   real interval of (c) and (d) (default ${formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs)}, our cap without notifications)
   --max-tdg-rps N      TDG calls per second per worker (default 20 × time scale)
+  --max-cached N       workflows in each worker's sticky cache (default: WORKER_MAX_CACHED_WORKFLOWS's, 1000)
   --ramp D             starts spread evenly over D (default 60s; --quick 3s; scale 0s)
   --warmup N           uncounted jobs per worker first (default 2)
   --notify MODE        how TDG notifies: changes (every state change, default) or terminal (once, at the end)
@@ -88,6 +90,7 @@ const {
   realRange: [realLoMs, realHiMs],
   fixedRealMs,
   maxTdgRps,
+  maxCached,
   seed,
   sequential,
   rampMs,
@@ -106,6 +109,7 @@ const {
       strategies: { type: 'string' },
       'fixed-interval': { type: 'string' },
       'max-tdg-rps': { type: 'string' },
+      'max-cached': { type: 'string' },
       warmup: { type: 'string' },
       notify: { type: 'string' },
       drop: { type: 'string' },
@@ -146,6 +150,10 @@ const {
         values['fixed-interval'] ?? formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs),
       ),
       maxTdgRps: numberFlag('--max-tdg-rps', values['max-tdg-rps'], 20 * timeScale),
+      maxCached:
+        values['max-cached'] === undefined
+          ? undefined
+          : numberFlag('--max-cached', values['max-cached'], 0, { integer: true }),
       seed: numberFlag('--seed', values.seed, 6, { integer: true, zero: true }),
       sequential: values.sequential,
       rampMs: durationFlag('--ramp', values.ramp ?? (quick ? '3s' : scaleRun ? '0s' : '60s')),
@@ -255,6 +263,7 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
       workerConfig(stack, taskQueue, info.bundle === 'ours' ? bundles.ours : bundles.bench, {
         notifications: info.notifications,
         maxTdgCallsPerSecond: maxTdgRps,
+        ...(maxCached === undefined ? {} : { maxCachedWorkflows: maxCached }),
       }),
       join(outDir, `${runName}-worker-${strategy}.log`),
     );
@@ -659,6 +668,7 @@ const report: BenchReport = {
     notifyMode,
     dropNotificationRate: dropRate,
     maxTdgCallsPerSecondPerWorker: maxTdgRps,
+    maxCachedWorkflows: maxCached ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
     concurrent: !sequential,
     peakOpenWorkflows: peakOpen,
   },

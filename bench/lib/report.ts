@@ -92,6 +92,7 @@ export interface BenchReport {
     notifyMode: 'changes' | 'terminal';
     dropNotificationRate: number;
     maxTdgCallsPerSecondPerWorker: number;
+    maxCachedWorkflows?: number;
     concurrent: boolean;
     peakOpenWorkflows: number;
     polling: {
@@ -226,7 +227,8 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
       `${s.dropNotificationRate > 0 ? `, ${Math.round(s.dropNotificationRate * 100)} % of notifications dropped` : ''}. ` +
       `Our policy (scaled): first check after ${s.polling.initialIntervalMs} ms, ×${s.polling.backoffFactor}, cap ${s.polling.maxIntervalMs} ms ` +
       `(${s.polling.minIntervalWithNotificationsMs}..${s.polling.maxIntervalWithNotificationsMs} ms while notifications arrive). Fixed interval for (c) and (d): ${s.fixedIntervalMs} ms ` +
-      `(${s.fixedIntervalReal} real, our cap without notifications). TDG calls ≤ ${s.maxTdgCallsPerSecondPerWorker}/s per worker. ` +
+      `(${s.fixedIntervalReal} real, our cap without notifications). TDG calls ≤ ${s.maxTdgCallsPerSecondPerWorker}/s per worker` +
+      `${s.maxCachedWorkflows === undefined ? '' : `, sticky cache ${s.maxCachedWorkflows} workflows per worker`}. ` +
       'Latencies are wall-clock milliseconds in the compressed run.',
     '',
     resultsTable(report.results),

@@ -53,6 +53,7 @@ const worker = await createTdgWorker({
   limits: {
     maxConcurrentActivities: config.maxConcurrentActivities,
     maxTdgCallsPerSecond: config.maxTdgCallsPerSecond,
+    ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
   },
   shutdownGraceTime: '2 seconds',
   identity: `bench-worker-${process.pid}`,

@@ -19,6 +19,8 @@ export interface WorkerProcessConfig {
   notify: { publicUrl: string; secret: string } | null;
   maxConcurrentActivities: number;
   maxTdgCallsPerSecond: number;
+  /** The sticky cache (WORKER_MAX_CACHED_WORKFLOWS); the worker's default when absent. */
+  maxCachedWorkflows?: number;
   logLevel?: string;
 }
 
@@ -30,6 +32,7 @@ export function workerConfig(
     notifications: boolean;
     maxTdgCallsPerSecond: number;
     maxConcurrentActivities?: number;
+    maxCachedWorkflows?: number;
     requestTimeoutMs?: number;
     tdgBaseUrl?: string;
   },
@@ -49,6 +52,7 @@ export function workerConfig(
     notify: opts.notifications ? { publicUrl: stack.notifyPublicUrl, secret: stack.notifySecret } : null,
     maxConcurrentActivities: opts.maxConcurrentActivities ?? 100,
     maxTdgCallsPerSecond: opts.maxTdgCallsPerSecond,
+    ...(opts.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: opts.maxCachedWorkflows }),
     logLevel: 'WARN',
   };
 }
