@@ -66,7 +66,7 @@ const USAGE = `usage: npm run bench -- [options]
   --time-scale N       time divided by N (default 10; --quick 60; scale 20)
   --fixed-interval D   real interval of (c) and (d) (default ${formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs)}, our cap without notifications)
   --max-tdg-rps N      TDG calls per second per worker (default 20 × time scale)
-  --max-cached N       workflows in each worker's sticky cache (default: WORKER_MAX_CACHED_WORKFLOWS's, 1000)
+  --max-cached N       workflows in each worker's sticky cache (default: WORKER_MAX_CACHED_WORKFLOWS's, 5000)
   --ramp D             starts spread evenly over D (default 60s; --quick 3s; scale 0s)
   --warmup N           uncounted jobs per worker first (default 2)
   --notify MODE        how TDG notifies: changes (every state change, default) or terminal (once, at the end)
