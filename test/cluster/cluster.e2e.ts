@@ -352,6 +352,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       data: { groups: { rules: { name: string }[] }[] };
     };
     expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name)).sort()).toEqual([
+      'TdgDetectionDelayHigh',
       'TdgErrorRateHigh',
       'TdgJobsPastDeadline',
       'TdgWorkerNotPolling',
