@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart, type ChartMark } from './lib/chart.js';
 import { RESULTS_DIR } from './lib/paths.js';
-import type { BenchReport, StrategyResult } from './lib/report.js';
+import { targetsTable, type BenchReport, type StrategyResult } from './lib/report.js';
 
 const USAGE = `usage: npm run bench:modes -- [benchmark options]
   Runs \`npm run bench\` three times (--notify terminal; --notify changes; --notify changes --drop 0.3)
@@ -99,9 +99,7 @@ const lines = [
   ...reports.flatMap(({ mode, report }) => [
     `**${mode.label}** ([details](modes-${mode.id}.md)):`,
     '',
-    '| target (issue 12) | measured | met |',
-    '| --- | --- | --- |',
-    ...report.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+    targetsTable(report.targets),
     '',
   ]),
 ];
