@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   hintedStateOf,
-  isRunningState,
   type CarriedState,
   type EmailAppendJobInput,
   type JobSnapshot,
@@ -72,8 +71,8 @@ describe('job state', () => {
 
   it('carries what the next run needs and picks it up again, one run later', () => {
     const first = created();
-    recordCheck(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z', () => true);
-    recordNotification(first, '2026-11-28T12:00:02.000Z', null, () => true);
+    recordCheck(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z');
+    recordNotification(first, '2026-11-28T12:00:02.000Z', null);
     const carried = carriedOf(first);
     const next = initialState({ ...input, carried }, 'wf-1', NOW + 3_600_000);
     expect(hasJob(next)).toBe(true);
@@ -92,55 +91,52 @@ describe('job state', () => {
 
   it('carries the last error and no pending hint when the last check saw everything', () => {
     const first = created();
-    recordNotification(first, '2026-11-28T12:00:02.000Z', null, () => true);
+    recordNotification(first, '2026-11-28T12:00:02.000Z', null);
     first.hintPending = false; // the check after the hint cleared it
-    recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
+    recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
     const next = initialState({ ...input, carried: carriedOf(first) }, 'wf-1', NOW);
     expect(next.hintPending).toBe(false);
     expect(next.lastError).toBe('TDG response lacked: created_date');
     expect(next.lastNotificationAt).toBe('2026-11-28T12:00:02.000Z');
   });
 
-  it('still reads a carried state written before lastError, lastNotificationAt and hintPending', () => {
-    const { lastError, lastNotificationAt, hintPending, ...old } = carriedOf(created());
-    expect([lastError, lastNotificationAt, hintPending]).toEqual([null, null, false]);
-    const next = initialState({ ...input, carried: old }, 'wf-1', NOW);
-    expect(next.lastError).toBeNull();
-    expect(next.lastNotificationAt).toBeNull();
-    // Older code always checked at once in a continued run: such a run still does.
-    expect(next.hintPending).toBe(true);
-  });
-
   it('resets the backoff on a polled change and counts stable checks otherwise', () => {
     const state = created();
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't1', () => true)).toBe(true);
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't1')).toBe(true);
     expect(state.stableChecks).toBe(0);
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => true)).toBe(false);
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't3', () => true)).toBe(false);
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't2')).toBe(false);
+    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't3')).toBe(false);
     expect(state.stableChecks).toBe(2);
     expect(state.checks).toBe(3);
-    expect(recordCheck(state, snapshot('COMPLETED', 3), 't4', () => true)).toBe(true);
+    expect(recordCheck(state, snapshot('COMPLETED', 3), 't4')).toBe(true);
     expect(state.stableChecks).toBe(0);
     expect(state.timeline.map((e) => e.state)).toEqual(['IN_PROGRESS', 'COMPLETED']);
   });
 
-  it('keeps the backoff on a change a working notification announced, under the notified schedule only', () => {
-    for (const notifiedSchedule of [true, false]) {
-      const state = created();
-      recordCheck(state, snapshot('IN_PROGRESS'), 't1', () => notifiedSchedule);
-      recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => notifiedSchedule);
-      recordNotification(state, 't3', null, () => true);
-      state.trigger = 'notification';
-      recordCheck(state, snapshot('COMPLETED', 3), 't4', () => notifiedSchedule);
-      expect(state.stableChecks).toBe(notifiedSchedule ? 2 : 0);
-    }
+  it('keeps the backoff on a change a working notification announced', () => {
+    const state = created();
+    recordCheck(state, snapshot('IN_PROGRESS'), 't1');
+    recordCheck(state, snapshot('IN_PROGRESS'), 't2');
+    recordNotification(state, 't3', null);
+    state.trigger = 'notification';
+    recordCheck(state, snapshot('COMPLETED', 3), 't4');
+    expect(state.stableChecks).toBe(2);
+  });
+
+  it('a hint that says the job ended starts the follow-ups; a running one does not', () => {
+    const state = created();
+    recordNotification(state, 't1', 'IN_PROGRESS');
+    expect(state.followUps).toBeNull();
+    recordNotification(state, 't2', 'COMPLETED');
+    expect(state.followUps).toBe(0);
+    expect(carriedOf(state).followUps).toBe(0);
   });
 
   it('reports missing fields and clears the report on a complete answer', () => {
     const state = created();
-    recordCheck(state, snapshot('IN_PROGRESS', 0, ['created_date']), 't1', () => true);
+    recordCheck(state, snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
     expect(state.lastError).toBe('TDG response lacked: created_date');
-    recordCheck(state, snapshot('IN_PROGRESS'), 't2', () => true);
+    recordCheck(state, snapshot('IN_PROGRESS'), 't2');
     expect(state.lastError).toBeNull();
   });
 
@@ -153,7 +149,7 @@ describe('job state', () => {
     // Carried: a continue-as-new in the middle does not restart the count.
     const next = initialState({ ...input, carried: carriedOf(state) }, 'wf-1', NOW + 130_000);
     expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 180_000)).toBe(180_000);
-    recordCheck(next, snapshot('IN_PROGRESS'), 't', () => true);
+    recordCheck(next, snapshot('IN_PROGRESS'), 't');
     expect([next.notFoundSince, next.lastError]).toEqual([null, null]);
     expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 240_000)).toBe(0);
   });
@@ -167,39 +163,27 @@ describe('job state', () => {
     expect(hintedStateOf({ state: 'x'.repeat(41) })).toBeNull();
   });
 
-  it('notification-first: only a terminal or unreadable hint asks for a check', () => {
-    for (const [hinted, first, wakes] of [
-      ['IN_PROGRESS', true, false],
-      ['COMPLETED', true, true],
-      ['FAILED', true, true],
-      [null, true, true],
-      ['IN_PROGRESS', false, true], // before the patch: every hint checked
+  it('only a terminal, unreadable or unknown state in a hint asks for a check', () => {
+    for (const [hinted, wakes] of [
+      ['IN_PROGRESS', false],
+      ['QUEUED', false],
+      ['WAITING_FOR_UPLOAD', false],
+      ['COMPLETED', true],
+      ['FAILED', true],
+      ['FINISHED', true],
+      [null, true],
     ] as const) {
       const state = created();
-      recordNotification(state, 't', hinted, () => first);
-      expect([hinted, first, state.hintPending]).toEqual([hinted, first, wakes]);
+      recordNotification(state, 't', hinted);
+      expect([hinted, state.hintPending]).toEqual([hinted, wakes]);
       expect(state.notifications).toBe(1);
       expect(state.lastNotifiedState).toBe(hinted);
     }
   });
 
-  it('lean-history: a state TDG names in words we do not know is checked at once', () => {
-    for (const [hinted, wakes] of [
-      ['QUEUED', false],
-      ['WAITING_FOR_UPLOAD', false],
-      ['FINISHED', true],
-      ['DONE', true],
-    ] as const) {
-      const state = created();
-      recordNotification(state, 't', hinted, () => true, isRunningState);
-      expect([hinted, state.hintPending]).toEqual([hinted, wakes]);
-    }
-  });
-
   it('bounds the timeline but keeps its first entry', () => {
     const state = created();
-    for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++)
-      recordCheck(state, snapshot(`S${i}`), `t${i}`, () => true);
+    for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++) recordCheck(state, snapshot(`S${i}`), `t${i}`);
     expect(state.timeline).toHaveLength(MAX_TIMELINE_ENTRIES);
     expect(state.timeline[0]!.state).toBe('S0');
     expect(state.timeline.at(-1)!.state).toBe(`S${MAX_TIMELINE_ENTRIES + 9}`);
@@ -207,10 +191,10 @@ describe('job state', () => {
 
   it('makes the status and the result views of the same state', () => {
     const state = created();
-    recordNotification(state, '2026-11-28T12:00:02.000Z', null, () => true);
+    recordNotification(state, '2026-11-28T12:00:02.000Z', null);
     state.trigger = 'notification';
     const done = snapshot('COMPLETED', 3);
-    recordCheck(state, done, 't1', () => true);
+    recordCheck(state, done, 't1');
     expect(statusOf(state)).toMatchObject({
       jobId: 'j1',
       state: 'COMPLETED',

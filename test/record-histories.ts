@@ -1,9 +1,12 @@
 /**
+ * Histories are recorded on unversioned workers: replay reads only the workflow's own events, and
+ * an unversioned task queue needs no promotion step between the cases.
+ *
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
  * cancellation, notification-first waiting, a credential wait, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
- * createJob refused by TDG). Record new ones BEFORE changing workflow code (see
+ * createJob refused by TDG, a terminal hint followed up until TDG's read agrees). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
 import { execFileSync } from 'node:child_process';
@@ -139,7 +142,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
   },
   'continued-as-new': async (client) => {
     const input: EmailAppendJobInput = {
-      name: 'History continued [sim duration=3s batches=2]',
+      name: 'History continued [sim duration=5s batches=2]',
       polling: { initialIntervalMs: 150, backoffFactor: 1, maxIntervalMs: 150, jitter: 0 },
       // Local-activity checks write 6 events each (timer, workflow task, marker): 25 is a few checks.
       continueAsNewAfterEvents: 25,
@@ -187,7 +190,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
   },
   // Hints faster than the spacing: the checks they trigger wait for it (hint-spacing).
   'hint-burst': async (client) => {
-    const input: EmailAppendJobInput = { name: 'History hint burst [sim duration=2500ms]', polling: slow };
+    const input: EmailAppendJobInput = { name: 'History hint burst [sim duration=4s]', polling: slow };
     const handle = await client.workflow.start(WORKFLOW_TYPE, {
       workflowId: 'history-hint-burst',
       taskQueue: 'record-histories',
@@ -201,6 +204,23 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await handle.result();
     save('hint-burst', handle.workflowId, handle.firstExecutionRunId);
   },
+  // A hint says COMPLETED before TDG's read agrees: short follow-up checks until it does.
+  'terminal-hint-follow-up': async (client) => {
+    const input: EmailAppendJobInput = { name: 'History follow-up [sim duration=2s]', polling: slow };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-follow-up',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await nextCheckScheduled(handle);
+    await handle.signal(jobNotificationSignal, {
+      method: 'POST',
+      receivedAt: new Date().toISOString(),
+      fields: { state: 'COMPLETED' },
+    });
+    await handle.result();
+    save('terminal-hint-follow-up', handle.workflowId, handle.firstExecutionRunId);
+  },
   // The worker's credentials go bad after createJob: getJob is refused, the workflow waits for an
   // operator (lastError), and a worker with good credentials completes it.
   'credential-wait': async (client) => {
@@ -211,6 +231,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
         namespace: 'default',
         taskQueue,
         activities: activitiesFor(sim, password),
+        versioning: null,
       });
     const input: EmailAppendJobInput = {
       name: 'History credentials [sim duration=3s]',
@@ -239,6 +260,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
       namespace: 'default',
       taskQueue,
       activities: activitiesFor(sim, credentials.password, notify),
+      versioning: null,
     });
     const input: EmailAppendJobInput = {
       name: 'History notification-first [sim duration=1500ms]',
@@ -330,12 +352,14 @@ try {
     namespace: 'default',
     taskQueue: 'record-histories',
     activities: activitiesFor(sim),
+    versioning: null,
   });
   const trialWorker = await createTdgWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: 'record-histories-trial',
     activities: activitiesFor(trial),
+    versioning: null,
   });
   await Promise.all([
     trialWorker.runUntil(

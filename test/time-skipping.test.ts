@@ -149,6 +149,8 @@ async function skippingWorker(activities: TdgActivities) {
     taskQueue,
     activities,
     workflowBundle: await workflowBundle(),
+    // The time-skipping server cannot version workers: these runs are unversioned.
+    versioning: null,
   });
   return { worker, taskQueue };
 }

@@ -7,10 +7,9 @@ import {
   TimeoutFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
   log,
-  patched,
+  makeContinueAsNewFunc,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -29,7 +28,6 @@ import {
   checkNowUpdate,
   formatDuration,
   hintedStateOf,
-  isRunningState,
   jobCreatedUpdate,
   TDG_JOB_ID,
   TDG_JOB_STATE,
@@ -66,44 +64,28 @@ import {
 import { FATAL_TDG_FAILURE_TYPES, TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 4_000;
+
 /**
- * Patch marker for the notification-aware schedule (floor once notifications arrive, no backoff
- * reset on an announced change, 30 s attempts). Runs recorded before it replay with the old one.
+ * Every continue-as-new lets the next run start on the deployment's current version: a run pinned
+ * to an older version that wakes and finds a newer one current moves onto it, so no workflow code
+ * ever has to replay another version's history.
  */
-const NOTIFIED_SCHEDULE_PATCH = 'notified-schedule';
-/** Patch marker: one last `getJob` once the deadline has passed, before `JobDeadlineExceeded`. */
-const FINAL_DEADLINE_CHECK_PATCH = 'final-deadline-check';
-/** Patch marker: every terminal path sets the final `TdgJobState` (CANCELLED, DEADLINE_EXCEEDED, ERROR). */
-const TERMINAL_STATE_PATCH = 'terminal-state-attribute';
-/** Patch marker: `createJob` runs to its end even when cancellation arrives, so its job id is recorded. */
-const NON_CANCELLABLE_CREATE_PATCH = 'non-cancellable-create';
-/** Patch marker: a continued run waits on the schedule first unless it carried a pending hint. */
-const CARRIED_HINT_PATCH = 'carried-hint';
+const continueOnCurrentVersion = makeContinueAsNewFunc<typeof emailAppendJob>({
+  initialVersioningBehavior: 'AUTO_UPGRADE',
+});
+
 /**
- * Patch marker: a failed `getJob` (outage, unreadable answer, unexpected refusal, a 404 not yet
- * confirmed) leaves the workflow waiting on its slow schedule instead of failing it.
+ * createJob attempts that got no answer at all (a timeout, a reset, a killed worker): each may have
+ * left a TDG job behind, so after this many the workflow stops and names them for reconciliation.
  */
-const TRANSIENT_GET_JOB_PATCH = 'transient-get-job';
+const MAX_UNANSWERED_CREATE_ATTEMPTS = 2;
 /**
- * Patch marker: a failed `createJob` attempt comes back to the workflow, which retries it and marks
- * a possible duplicate TDG job when a retry followed an attempt whose outcome is unknown.
+ * The request timeout of a createJob retry after an unanswered attempt: TDG may be slow rather than
+ * down, so the retry waits nearly the whole activity attempt instead of repeating what just failed.
  */
-const CREATE_RETRIES_PATCH = 'create-retries';
-/** Patch marker: a hint-triggered check waits until `minHintSpacingMs` after the last check started. */
-const HINT_SPACING_PATCH = 'hint-spacing';
-/**
- * Patch marker: notification-first waiting. A job created with a notification URL is not checked
- * right after creation, and a hint naming a non-terminal state triggers no check.
- */
-const NOTIFICATION_FIRST_PATCH = 'notification-first';
-/**
- * Patch marker: lean history. Each `getJob` is first tried as a local activity (one marker event
- * instead of an activity's three and a workflow task's three), the `TdgJobState` a starter set is
- * not upserted again, only TDG's known running states skip the check a hint asks for, and this
- * one marker stands for every patch above: a run that has it behaves as if each were present, so
- * a new run writes one marker instead of one per patch.
- */
-const LEAN_HISTORY_PATCH = 'lean-history';
+const PATIENT_CREATE_REQUEST_TIMEOUT_MS = TDG_ATTEMPT_TIMEOUT - 3_000;
+/** Follow-up checks after a hint said the job ended and `getJob` did not agree yet (a lagging read). */
+const FOLLOW_UP_DELAYS_MS = [5_000, 15_000, 45_000, 2 * 60_000, 5 * 60_000];
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
 const MAX_UNREADABLE_CREATE_ANSWERS = 5;
@@ -169,49 +151,21 @@ function causeMessage(err: unknown): string {
 }
 
 /**
- * The run's patch decisions. `lean-history` is asked once, first thing in each run; when present
- * it answers for every older patch. Otherwise each older patch is asked where the decision it
- * guards is made, exactly as before, so its marker lands at the same place in history (including
- * in runs that started on pre-patch code and switch once their replay is over). The
- * `notified-schedule` answer is kept once true, as in the SDK.
- */
-interface RunRules {
-  lean: boolean;
-  patched: (patchId: string) => boolean;
-  notifiedSchedule: () => boolean;
-  policy: () => PollingPolicy;
-}
-
-function runRules(policy: PollingPolicy): RunRules {
-  const lean = patched(LEAN_HISTORY_PATCH);
-  const has = (patchId: string): boolean => lean || patched(patchId);
-  let notified = false;
-  const notifiedSchedule = (): boolean => (notified ||= has(NOTIFIED_SCHEDULE_PATCH));
-  return {
-    lean,
-    patched: has,
-    notifiedSchedule,
-    policy: () => (notifiedSchedule() ? policy : { ...policy, minIntervalWithNotificationsMs: 0 }),
-  };
-}
-
-/**
  * How long one check keeps retrying `getJob` before the workflow notes the failure (visible in
  * `status`) and waits on its slow schedule: the schedule's cap, and never less than two attempts.
  */
-function getJobRetryWindowMs(rules: RunRules): number {
-  return Math.max(rules.policy().maxIntervalMs, 2 * TDG_ATTEMPT_TIMEOUT);
+function getJobRetryWindowMs(policy: PollingPolicy): number {
+  return Math.max(policy.maxIntervalMs, 2 * TDG_ATTEMPT_TIMEOUT);
 }
 
 function activities(
-  rules: RunRules,
   summary: string,
   scheduleToCloseMs: number,
   retry: RetryPolicy = TDG_RETRY_POLICY,
 ): TdgActivities {
   const options: ActivityOptions = {
     summary,
-    startToCloseTimeout: rules.notifiedSchedule() ? TDG_ATTEMPT_TIMEOUT : '1 minute',
+    startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
     scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
     retry,
   };
@@ -219,37 +173,35 @@ function activities(
 }
 
 /**
- * `getJob` for one check, retried for `windowMs`. A lean run first tries once as a local activity:
- * its answer is one marker in the same workflow task (the TDG rate limit then holds through the
- * TDG client's own limiter, as local activities bypass the task queue's). Only when that attempt
- * fails does it fall back to the activity retried for the rest of the window: its backoff is
- * durable timers, where a local activity's would hold the workflow task open (and heartbeat it).
+ * `getJob` for one check, retried for `windowMs`. It is first tried once as a local activity: its
+ * answer is one marker in the same workflow task. That attempt runs only when the worker's share of
+ * the TDG rate limit has a call free at once (else it fails `RateLimited` without waiting, so no
+ * workflow task is held or heartbeated). Any failure falls back to the activity retried for the rest
+ * of the window: its backoff is durable timers, and the task queue's rate limit paces it fleet-wide.
  */
 async function getJobWithin(
   job: CreatedJobState,
-  rules: RunRules,
   windowMs: number,
   summary: string,
   retried: (scheduleToCloseMs: number) => TdgActivities,
 ): Promise<JobSnapshot> {
-  let leftMs = windowMs;
-  if (rules.lean) {
-    const startedAtMs = Date.now();
-    try {
-      return await proxyLocalActivities<TdgActivities>({
-        summary,
-        startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
-        scheduleToCloseTimeout: Math.min(windowMs, TDG_ATTEMPT_TIMEOUT),
-        retry: { ...TDG_RETRY_POLICY, maximumAttempts: 1 },
-      }).getJob(job.jobId);
-    } catch (err) {
-      if (isCancellation(err) || isFatalTdgFailure(err)) throw err;
-      // As the activity's own retry would: wait TDG's Retry-After, else the policy's first interval.
-      const delayMs = retryDelayMs(1, err);
-      leftMs = windowMs - (Date.now() - startedAtMs) - delayMs;
-      if (leftMs < TDG_ATTEMPT_TIMEOUT) throw err;
-      await sleep(delayMs);
-    }
+  let leftMs: number;
+  const startedAtMs = Date.now();
+  try {
+    return await proxyLocalActivities<TdgActivities>({
+      summary,
+      startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
+      scheduleToCloseTimeout: Math.min(windowMs, TDG_ATTEMPT_TIMEOUT),
+      retry: { ...TDG_RETRY_POLICY, maximumAttempts: 1 },
+    }).getJob(job.jobId);
+  } catch (err) {
+    if (isCancellation(err) || isFatalTdgFailure(err)) throw err;
+    // Busy locally: the task queue's limit decides when, so no timer. Otherwise wait as the
+    // activity's own retry would: TDG's Retry-After, else the policy's first interval.
+    const delayMs = failureTypeOf(err) === FailureType.RateLimited ? 0 : retryDelayMs(1, err);
+    leftMs = windowMs - (Date.now() - startedAtMs) - delayMs;
+    if (leftMs < TDG_ATTEMPT_TIMEOUT) throw err;
+    if (delayMs > 0) await sleep(delayMs);
   }
   return retried(leftMs).getJob(job.jobId);
 }
@@ -273,17 +225,11 @@ function deadlineExceeded(job: JobState): ApplicationFailure {
   });
 }
 
-function listen(job: JobState, rules: RunRules): void {
+function listen(job: JobState): void {
   setHandler(statusQuery, () => statusOf(job));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
   setHandler(jobNotificationSignal, (hint) =>
-    recordNotification(
-      job,
-      new Date().toISOString(),
-      hintedStateOf(hint?.fields),
-      () => rules.patched(NOTIFICATION_FIRST_PATCH),
-      rules.lean ? isRunningState : undefined,
-    ),
+    recordNotification(job, new Date().toISOString(), hintedStateOf(hint?.fields)),
   );
   setHandler(jobCreatedUpdate, async (): Promise<JobCreated> => {
     await condition(() => job.jobId !== null || job.createFailure !== null);
@@ -335,21 +281,20 @@ function createFailureOf(failure: unknown): { type: string; message: string } {
 }
 
 /**
- * A first run shows its job as being created at once; a continued run already has its job. A lean
- * run started with a `TdgJobState` (our client sets PENDING: not created yet) leaves it as it is.
+ * A first run shows its job as being created at once; a continued run already has its job. A run
+ * started with a `TdgJobState` (our client sets PENDING: not created yet) leaves it as it is.
  */
-function announce(job: JobState, rules: RunRules): void {
+function announce(job: JobState): void {
   if (hasJob(job)) return;
-  const started = workflowInfo().typedSearchAttributes.get(TDG_JOB_STATE);
-  if (!(rules.lean && started !== undefined))
+  if (workflowInfo().typedSearchAttributes.get(TDG_JOB_STATE) === undefined)
     upsertSearchAttributes([{ key: TDG_JOB_STATE, value: 'CREATING' }]);
   publish(job);
 }
 
-async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput): Promise<CreatedJobState> {
+async function create(job: JobState, input: EmailAppendJobInput): Promise<CreatedJobState> {
   let created: CreatedJobState;
   try {
-    const answer = await requestJob(job, rules, input);
+    const answer = await requestJob(job, input);
     created = Object.assign(job, {
       jobId: answer.jobId,
       notificationsRequested: answer.notificationsRequested,
@@ -368,55 +313,57 @@ async function create(job: JobState, rules: RunRules, input: EmailAppendJobInput
   upsertSearchAttributes([
     { key: TDG_JOB_ID, value: created.jobId },
     { key: TDG_JOB_STATE, value: 'CREATED' },
-    ...(created.possibleDuplicateTdgJob ? [{ key: TDG_POSSIBLE_DUPLICATE, value: true }] : []),
   ]);
   log.info('TDG job created', {
     jobId: created.jobId,
     notificationsRequested: created.notificationsRequested,
   });
-  if (created.possibleDuplicateTdgJob) {
-    log.warn('possible duplicate TDG job: a createJob retry followed an attempt whose outcome is unknown', {
-      jobId: created.jobId,
-    });
-  }
   return created;
 }
 
 /**
  * `createJob` until TDG answers with a job id. Each attempt is its own activity, so a failure whose
  * outcome is unknown (TDG may have created a job: a timeout, a reset, a 5xx, an unreadable answer, a
- * worker killed mid-request) is seen here, and a later success is marked as a possible duplicate.
+ * worker killed mid-request) is seen here: the workflow is marked at once, an attempt that got no
+ * answer is followed by one that gives TDG nearly the whole attempt to answer, and after
+ * `MAX_UNANSWERED_CREATE_ATTEMPTS` unanswered attempts it stops rather than create more jobs.
  * Throws what the caller turns into the workflow's failure: fatal refusals, the deadline, cancellation.
  */
-async function requestJob(
-  job: JobState,
-  rules: RunRules,
-  input: EmailAppendJobInput,
-): Promise<CreateJobResult> {
-  let unknownOutcomes = 0;
+async function requestJob(job: JobState, input: EmailAppendJobInput): Promise<CreateJobResult> {
+  const unanswered: string[] = [];
   let unreadableAnswers = 0;
+  let requestTimeoutMs: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    const tdg = activities(rules, `createJob "${job.name}"`, remaining(job), SINGLE_ATTEMPT);
-    const request = () =>
-      tdg.createJob({
-        workflowId: job.workflowId,
-        name: job.name,
-        outputFormat: input.outputFormat ?? 'JSON',
-        notificationMethod: input.notificationMethod ?? null,
-      });
+    const tdg = activities(`createJob "${job.name}"`, remaining(job), SINGLE_ATTEMPT);
+    const attemptedAt = new Date().toISOString();
     try {
       // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
-      const answer = await (rules.patched(NON_CANCELLABLE_CREATE_PATCH)
-        ? CancellationScope.nonCancellable(request)
-        : request());
-      if (unknownOutcomes > 0) job.possibleDuplicateTdgJob = true;
-      return answer;
+      return await CancellationScope.nonCancellable(() =>
+        tdg.createJob({
+          workflowId: job.workflowId,
+          name: job.name,
+          outputFormat: input.outputFormat ?? 'JSON',
+          notificationMethod: input.notificationMethod ?? null,
+          ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+        }),
+      );
     } catch (err) {
       if (isCancellation(err) || remaining(job) <= 0 || isFatalTdgFailure(err)) throw err;
-      // Before this patch the activity retried by itself: a failure reaching here was final.
-      if (!rules.patched(CREATE_RETRIES_PATCH)) throw err;
       const outcome = createOutcomeOf(err);
-      if (outcome === 'unknown') unknownOutcomes += 1;
+      if (outcome !== 'not-sent') markPossibleDuplicate(job);
+      if (outcome === 'unanswered') {
+        unanswered.push(attemptedAt);
+        requestTimeoutMs = PATIENT_CREATE_REQUEST_TIMEOUT_MS;
+        if (unanswered.length >= MAX_UNANSWERED_CREATE_ATTEMPTS) {
+          throw typedFailure(
+            FailureType.CreateOutcomeUnknown,
+            `createJob got no answer ${unanswered.length} times (sent at ${unanswered.join(', ')}); TDG may hold ` +
+              `a job for each, named after workflow ${job.workflowId}: reconcile them at TDG before starting anew. ` +
+              `Last error: ${causeMessage(err)}`,
+            job,
+          );
+        }
+      }
       if (failureTypeOf(err) === FailureType.TdgMalformedResponse) unreadableAnswers += 1;
       if (unreadableAnswers >= MAX_UNREADABLE_CREATE_ANSWERS) {
         throw typedFailure(
@@ -427,19 +374,40 @@ async function requestJob(
       }
       job.lastError = describeError(err);
       publish(job);
-      const delayMs = Math.min(retryDelayMs(attempt, err), Math.max(remaining(job), 1));
+      // A patient retry follows an unanswered attempt at once: waiting longer would only delay it.
+      const delayMs =
+        outcome === 'unanswered' && unanswered.length === 1
+          ? 0
+          : Math.min(retryDelayMs(attempt, err), Math.max(remaining(job), 1));
       log.warn('createJob failed; retrying', { attempt, outcome, delayMs, error: job.lastError });
-      await sleep(delayMs);
+      if (delayMs > 0) await sleep(delayMs);
     }
   }
 }
 
-/** What a failed createJob attempt may have left at TDG; a timeout (a killed worker, a hung request) may have created a job. */
-function createOutcomeOf(err: unknown): 'not-sent' | 'unknown' {
+/** The first time an attempt's outcome is unknown: status, search attribute and log say so at once. */
+function markPossibleDuplicate(job: JobState): void {
+  if (job.possibleDuplicateTdgJob) return;
+  job.possibleDuplicateTdgJob = true;
+  upsertSearchAttributes([{ key: TDG_POSSIBLE_DUPLICATE, value: true }]);
+  log.warn('possible duplicate TDG job: a createJob attempt ended with its outcome unknown', {
+    workflowId: job.workflowId,
+  });
+}
+
+/**
+ * What a failed createJob attempt may have left at TDG: nothing (`not-sent`), maybe a job whose
+ * answer we could not use (`unknown`: a reset, a 5xx, an unreadable body), or maybe a job TDG was
+ * still making when we stopped waiting (`unanswered`: our request timeout, or the attempt's when
+ * the worker was killed mid-request).
+ */
+function createOutcomeOf(err: unknown): 'not-sent' | 'unknown' | 'unanswered' {
+  if (isDeadlineTimeout(err)) return 'unanswered';
   const cause = failureCause(err);
   if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { createOutcome?: unknown } | undefined;
+    const details = cause.details?.[0] as { createOutcome?: unknown; code?: unknown } | undefined;
     if (details?.createOutcome === 'not-sent') return 'not-sent';
+    if (details?.code === 'TIMEOUT') return 'unanswered';
   }
   return 'unknown';
 }
@@ -455,9 +423,9 @@ function retryDelayMs(attempt: number, err: unknown): number {
 }
 
 /** One `getJob` answer into the state; a changed state is published as `TdgJobState`. */
-function fold(job: CreatedJobState, rules: RunRules, latest: JobSnapshot): void {
+function fold(job: CreatedJobState, latest: JobSnapshot): void {
   const from = job.snapshot?.state ?? null;
-  if (recordCheck(job, latest, new Date().toISOString(), rules.notifiedSchedule)) {
+  if (recordCheck(job, latest, new Date().toISOString())) {
     upsertSearchAttributes([{ key: TDG_JOB_STATE, value: latest.state }]);
     log.info('TDG job state changed', { jobId: job.jobId, from, to: latest.state });
   }
@@ -468,11 +436,10 @@ function fold(job: CreatedJobState, rules: RunRules, latest: JobSnapshot): void 
  * that a job that finished between the last poll and the deadline is reported as it ended.
  * Returns when that answer is terminal; otherwise fails with `JobDeadlineExceeded`.
  */
-async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> {
-  if (!rules.patched(FINAL_DEADLINE_CHECK_PATCH)) throw deadlineExceeded(job);
+async function finalCheck(job: CreatedJobState): Promise<true> {
   try {
     const summary = `final getJob ${job.jobId} at the deadline`;
-    const latest = await getJobWithin(job, rules, TDG_ATTEMPT_TIMEOUT, summary, (ms) =>
+    const latest = await getJobWithin(job, TDG_ATTEMPT_TIMEOUT, summary, (ms) =>
       proxyActivities<TdgActivities>({
         summary,
         startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
@@ -480,7 +447,7 @@ async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> 
         retry: TDG_RETRY_POLICY,
       }),
     );
-    fold(job, rules, latest);
+    fold(job, latest);
   } catch (err) {
     if (isCancellation(err)) throw err;
     job.lastError = describeError(err);
@@ -494,8 +461,8 @@ async function finalCheck(job: CreatedJobState, rules: RunRules): Promise<true> 
  * One `getJob`, folded into the state. Returns false when TDG refused it for credentials: the
  * workflow then waits (at the cap) for an operator instead of failing.
  */
-async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
-  if (remaining(job) <= 0) return finalCheck(job, rules);
+async function check(job: CreatedJobState, policy: PollingPolicy): Promise<boolean> {
+  if (remaining(job) <= 0) return finalCheck(job);
   // Cleared before the call: a hint arriving while getJob runs triggers one more check.
   job.hintPending = false;
   job.checkRequested = false;
@@ -504,22 +471,20 @@ async function check(job: CreatedJobState, rules: RunRules): Promise<boolean> {
   job.lastCheckStartedAtMs = Date.now();
   publish(job);
   try {
-    const window = Math.min(remaining(job), getJobRetryWindowMs(rules));
+    const window = Math.min(remaining(job), getJobRetryWindowMs(policy));
     const summary = `getJob ${job.jobId}`;
-    const latest = await getJobWithin(job, rules, window, summary, (ms) => activities(rules, summary, ms));
-    fold(job, rules, latest);
+    const latest = await getJobWithin(job, window, summary, (ms) => activities(summary, ms));
+    fold(job, latest);
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    if (isDeadlineTimeout(err) && remaining(job) <= 0) return await finalCheck(job, rules);
+    if (isDeadlineTimeout(err) && remaining(job) <= 0) return await finalCheck(job);
     const type = failureTypeOf(err);
     if (type && RECOVERABLE_GET_JOB_TYPES.includes(type)) {
       job.lastError = describeError(err);
       log.warn('getJob refused; waiting for the operator to fix credentials', { jobId: job.jobId, type });
       return false;
     }
-    if (!rules.patched(TRANSIENT_GET_JOB_PATCH))
-      throw fatalActivityError(err, `getJob ${job.jobId} failed`, job) ?? err;
     return waitOutFailure(job, err);
   } finally {
     job.checking = false;
@@ -565,17 +530,22 @@ async function continueIfLong(
   job: CreatedJobState,
   eventCap: number,
 ): Promise<void> {
-  if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < eventCap) return;
+  const info = workflowInfo();
+  const due =
+    info.continueAsNewSuggested ||
+    info.historyLength >= eventCap ||
+    // A newer version is current: this run moves onto it now that it is awake and has checked.
+    info.targetWorkerDeploymentVersionChanged;
+  if (!due) return;
   // A waiting checkNow needs one more check in this run: continue after it, not before.
   await condition(() => allHandlersFinished() || job.checkRequested);
   if (job.checkRequested) return;
   // A hint that arrived since the last check is carried: the next run then checks at once.
-  await continueAsNew<typeof emailAppendJob>({ ...input, carried: carriedOf(job) });
+  await continueOnCurrentVersion({ ...input, carried: carriedOf(job) });
 }
 
 /** Sleeps until the schedule's next check or an earlier hint, and notes which one woke it. */
-async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): Promise<void> {
-  const policy = rules.policy();
+async function wait(job: CreatedJobState, policy: PollingPolicy, answered: boolean): Promise<void> {
   const scheduleState = {
     stableChecks: job.stableChecks,
     notificationsWorking: notificationsWorking(job),
@@ -583,8 +553,8 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
   };
   // After a failed check the hint it answered is lost: retry within the cap that holds without
   // notifications, never the longer one that trusts them (a duration only: replay-safe).
-  const delay = answered ? nextPollDelayMs(policy, scheduleState, Math.random) : policy.maxIntervalMs;
-  const ms = Math.max(1, Math.min(delay, remaining(job)));
+  const scheduled = answered ? nextPollDelayMs(policy, scheduleState, Math.random) : policy.maxIntervalMs;
+  const ms = Math.max(1, Math.min(followUpDelayMs(job) ?? scheduled, scheduled, remaining(job)));
   job.nextCheckAt = new Date(Date.now() + ms).toISOString();
   publish(job);
   const why = job.notificationsRequested
@@ -597,17 +567,29 @@ async function wait(job: CreatedJobState, rules: RunRules, answered: boolean): P
   });
   // A manual check is not a notification: it says nothing about whether notifications work.
   job.trigger = !woken ? 'timer' : job.checkRequested ? 'manual' : 'notification';
-  if (job.trigger === 'notification') await spaceHintedCheck(job, rules);
+  if (job.trigger === 'notification') await spaceHintedCheck(job, policy);
+}
+
+/**
+ * A hint said the job ended and the check it triggered did not see it (TDG's read may lag its
+ * notification): the next follow-up's delay, seconds then minutes, until TDG agrees or the
+ * follow-ups run out and the normal schedule alone takes over. undefined: nothing to follow up.
+ */
+function followUpDelayMs(job: CreatedJobState): number | undefined {
+  if (job.followUps === null) return undefined;
+  const delayMs = FOLLOW_UP_DELAYS_MS[job.followUps];
+  job.followUps = delayMs === undefined ? null : job.followUps + 1;
+  return delayMs;
 }
 
 /**
  * Holds a hint-triggered check until `minHintSpacingMs` after the last one started: hints arriving
  * meanwhile are answered by that same check, so a burst costs one `getJob`, not one per hint.
  */
-async function spaceHintedCheck(job: CreatedJobState, rules: RunRules): Promise<void> {
+async function spaceHintedCheck(job: CreatedJobState, policy: PollingPolicy): Promise<void> {
   if (job.lastCheckStartedAtMs === null) return;
-  const gapMs = job.lastCheckStartedAtMs + rules.policy().minHintSpacingMs - Date.now();
-  if (gapMs > 0 && rules.patched(HINT_SPACING_PATCH)) await sleep(gapMs);
+  const gapMs = job.lastCheckStartedAtMs + policy.minHintSpacingMs - Date.now();
+  if (gapMs > 0) await sleep(gapMs);
 }
 
 /**
@@ -627,9 +609,9 @@ function terminalStateOf(err: unknown): string | null {
  * Every terminal path leaves the final `TdgJobState` (termination alone cannot: see README).
  * Runs in a non-cancellable scope, so a cancelled workflow still records it before it ends.
  */
-async function recordEnd(err: unknown, job: JobState | null, rules: RunRules | null): Promise<void> {
+async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
   const value = terminalStateOf(err);
-  if (value === null || !(rules?.patched ?? patched)(TERMINAL_STATE_PATCH)) return;
+  if (value === null) return;
   await CancellationScope.nonCancellable(() => {
     upsertSearchAttributes([{ key: TDG_JOB_STATE, value }]);
     const failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -648,39 +630,34 @@ async function recordEnd(err: unknown, job: JobState | null, rules: RunRules | n
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
-  let known: JobState | null = null;
-  let rules: RunRules | null = null;
+  let state: JobState | null = null;
   try {
     // Validated at the first run only: a continued run trusts the state it carries.
     const policy = runPolicy(input);
-    known = initialState(input, workflowInfo().workflowId, Date.now());
-    rules = runRules(policy);
-    return await run(input, rules, known);
+    state = initialState(input, workflowInfo().workflowId, Date.now());
+    return await run(input, policy, state);
   } catch (err) {
-    await recordEnd(err, known, rules);
-    throw asWorkflowFailure(err, known);
+    await recordEnd(err, state);
+    throw asWorkflowFailure(err, state);
   }
 }
 
 async function run(
   input: EmailAppendJobInput,
-  rules: RunRules,
+  policy: PollingPolicy,
   state: JobState,
 ): Promise<EmailAppendJobResult> {
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  listen(state, rules);
-  announce(state, rules);
-  const continued = hasJob(state);
-  const job = continued ? state : await create(state, rules, input);
-  // A continued run checked just before it continued: it checks at once only for a pending hint.
-  // A new job TDG will notify about is first checked when a hint or the safety-net poll asks.
-  let waitFirst = continued
-    ? input.carried !== undefined && !job.hintPending && rules.patched(CARRIED_HINT_PATCH)
-    : job.notificationsRequested && !job.hintPending && rules.patched(NOTIFICATION_FIRST_PATCH);
+  listen(state);
+  announce(state);
+  const job = hasJob(state) ? state : await create(state, input);
+  // A new job has nothing to report yet, and a continued run checked just before it continued:
+  // both wait first (the job id is published with this workflow task), unless a hint is pending.
+  let waitFirst = !job.hintPending;
   let answered = true;
   for (;;) {
     if (!waitFirst) {
-      answered = await check(job, rules);
+      answered = await check(job, policy);
       if (job.snapshot && isTerminalState(job.snapshot.state)) {
         // A checkNow waiting on this check answers before the workflow closes.
         await condition(allHandlersFinished);
@@ -689,6 +666,6 @@ async function run(
       await continueIfLong(input, job, eventCap);
     }
     waitFirst = false;
-    await wait(job, rules, answered);
+    await wait(job, policy, answered);
   }
 }

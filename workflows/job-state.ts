@@ -5,6 +5,7 @@
  * a server; the workflow passes in the time.
  */
 import {
+  isRunningState,
   isTerminalState,
   totalBatches,
   type CarriedState,
@@ -46,8 +47,13 @@ export interface JobState {
   lastError: string | null;
   /** When TDG first answered 404 for the job, with no answer since (ISO). */
   notFoundSince: string | null;
-  /** A createJob retry followed an attempt whose outcome is unknown. */
+  /** A createJob attempt's outcome is unknown: TDG may hold a job of this workflow besides `jobId`. */
   possibleDuplicateTdgJob: boolean;
+  /**
+   * A hint said the job ended but `getJob` still answered a running state (a lagging read): the
+   * follow-up checks made since, on a short backoff. null when there is nothing to follow up.
+   */
+  followUps: number | null;
   // The fields below belong to one run and are not carried.
   nextCheckAt: string | null;
   /** What started the check in progress (or the last one). */
@@ -91,13 +97,13 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
     checks: carried?.checks ?? 0,
     notifications: carried?.notifications ?? 0,
     stableChecks: carried?.stableChecks ?? 0,
-    // A run continued by older code carried no hint flag: it checks at once, as it did then.
-    hintPending: carried ? (carried.hintPending ?? true) : false,
+    hintPending: carried?.hintPending ?? false,
     lastNotificationAt: carried?.lastNotificationAt ?? null,
     lastNotifiedState: carried?.lastNotifiedState ?? null,
     lastError: carried?.lastError ?? null,
     notFoundSince: carried?.notFoundSince ?? null,
     possibleDuplicateTdgJob: carried?.possibleDuplicateTdgJob ?? false,
+    followUps: carried?.followUps ?? null,
     nextCheckAt: null,
     trigger: carried ? 'continue-as-new' : 'creation',
     checkRequested: false,
@@ -166,6 +172,7 @@ export function carriedOf(state: CreatedJobState): CarriedState {
     hintPending: state.hintPending,
     notFoundSince: state.notFoundSince,
     possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
+    followUps: state.followUps,
   };
 }
 
@@ -190,45 +197,29 @@ export function remainingMs(state: JobState, nowMs: number): number {
 }
 
 /**
- * A `jobNotification` hint: counted, and it wakes the wait unless it names a running state (and
- * `notificationFirst` allows trusting that much: the run's patch decision). Its payload never
- * moves the job's state: a hint that says COMPLETED, or nothing readable, only triggers a
- * `getJob`, so a forged or stale hint costs at most one check. `isRunning` says which named states
- * need no check: every non-terminal one before lean-history, only TDG's known running ones after
- * (a state TDG names in words we do not know is checked at once).
+ * A `jobNotification` hint: counted, and it wakes the wait unless it names one of TDG's known
+ * running states (a state TDG names in words we do not know is checked at once). Its payload never
+ * moves the job's state: a hint that says COMPLETED, or nothing readable, only triggers a `getJob`,
+ * so a forged or stale hint costs at most one check (and a few follow-ups, see `recordCheck`).
  */
-export function recordNotification(
-  state: JobState,
-  at: string,
-  hintedState: string | null,
-  notificationFirst: () => boolean,
-  isRunning: (hinted: string) => boolean = (hinted) => !isTerminalState(hinted),
-): void {
+export function recordNotification(state: JobState, at: string, hintedState: string | null): void {
   state.notifications += 1;
   state.lastNotificationAt = at;
   state.lastNotifiedState = hintedState;
-  if (hintedState !== null && isRunning(hintedState) && notificationFirst()) return;
+  if (hintedState !== null && isRunningState(hintedState)) return;
+  if (hintedState !== null && isTerminalState(hintedState)) state.followUps = 0;
   state.hintPending = true;
 }
 
-/**
- * Folds one `getJob` answer into the state. `announcedChangeIsStable` asks the run's patch
- * decision (notified schedule), only when a change was announced: whether a change a working notification announced keeps the
- * backoff growing. Returns whether the job's state changed.
- */
-export function recordCheck(
-  state: JobState,
-  latest: JobSnapshot,
-  at: string,
-  announcedChangeIsStable: () => boolean,
-): boolean {
+/** Folds one `getJob` answer into the state. Returns whether the job's state changed. */
+export function recordCheck(state: JobState, latest: JobSnapshot, at: string): boolean {
   state.checks += 1;
   const changed = latest.state !== state.snapshot?.state;
   if (changed) {
     // A change a notification announced says the channel works: the next one will be
     // announced too, so only a change found by a poll (a lost notification) resets the backoff.
     const announced = state.trigger === 'notification' && notificationsWorking(state);
-    state.stableChecks = announced && announcedChangeIsStable() ? state.stableChecks + 1 : 0;
+    state.stableChecks = announced ? state.stableChecks + 1 : 0;
     state.timeline.push({
       at,
       state: latest.state,

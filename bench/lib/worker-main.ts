@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { connectWithRetry } from '../../src/worker/run.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
+import { promoteVersion, workerVersion } from '../../src/worker/versioning.js';
 import { createBenchActivities } from './bench-activities.js';
 import type { WorkerProcessConfig } from './worker-process.js';
 
@@ -57,9 +58,13 @@ const worker = await createTdgWorker({
   },
   shutdownGraceTime: '2 seconds',
   identity: `bench-worker-${process.pid}`,
+  // Each strategy's task queue is a deployment of its own, pinned like production.
+  versioning: { deploymentName: `bench-${config.taskQueue}`, defaultBehavior: 'PINNED' },
 });
+const running = worker.run();
+await promoteVersion(connection, config.namespace, workerVersion(worker)!);
 process.send?.({ type: 'ready', pid: process.pid });
 log('polling');
-await worker.run();
+await running;
 await connection.close();
 log('stopped');

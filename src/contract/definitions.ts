@@ -69,6 +69,10 @@ export const FailureType = {
   TdgRateLimited: 'TdgRateLimited',
   TdgMalformedResponse: 'TdgMalformedResponse',
   InvalidWorkflowInput: 'InvalidWorkflowInput',
+  /** The worker's share of the TDG rate limit had no call free at once (a local check does not wait). */
+  RateLimited: 'RateLimited',
+  /** createJob got no answer too many times: TDG may hold jobs of this workflow to reconcile. */
+  CreateOutcomeUnknown: 'CreateOutcomeUnknown',
   /** `checkNow` refused: the job is finished, or manual checks came faster than allowed. */
   CheckRefused: 'CheckRefused',
   /** The workflow was cancelled before TDG's job id was known. */
@@ -107,6 +111,11 @@ export interface CreateJobRequest {
   outputFormat: OutputFormat;
   /** null: send no notification URL, rely on polling alone. */
   notificationMethod: NotificationMethod | null;
+  /**
+   * The HTTP request timeout for this call instead of the configured one: a retry after a timeout
+   * gives a slow TDG more time rather than repeating what just failed.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface CreateJobResult {
@@ -171,15 +180,16 @@ export interface CarriedState {
   notifications: number;
   runs: number;
   stableChecks: number;
-  /** Optional: runs continued by older code carried none (then null, null and a check at once). */
-  lastError?: string | null;
-  lastNotificationAt?: string | null;
-  lastNotifiedState?: string | null;
+  lastError: string | null;
+  lastNotificationAt: string | null;
+  lastNotifiedState: string | null;
   /** A hint arrived after the last check: the next run checks at once instead of waiting. */
-  hintPending?: boolean;
+  hintPending: boolean;
   /** When TDG first answered 404 for the job with no answer since (ISO), or null. */
-  notFoundSince?: string | null;
-  possibleDuplicateTdgJob?: boolean;
+  notFoundSince: string | null;
+  possibleDuplicateTdgJob: boolean;
+  /** Follow-up checks of a terminal hint `getJob` has not confirmed yet; null when none is due. */
+  followUps: number | null;
 }
 
 /** What made the workflow run the check that saw the terminal state. */
@@ -195,8 +205,7 @@ export interface EmailAppendJobResult {
   checks: number;
   notifications: number;
   detectedBy: CheckTrigger;
-  /** As in `JobStatus`; absent from results of workflows that ended before it existed. */
-  possibleDuplicateTdgJob?: boolean;
+  possibleDuplicateTdgJob: boolean;
 }
 
 /** The small, sanitised payload the listener attaches to a `jobNotification` signal. */

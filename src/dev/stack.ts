@@ -23,6 +23,7 @@ import { createTemporalNotifier, startListener } from '../listener/index.js';
 import { startSimulator } from '../simulator/index.js';
 import { activitiesFromConfig } from '../worker/activities-from-config.js';
 import { createTdgWorker } from '../worker/factory.js';
+import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../worker/versioning.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 
@@ -115,18 +116,31 @@ async function runStack(once: boolean): Promise<number> {
         tdgCallsPerSecondPerWorker(config.limits),
       ),
       limits: config.limits,
+      // The dev server's data outlives a code change, and nothing keeps an older build's worker
+      // running: AUTO_UPGRADE moves every open run onto the new build instead of stranding it.
+      versioning: { ...config.deployment, defaultBehavior: 'AUTO_UPGRADE' },
     });
+    const version = describeVersion(workerVersion(worker)!);
     if (!once) {
+      const running = worker.run();
+      try {
+        await promoteVersion(connection, config.temporal.namespace, workerVersion(worker)!);
+      } catch (err) {
+        worker.shutdown();
+        await running;
+        throw err;
+      }
       say(
-        `worker on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`,
+        `worker ${version} (current) on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`,
       );
       say('Ctrl-C stops the stack');
-      await worker.run();
+      await running;
       return 0;
     }
 
     let exitCode = 0;
-    await worker.runUntil(async () => {
+    await runAsCurrent(worker, connection, async () => {
+      say(`worker ${version} (current) on task queue ${config.temporal.taskQueue}`);
       const jobs = new TdgJobs(client, { taskQueue: config.temporal.taskQueue });
       const started = await jobs.startJob({
         name: 'Tutorial Job',

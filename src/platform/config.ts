@@ -28,8 +28,10 @@ import {
   limitsSection,
   operationsSection,
   workflowCodeSection,
+  deploymentSection,
   type WorkerLimits,
   type WorkerOperationsConfig,
+  type WorkerDeploymentConfig,
 } from './env/worker.js';
 import type { NotifyConfig } from './env/notify.js';
 
@@ -75,6 +77,7 @@ export interface WorkerConfig extends TemporalSection {
   notify: NotifyConfig | null;
   limits: WorkerLimits;
   operations: WorkerOperationsConfig;
+  deployment: WorkerDeploymentConfig;
   /** NODE_ENV=production: load the prebuilt workflow bundle instead of bundling at start-up. */
   prebuiltWorkflowBundle: boolean;
 }
@@ -98,6 +101,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       limits: limitsSection,
       operations: operationsSection,
       workflowCode: workflowCodeSection,
+      deployment: deploymentSection,
     },
     env,
   );
@@ -108,6 +112,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     notify: sections.notify,
     limits: sections.limits,
     operations: sections.operations,
+    deployment: sections.deployment,
     ...sections.workflowCode,
   };
 }

@@ -2,7 +2,7 @@
  * Builds the Temporal worker that hosts `emailAppendJob` and the TDG activities. Shared by
  * the worker process, the embedded dev stack and the tests, so all run the same wiring.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bundleWorkflowCode,
@@ -21,6 +21,7 @@ import {
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 import { instrumentActivities } from './tdg-metrics.js';
+import { versionOf, type WorkerVersioning } from './versioning.js';
 
 export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
 /** Written by `npm run build` (`build:bundle`); production workers load it instead of bundling at start-up. */
@@ -67,29 +68,38 @@ export interface TdgWorkerOptions {
   limits?: Partial<WorkerLimits>;
   /** A bundle built once (tests; the worker process's prebuilt one, per its config); omitted: bundled now. */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * The Worker Deployment this worker polls as a version of (build id from the bundle's content);
+   * null only where the server cannot version workers (the time-skipping test server).
+   */
+  versioning: WorkerVersioning | null;
   /** Milliseconds or an ms-style string; default WORKER_SHUTDOWN_GRACE's (45 s: one attempt fits). */
   shutdownGraceTime?: string | number;
   identity?: string;
 }
 
 export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker> {
-  const { workflowBundle } = options;
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const versioning = options.versioning;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: instrumentActivities(options.activities),
-    ...(workflowBundle
-      ? { workflowBundle }
-      : {
-          workflowsPath: WORKFLOWS_PATH,
-          bundlerOptions: {},
-          interceptors: { workflowModules: [WORKFLOW_METRICS_PATH] },
-        }),
+    workflowBundle,
+    ...(versioning
+      ? {
+          workerDeploymentOptions: {
+            version: versionOf(versioning, workflowCodeOf(workflowBundle)),
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: versioning.defaultBehavior,
+          },
+        }
+      : {}),
     maxConcurrentActivityTaskExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: options.limits?.maxCachedWorkflows ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
-    // getJob checks run as local activities (lean-history): the same number of slots.
+    // getJob checks run as local activities first: the same number of slots.
     maxConcurrentLocalActivityExecutions:
       options.limits?.maxConcurrentActivities ?? DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
     ...(options.limits?.maxTdgCallsPerSecond
@@ -98,4 +108,8 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
     shutdownGraceTime: options.shutdownGraceTime ?? parseDuration(DEFAULT_WORKER_SHUTDOWN_GRACE),
     ...(options.identity ? { identity: options.identity } : {}),
   });
+}
+
+export function workflowCodeOf(bundle: WorkflowBundleOption): string {
+  return 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
 }

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 
 export interface HealthReport {
   healthy: boolean;
@@ -63,10 +64,15 @@ export async function startHealthServer(options: {
 }
 
 /** What `/healthz` says about a worker: `null` while it is still being connected and created. */
-export function workerHealth(
-  worker: Worker | null,
-  context: { namespace: string; taskQueue: string; phase: string },
-): HealthReport {
+export interface HealthContext {
+  namespace: string;
+  taskQueue: string;
+  phase: string;
+  /** The worker's deployment version and where it stands (current, ramping, draining, drained, inactive). */
+  deployment?: { version: WorkerDeploymentVersion; status: string };
+}
+
+export function workerHealth(worker: Worker | null, context: HealthContext): HealthReport {
   if (worker === null) {
     return { healthy: false, body: { state: context.phase, ...where(context) } };
   }
@@ -89,6 +95,17 @@ export function workerHealth(
   };
 }
 
-function where(context: { namespace: string; taskQueue: string }): Record<string, string> {
-  return { namespace: context.namespace, taskQueue: context.taskQueue };
+function where(context: HealthContext): Record<string, unknown> {
+  const { deployment } = context;
+  return {
+    namespace: context.namespace,
+    taskQueue: context.taskQueue,
+    ...(deployment
+      ? {
+          deployment: deployment.version.deploymentName,
+          buildId: deployment.version.buildId,
+          versionStatus: deployment.status,
+        }
+      : {}),
+  };
 }

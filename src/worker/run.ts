@@ -18,6 +18,7 @@ import {
   type Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import {
   ConfigError,
   loadWorkerConfig,
@@ -28,7 +29,9 @@ import {
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
-import { createTdgWorker, prebuiltWorkflowBundle } from './factory.js';
+import { bundleWorkflows, createTdgWorker, prebuiltWorkflowBundle, workflowCodeOf } from './factory.js';
+import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning } from './versioning.js';
+import { watchVersion, type VersionWatcher } from './version-watch.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
 
@@ -62,15 +65,17 @@ export async function connectWithRetry(
   }
 }
 
-function installRuntime(config: WorkerConfig): void {
+function installRuntime(config: WorkerConfig, version: WorkerDeploymentVersion): void {
   const { metricsBindAddress, logLevel } = config.operations;
   Runtime.install({
     logger: new DefaultLogger(logLevel),
     ...(metricsBindAddress
       ? {
           telemetryOptions: {
-            // Core labels every series with namespace and task_queue itself.
+            // Core labels every series with namespace and task_queue itself; the version tells
+            // an old build's series from a new one's while both run during an upgrade.
             metrics: {
+              globalTags: { worker_deployment: version.deploymentName, worker_build_id: version.buildId },
               prometheus: {
                 bindAddress: metricsBindAddress,
                 histogramBucketOverrides: { [DETECTION_DELAY_METRIC]: [...DETECTION_DELAY_BUCKETS_S] },
@@ -94,8 +99,19 @@ export async function main(): Promise<number> {
     throw err;
   }
   const { temporal, operations } = config;
+  let workflowBundle: WorkflowBundleOption;
+  let workflowCode = 'bundled at start-up from workflows/ (development)';
+  if (config.prebuiltWorkflowBundle) {
+    const prebuilt = prebuiltWorkflowBundle();
+    workflowBundle = { codePath: prebuilt.codePath };
+    workflowCode = `prebuilt bundle ${prebuilt.codePath} (${Math.round(prebuilt.sizeBytes / 1024)} KiB)`;
+  } else {
+    workflowBundle = await bundleWorkflows();
+  }
+  const versioning: WorkerVersioning = { ...config.deployment, defaultBehavior: 'PINNED' };
+  const version = versionOf(versioning, workflowCodeOf(workflowBundle));
   try {
-    installRuntime(config);
+    installRuntime(config, version);
   } catch (err) {
     process.stderr.write(
       `worker: cannot start the Temporal runtime (metrics on ${operations.metricsBindAddress ?? 'off'}): ${(err as Error).message}\n`,
@@ -116,23 +132,23 @@ export async function main(): Promise<number> {
   let worker: Worker | null = null;
   let phase = 'connecting';
   let health: HealthServer | undefined;
+  const deployment = { version, status: 'unknown' as VersionStatus };
   if (operations.health) {
     health = await startHealthServer({
       ...operations.health,
       report: () =>
-        workerHealth(worker, { namespace: temporal.namespace, taskQueue: temporal.taskQueue, phase }),
+        workerHealth(worker, {
+          namespace: temporal.namespace,
+          taskQueue: temporal.taskQueue,
+          phase,
+          deployment,
+        }),
     });
   }
 
   let connection: NativeConnection | undefined;
+  let watcher: VersionWatcher | undefined;
   try {
-    let workflowBundle: WorkflowBundleOption | undefined;
-    let workflowCode = 'bundled at start-up from workflows/ (development)';
-    if (config.prebuiltWorkflowBundle) {
-      const prebuilt = prebuiltWorkflowBundle();
-      workflowBundle = { codePath: prebuilt.codePath };
-      workflowCode = `prebuilt bundle ${prebuilt.codePath} (${Math.round(prebuilt.sizeBytes / 1024)} KiB)`;
-    }
     try {
       connection = await connectWithRetry(temporal, 120_000, {
         connection: connectionOptions(config),
@@ -159,7 +175,8 @@ export async function main(): Promise<number> {
       ),
       limits: config.limits,
       shutdownGraceTime: operations.shutdownGraceMs,
-      ...(workflowBundle ? { workflowBundle } : {}),
+      workflowBundle,
+      versioning,
     });
     // From here the SDK's runtime handles SIGINT/SIGTERM (after a signal that came while this
     // process was connecting, it shuts the new worker down at once).
@@ -171,6 +188,8 @@ export async function main(): Promise<number> {
       taskQueue: temporal.taskQueue,
       connection: describeConnectionSecurity(config.temporalSecurity),
       workflowCode,
+      version: describeVersion(version),
+      promote: config.deployment.promote,
       tdg: `${config.tdg.baseUrl}/${config.tdg.apiVersion}`,
       notifications: config.notify ? config.notify.publicUrl : 'off (polling only)',
       maxConcurrentActivities: config.limits.maxConcurrentActivities,
@@ -182,10 +201,20 @@ export async function main(): Promise<number> {
       metrics: operations.metricsBindAddress ? `http://${operations.metricsBindAddress}/metrics` : 'off',
       health: health?.url ?? 'off',
     });
-    await worker.run();
+    const running = worker.run();
+    watcher = watchVersion({
+      connection,
+      namespace: temporal.namespace,
+      version,
+      promote: config.deployment.promote,
+      log,
+      onStatus: (status) => (deployment.status = status),
+    });
+    await running;
     log.info('worker stopped');
     return 0;
   } finally {
+    watcher?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await connection?.close().catch(() => undefined);

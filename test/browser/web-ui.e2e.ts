@@ -20,6 +20,8 @@ import {
   type JobStatus,
 } from '../../src/contract/definitions.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
+import { runAsCurrent } from '../../src/worker/versioning.js';
+import { DEFAULT_WORKER_DEPLOYMENT_NAME } from '../../src/platform/env/worker.js';
 import { NativeConnection } from '@temporalio/worker';
 import {
   connectTemporal,
@@ -147,8 +149,9 @@ describe('the Temporal Web UI shows a TDG job', () => {
       activities: simulatorActivities(sim, notify),
       workflowBundle: await workflowBundle(),
       shutdownGraceTime: '1 second',
+      versioning: { deploymentName: DEFAULT_WORKER_DEPLOYMENT_NAME, defaultBehavior: 'PINNED' },
     });
-    await worker.runUntil(async () => {
+    await runAsCurrent(worker, workerConnection, async () => {
       const jobs = new TdgJobs(temporal.client, { taskQueue: DEFAULT_TASK_QUEUE });
       const started = await jobs.startJob({
         name: JOB_NAME,

@@ -19,6 +19,7 @@ import type { SimulatorOptions } from '../../src/simulator/app.js';
 import { activitiesFromConfig, runtimeLogger } from '../../src/worker/activities-from-config.js';
 import type { NotifyConfig, TdgConfig } from '../../src/platform/config.js';
 import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
+import { runAsCurrent } from '../../src/worker/versioning.js';
 
 export const secret = (): string => randomBytes(24).toString('hex');
 
@@ -173,8 +174,10 @@ export async function connectTemporal(address: string = inject('temporalAddress'
         activities,
         workflowBundle: await workflowBundle(),
         shutdownGraceTime: '1 second',
+        // A deployment per test task queue: versions of different tests never route each other's runs.
+        versioning: { deploymentName: taskQueue, defaultBehavior: 'PINNED' },
       });
-      return worker.runUntil(() => fn(worker));
+      return runAsCurrent(worker, nativeConnection, () => fn(worker));
     },
     async close() {
       await connection.close();

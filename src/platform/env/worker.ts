@@ -3,6 +3,7 @@ import { TDG_ATTEMPT_TIMEOUT_MS } from '../../contract/definitions.js';
 import { section } from './core.js';
 import {
   bindHost,
+  boolean,
   duration,
   exactDuration,
   portOrOff,
@@ -103,6 +104,37 @@ export const operationsSection = section(
       health: healthPort === null ? null : { host, port: healthPort },
       shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE,
       logLevel: env.LOG_LEVEL,
+    };
+  },
+);
+
+/** Which Worker Deployment version this worker is, and whether it makes itself current. */
+export interface WorkerDeploymentConfig {
+  deploymentName: string;
+  /** Overrides the build id derived from the workflow bundle's content. */
+  buildId: string | undefined;
+  /** Make this version current once it polls (a first deployment; the embedded stack; `npm run cluster`). */
+  promote: boolean;
+}
+
+export const DEFAULT_WORKER_DEPLOYMENT_NAME = 'tdg-email-append';
+
+export const deploymentSection = section(
+  {
+    WORKER_DEPLOYMENT_NAME: text(DEFAULT_WORKER_DEPLOYMENT_NAME),
+    WORKER_BUILD_ID: text(),
+    WORKER_PROMOTE: boolean(),
+  },
+  (env, problems): WorkerDeploymentConfig => {
+    // The server joins them as `name.buildId`: a dot in the name would make that ambiguous.
+    if (!/^[A-Za-z0-9_-]{1,200}$/.test(env.WORKER_DEPLOYMENT_NAME))
+      problems.push('WORKER_DEPLOYMENT_NAME must be 1-200 letters, digits, "-" or "_"');
+    if (env.WORKER_BUILD_ID !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(env.WORKER_BUILD_ID))
+      problems.push('WORKER_BUILD_ID must be 1-200 letters, digits, ".", "-" or "_"');
+    return {
+      deploymentName: env.WORKER_DEPLOYMENT_NAME,
+      buildId: env.WORKER_BUILD_ID,
+      promote: env.WORKER_PROMOTE ?? false,
     };
   },
 );
