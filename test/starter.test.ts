@@ -279,7 +279,8 @@ describe('starter CLI against the dev server', () => {
     });
     const missing = await cli(['result', uniqueId('never-started')], env);
     expect(missing.code).toBe(4);
-  });
+    // Five CLI processes and two polling-only jobs, whose first check waits the initial interval.
+  }, 120_000);
 
   it('start prints the TDG job id at once; the same id again gives the same job; check and cancel', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
@@ -338,7 +339,8 @@ describe('starter CLI against the dev server', () => {
 
   it('start --wait on a terminal redraws one live progress line in place', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const name = `${uniqueId('tty')} [sim duration=3s batches=3]`;
+      // Longer than the first check's wait (the 5 s initial interval), so a running state is drawn.
+      const name = `${uniqueId('tty')} [sim duration=8s batches=3]`;
       const result = await cliOnTerminal(['start', '--name', name, '--notify', 'none', '--wait'], env);
       expect(result.code).toBe(0);
       const out = result.stdout;

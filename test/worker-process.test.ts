@@ -70,6 +70,9 @@ async function startWorker(taskQueue: string, env: Record<string, string> = {}):
       NODE_ENV: 'production',
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // A deployment per test task queue, made current by the worker itself (as a first deployment).
+      WORKER_DEPLOYMENT_NAME: taskQueue,
+      WORKER_PROMOTE: 'true',
       TDG_BASE_URL: sim.url,
       TDG_API_KEY: sim.options.apiKey,
       TDG_USERNAME: sim.options.username,
@@ -186,7 +189,7 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     const tag = randomUUID().slice(0, 8);
     const worker = await startWorker(taskQueue);
     await worker.waitForOutput(/worker started/);
-    // Polling only, every 2 minutes: after the first check only the notification can end the job.
+    // Polling only, every 2 minutes: only the notification can end the job in time.
     const input: EmailAppendJobInput = {
       name: `Deploy notified ${tag} [sim duration=2s batches=2]`,
       notificationMethod: null,
@@ -199,7 +202,7 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     });
     const first = await waitFor(async () => {
       const status = await handle.query(statusQuery);
-      return status.checks === 1 && status.nextCheckAt ? status : undefined;
+      return status.jobId && status.nextCheckAt ? status : undefined;
     }, 30_000);
     await new Promise((r) => setTimeout(r, 3_000)); // TDG finishes the job
     // The check the notification wakes takes 1.5 s: the delay measured must show it.

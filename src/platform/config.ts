@@ -151,6 +151,7 @@ export const KNOWN_VARIABLES: readonly string[] = variableNames(
   limitsSection,
   operationsSection,
   workflowCodeSection,
+  deploymentSection,
   listenerSection,
   simulatorSection,
 ).sort();
