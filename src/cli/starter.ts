@@ -3,7 +3,8 @@
  * Exit codes: see `ExitCode` (src/cli/output.ts) and `npm run job -- --help`.
  */
 import type { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadClientConfig, type TemporalSection } from '../platform/config.js';
+import { ConfigError } from '../platform/env/schema.js';
+import { loadClientConfig, type TemporalSection } from '../platform/env/temporal.js';
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';
