@@ -20,8 +20,9 @@ import {
   printOutcome,
   searchAttributeHint,
   type Output,
+  type ProgressTarget,
 } from './output.js';
-import { createProgress, type ProgressTarget } from './progress.js';
+import { createProgress } from './progress.js';
 
 export async function runCommand(
   command: Exclude<Command, { kind: 'help' }>,
