@@ -20,7 +20,6 @@ import {
   tdgSection,
   workflowCodeSection,
 } from '../src/worker/config.js';
-import { parseDuration } from '../src/platform/duration.js';
 import { TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/index.js';
 import { DEFAULT_MAX_SOCKETS, keepAliveAgents } from '../src/tdg/http.js';
 import { TDG_ATTEMPT_TIMEOUT } from '../workflows/tdg-activity-options.js';
@@ -392,17 +391,5 @@ describe('the configuration table in the docs and the configuration schema', () 
       'TDG_REQUEST_TIMEOUT: the docs say 15s, the schema 7s',
       'TDG_BOGUS is not in the schema',
     ]);
-  });
-});
-
-describe('durations', () => {
-  it('parses the documented units', () => {
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration('5m')).toBe(300_000);
-    expect(parseDuration('2h')).toBe(7_200_000);
-    expect(parseDuration('3d')).toBe(259_200_000);
-    expect(parseDuration('1500')).toBe(1_500);
-    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
   });
 });

@@ -50,5 +50,6 @@ describe('parseDuration', () => {
     for (const bad of ['', 'abc', '10x', '-5s', 's', '1h 30m', '10s5']) {
       expect(() => parseDuration(bad), bad).toThrow(/invalid duration/);
     }
+    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
   });
 });
