@@ -13,7 +13,7 @@ import {
   loadSections,
   rate,
   needs,
-  report,
+  problems,
   text,
   variableNames,
   wholeNumber,
@@ -92,33 +92,36 @@ export const simulatorSection = z
     SIMULATOR_PORT: wholeNumber(0, 65_535).prefault(String(DEFAULT_SIMULATOR_PORT)),
     SIMULATOR_HOST: text.prefault(DEFAULT_SIMULATOR_HOST),
   })
-  .superRefine((env, ctx) => {
-    const problems: string[] = [];
-    if ((env.SIM_API_KEY ?? env.TDG_API_KEY) === undefined) {
-      problems.push('SIM_API_KEY (or TDG_API_KEY) is required: the x-api-key the simulator accepts');
-    }
-    const username = env.SIM_USERNAME ?? env.TDG_USERNAME;
-    if ((username === undefined) !== ((env.SIM_PASSWORD ?? env.TDG_PASSWORD) === undefined)) {
-      problems.push('set both SIM_USERNAME and SIM_PASSWORD (or TDG_USERNAME and TDG_PASSWORD), or neither');
-    }
-    if (username === undefined && (env.SIM_STATIC_TOKEN ?? env.TDG_AUTH_TOKEN) === undefined) {
-      problems.push(
-        'no way to authenticate: set SIM_USERNAME and SIM_PASSWORD, or SIM_STATIC_TOKEN (or their TDG_ equivalents)',
-      );
-    }
-    for (const version of env.SIM_API_VERSIONS ?? env.TDG_API_VERSION) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(version))
-        problems.push(`SIM_API_VERSIONS: invalid version ${JSON.stringify(version)}`);
-    }
-    const fields = { ...DEFAULT_NOTIFICATION_FIELDS };
-    if (
-      (env.SIM_NOTIFICATION_JOB_ID_FIELD ?? fields.jobId) ===
-      (env.SIM_NOTIFICATION_STATE_FIELD ?? fields.state)
-    ) {
-      problems.push('SIM_NOTIFICATION_JOB_ID_FIELD and SIM_NOTIFICATION_STATE_FIELD must differ');
-    }
-    report(ctx, problems);
-  }, needs())
+  .superRefine(
+    problems((env) => {
+      const found: string[] = [];
+      if ((env.SIM_API_KEY ?? env.TDG_API_KEY) === undefined) {
+        found.push('SIM_API_KEY (or TDG_API_KEY) is required: the x-api-key the simulator accepts');
+      }
+      const username = env.SIM_USERNAME ?? env.TDG_USERNAME;
+      if ((username === undefined) !== ((env.SIM_PASSWORD ?? env.TDG_PASSWORD) === undefined)) {
+        found.push('set both SIM_USERNAME and SIM_PASSWORD (or TDG_USERNAME and TDG_PASSWORD), or neither');
+      }
+      if (username === undefined && (env.SIM_STATIC_TOKEN ?? env.TDG_AUTH_TOKEN) === undefined) {
+        found.push(
+          'no way to authenticate: set SIM_USERNAME and SIM_PASSWORD, or SIM_STATIC_TOKEN (or their TDG_ equivalents)',
+        );
+      }
+      for (const version of env.SIM_API_VERSIONS ?? env.TDG_API_VERSION) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(version))
+          found.push(`SIM_API_VERSIONS: invalid version ${JSON.stringify(version)}`);
+      }
+      const fields = { ...DEFAULT_NOTIFICATION_FIELDS };
+      if (
+        (env.SIM_NOTIFICATION_JOB_ID_FIELD ?? fields.jobId) ===
+        (env.SIM_NOTIFICATION_STATE_FIELD ?? fields.state)
+      ) {
+        found.push('SIM_NOTIFICATION_JOB_ID_FIELD and SIM_NOTIFICATION_STATE_FIELD must differ');
+      }
+      return found;
+    }),
+    needs(),
+  )
   .transform((env) => {
     const staticToken = env.SIM_STATIC_TOKEN ?? env.TDG_AUTH_TOKEN;
     return {

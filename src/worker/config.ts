@@ -19,7 +19,7 @@ import {
   positiveNumber,
   required,
   needs,
-  report,
+  problems,
   text,
   upperCaseChoice,
   wholeNumber,
@@ -50,21 +50,17 @@ export const tdgSection = z
     ),
   })
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        env.TDG_AUTH_TOKEN === undefined && (env.TDG_USERNAME === undefined || env.TDG_PASSWORD === undefined)
-          ? 'set TDG_AUTH_TOKEN, or both TDG_USERNAME and TDG_PASSWORD'
-          : undefined,
-      ),
+    problems((env) =>
+      env.TDG_AUTH_TOKEN === undefined && (env.TDG_USERNAME === undefined || env.TDG_PASSWORD === undefined)
+        ? 'set TDG_AUTH_TOKEN, or both TDG_USERNAME and TDG_PASSWORD'
+        : undefined,
+    ),
     needs(),
   )
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        requestTimeoutProblem('TDG_REQUEST_TIMEOUT', env.TDG_REQUEST_TIMEOUT, TDG_ATTEMPT_TIMEOUT_MS),
-      ),
+    problems((env) =>
+      requestTimeoutProblem('TDG_REQUEST_TIMEOUT', env.TDG_REQUEST_TIMEOUT, TDG_ATTEMPT_TIMEOUT_MS),
+    ),
     needs('TDG_REQUEST_TIMEOUT'),
   )
   .transform((env): TdgSettings => ({
@@ -152,25 +148,21 @@ export const operationsSection = z
     LOG_LEVEL: upperCaseChoice(LOG_LEVELS).prefault('INFO'),
   })
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        env.WORKER_METRICS_PORT !== null && env.WORKER_METRICS_PORT === env.WORKER_HEALTH_PORT
-          ? 'WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ'
-          : undefined,
-      ),
+    problems((env) =>
+      env.WORKER_METRICS_PORT !== null && env.WORKER_METRICS_PORT === env.WORKER_HEALTH_PORT
+        ? 'WORKER_METRICS_PORT and WORKER_HEALTH_PORT must differ'
+        : undefined,
+    ),
     needs('WORKER_METRICS_PORT', 'WORKER_HEALTH_PORT'),
   )
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        env.WORKER_SHUTDOWN_GRACE < TDG_ATTEMPT_TIMEOUT_MS
-          ? `WORKER_SHUTDOWN_GRACE (${exactDuration(env.WORKER_SHUTDOWN_GRACE)}) must be at least the ` +
-              `activity attempt timeout (${exactDuration(TDG_ATTEMPT_TIMEOUT_MS)}), so that a stopping ` +
-              `worker lets in-flight attempts finish instead of cancelling them`
-          : undefined,
-      ),
+    problems((env) =>
+      env.WORKER_SHUTDOWN_GRACE < TDG_ATTEMPT_TIMEOUT_MS
+        ? `WORKER_SHUTDOWN_GRACE (${exactDuration(env.WORKER_SHUTDOWN_GRACE)}) must be at least the ` +
+          `activity attempt timeout (${exactDuration(TDG_ATTEMPT_TIMEOUT_MS)}), so that a stopping ` +
+          `worker lets in-flight attempts finish instead of cancelling them`
+        : undefined,
+    ),
     needs('WORKER_SHUTDOWN_GRACE'),
   )
   .transform((env) => {

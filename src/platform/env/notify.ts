@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHost } from '../url-host.js';
-import { httpUrl, needs, report, signingSecret } from './schema.js';
+import { httpUrl, needs, problems, signingSecret } from './schema.js';
 
 export interface NotifyConfig {
   publicUrl: string;
@@ -16,25 +16,26 @@ export interface NotifyConfig {
 export const notifySection = z
   .object({ NOTIFY_PUBLIC_URL: httpUrl.optional(), NOTIFY_SECRET: signingSecret.optional() })
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        (env.NOTIFY_PUBLIC_URL === undefined) !== (env.NOTIFY_SECRET === undefined)
-          ? 'NOTIFY_PUBLIC_URL and NOTIFY_SECRET must be set together (or neither: polling only)'
-          : undefined,
-      ),
+    problems((env) =>
+      (env.NOTIFY_PUBLIC_URL === undefined) !== (env.NOTIFY_SECRET === undefined)
+        ? 'NOTIFY_PUBLIC_URL and NOTIFY_SECRET must be set together (or neither: polling only)'
+        : undefined,
+    ),
     needs(),
   )
-  .superRefine(({ NOTIFY_PUBLIC_URL: url }, ctx) => {
-    if (url === undefined) return;
-    const parsed = new URL(url);
-    report(ctx, [
-      ...(parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)
-        ? [`NOTIFY_PUBLIC_URL must use https (http only for loopback), got "${url}"`]
-        : []),
-      ...(parsed.search || parsed.hash ? ['NOTIFY_PUBLIC_URL must not carry a query or fragment'] : []),
-    ]);
-  }, needs('NOTIFY_PUBLIC_URL'))
+  .superRefine(
+    problems(({ NOTIFY_PUBLIC_URL: url }) => {
+      if (url === undefined) return undefined;
+      const parsed = new URL(url);
+      return [
+        ...(parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)
+          ? [`NOTIFY_PUBLIC_URL must use https (http only for loopback), got "${url}"`]
+          : []),
+        ...(parsed.search || parsed.hash ? ['NOTIFY_PUBLIC_URL must not carry a query or fragment'] : []),
+      ];
+    }),
+    needs('NOTIFY_PUBLIC_URL'),
+  )
   .transform(({ NOTIFY_PUBLIC_URL: publicUrl, NOTIFY_SECRET: secret }): NotifyConfig | null =>
     publicUrl === undefined || secret === undefined ? null : { publicUrl, secret },
   );

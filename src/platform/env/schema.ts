@@ -24,15 +24,18 @@ export class ConfigError extends Error {
 const shown = (value: unknown, max = 40): string => JSON.stringify(String(value).slice(0, max));
 
 /**
- * The checks across variables: `.superRefine((env, ctx) => report(ctx, problems), needs(...names))`
- * runs when the variables it names are valid, so one bad value does not hide the next problem.
+ * The checks across variables: `.superRefine(problems((env) => …), needs(...names))` reports what
+ * the check returns, and runs when the variables it names are valid, so one bad value does not
+ * hide the next problem.
  */
-export function needs(...names: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
-  return { when: (payload) => !payload.issues.some((issue) => names.includes(String(issue.path?.[0]))) };
+export function problems<T>(check: (env: T) => string | string[] | undefined) {
+  return (env: T, ctx: z.RefinementCtx): void => {
+    for (const message of [check(env) ?? []].flat()) ctx.addIssue({ code: 'custom', message });
+  };
 }
 
-export function report(ctx: z.RefinementCtx, problems: string | string[] | undefined): void {
-  for (const message of [problems ?? []].flat()) ctx.addIssue({ code: 'custom', message });
+export function needs(...names: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  return { when: (payload) => !payload.issues.some((issue) => names.includes(String(issue.path?.[0]))) };
 }
 
 /** The kinds of variable. Messages are written without the name: `must be …`, or `: …` right after it. */

@@ -11,7 +11,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../../contract/definitions.js';
-import { flag, loadSections, readableFile, needs, report, text, type Env } from './schema.js';
+import { flag, loadSections, readableFile, needs, problems, text, type Env } from './schema.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -57,27 +57,23 @@ export const temporalSection = z
     TEMPORAL_TLS_SERVER_NAME: text.optional(),
   })
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        (env.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)
-          ? 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together (mTLS)'
-          : undefined,
-      ),
+    problems((env) =>
+      (env.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)
+        ? 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together (mTLS)'
+        : undefined,
+    ),
     needs(),
   )
   .superRefine(
-    (env, ctx) =>
-      report(
-        ctx,
-        env.TEMPORAL_TLS === false &&
-          (env.TEMPORAL_TLS_CLIENT_CERT_PATH ??
-            env.TEMPORAL_TLS_CLIENT_KEY_PATH ??
-            env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ??
-            env.TEMPORAL_TLS_SERVER_NAME)
-          ? 'TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* certificate settings'
-          : undefined,
-      ),
+    problems((env) =>
+      env.TEMPORAL_TLS === false &&
+      (env.TEMPORAL_TLS_CLIENT_CERT_PATH ??
+        env.TEMPORAL_TLS_CLIENT_KEY_PATH ??
+        env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ??
+        env.TEMPORAL_TLS_SERVER_NAME)
+        ? 'TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* certificate settings'
+        : undefined,
+    ),
     needs('TEMPORAL_TLS'),
   )
   .transform(({ TEMPORAL_TASK_QUEUE, TEMPORAL_TLS, ...env }, ctx): TemporalSection => {
