@@ -32,6 +32,32 @@ const tdgTypesOnly = {
   message: 'Activities take the TDG client as a dependency: import its types only.',
 };
 
+/**
+ * The layers of src/: entry points (bin/) → the embedded stacks (cluster/, dev/) → processes (cli/,
+ * worker/, client/, listener/, simulator/) → tdg/, platform/ → contract/. Each folder names the
+ * folders it may import (relative to src/); any other `../folder/` import fails lint.
+ */
+const LAYERS = {
+  cluster: ['contract', 'dev', 'platform', 'worker'],
+  dev: ['cli', 'client', 'contract', 'listener', 'platform', 'simulator', 'worker'],
+  cli: ['client', 'contract', 'platform'],
+  worker: ['contract', 'platform', 'tdg', '../activities'],
+  client: ['contract', 'platform'],
+  listener: ['contract', 'platform'],
+  simulator: ['contract', 'platform'],
+  tdg: ['contract'],
+  platform: ['contract'],
+};
+const escape = (text) => text.replace(/[.]/g, '\\.');
+const layerRule = (folder, allowed, up = '\\.\\./') => ({
+  regex: `^${up}(?!(?:${allowed.map(escape).join('|')})/)`,
+  message: `src/${folder}/ imports from ${allowed.map((name) => `${name.replace('../', '')}/`).join(', ')} only: arrows point from entry points to processes to tdg/platform to contract, never back or sideways.`,
+});
+const layers = Object.entries(LAYERS).map(([folder, allowed]) => ({
+  files: [`src/${folder}/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: [layerRule(folder, allowed)] }] },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'bench/results/'] },
   js.configs.recommended,
@@ -73,6 +99,17 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  ...layers,
+  {
+    // platform/env/ is platform: it may use platform's own modules (`../`), and contract.
+    files: ['src/platform/env/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [layerRule('platform', ['contract'], '\\.\\./\\.\\./')] },
       ],
     },
   },

@@ -25,7 +25,7 @@ import { formatDuration } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
 import type { PollingPolicy } from '../src/contract/definitions.js';
 import { DEFAULT_POLLING_POLICY } from '../workflows/schedule.js';
-import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../src/platform/config.js';
+import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../src/worker/config.js';
 import {
   durationFlag,
   durationRangeFlag,

@@ -1,18 +1,25 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listenerSection, loadListenerConfig } from '../src/listener/config.js';
+import { notifySection, notifySecretsSection } from '../src/platform/env/notify.js';
+import { ConfigError, variableDefaults, variableNames } from '../src/platform/env/schema.js';
 import {
-  ConfigError,
-  KNOWN_VARIABLES,
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_TEMPORAL_NAMESPACE,
   loadClientConfig,
-  loadListenerConfig,
-  loadSimulatorConfig,
+  temporalSection,
+} from '../src/platform/env/temporal.js';
+import { loadSimulatorConfig, SimulatorConfigError, simulatorSection } from '../src/simulator/config.js';
+import { TDG_REQUESTS_PER_ATTEMPT } from '../src/tdg/index.js';
+import {
+  limitsSection,
   loadWorkerConfig,
-  SimulatorConfigError,
-  TDG_REQUESTS_PER_ATTEMPT,
-} from '../src/platform/config.js';
-import { parseDuration } from '../src/platform/duration.js';
+  operationsSection,
+  tdgSection,
+  workflowCodeSection,
+} from '../src/worker/config.js';
 import { TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/index.js';
 import { DEFAULT_MAX_SOCKETS, keepAliveAgents } from '../src/tdg/http.js';
 import { TDG_ATTEMPT_TIMEOUT } from '../workflows/tdg-activity-options.js';
@@ -20,6 +27,19 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { connectionOptions, describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 
 const SECRET = 's'.repeat(40);
+const SECTIONS = [
+  temporalSection,
+  tdgSection,
+  notifySection,
+  notifySecretsSection,
+  limitsSection,
+  operationsSection,
+  workflowCodeSection,
+  listenerSection,
+  simulatorSection,
+];
+/** Every variable some process's configuration reads. */
+const KNOWN_VARIABLES = variableNames(...SECTIONS).sort();
 const base = { TDG_API_KEY: 'key-123', TDG_AUTH_TOKEN: 'token-abc' };
 
 function problems(env: Record<string, string>): string[] {
@@ -199,7 +219,7 @@ describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfi
     expect(loadClientConfig({ TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: ' ', TEMPORAL_API_KEY: '' })).toEqual(
       {
         temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tdg-email-append' },
-        temporalSecurity: { tls: null, tlsDisabled: false },
+        temporalSecurity: {},
       },
     );
   });
@@ -221,14 +241,14 @@ describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfi
       expect(cloud.temporal).toMatchObject({ address: 'ns.a1b2c.tmprl.cloud:7233', namespace: 'ns.a1b2c' });
       expect(cloud.temporalSecurity).toEqual({
         apiKey: 'key-from-file',
-        tls: null,
-        tlsDisabled: false,
+        tls: true,
         metadata: { 'x-team': 'tdg' },
       });
       expect(describeConnectionSecurity(cloud.temporalSecurity)).toBe('TLS + API key');
       expect(connectionOptions(cloud, { connectTimeoutMs: 5_000 })).toEqual({
         address: 'ns.a1b2c.tmprl.cloud:7233',
         apiKey: 'key-from-file',
+        tls: true,
         metadata: { 'x-team': 'tdg' },
         connectTimeout: 5_000,
       });
@@ -239,7 +259,7 @@ describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfi
         TEMPORAL_TLS: 'false',
       });
       expect(overridden.temporal.namespace).toBe('other');
-      expect(overridden.temporalSecurity).toMatchObject({ tls: null, tlsDisabled: true });
+      expect(overridden.temporalSecurity).toMatchObject({ tls: false });
     });
   });
 
@@ -304,20 +324,72 @@ describe('.env.example and the configuration schema', () => {
     for (const name of NOT_IN_SCHEMA.keys()) expect(documented(example), name).toContain(name);
   });
 
+  it("gives the schema's default for every commented-out setting that has one", () => {
+    const defaults = variableDefaults(...SECTIONS);
+    const examples = new Set(['TDG_BASE_URL']); // `# TDG_BASE_URL=http://simulator:8787`: the demo's value
+    const commented = [...example.matchAll(/^#\s*([A-Z][A-Z0-9_]*)=(\S+)$/gm)];
+    const differing = commented.filter(
+      ([, name = '', value]) =>
+        !examples.has(name) && defaults.has(name) && String(defaults.get(name)) !== value,
+    );
+    expect(differing.map(([line]) => line)).toEqual([]);
+    expect(commented.length).toBeGreaterThan(20);
+  });
+
   it('catches drift either way', () => {
     expect(drift(`${example}\n# TDG_BOGUS_SETTING=1\n`).unknown).toEqual(['TDG_BOGUS_SETTING']);
     expect(drift(example.replace(/^# SIM_SEED=.*$/m, '')).undocumented).toEqual(['SIM_SEED']);
   });
 });
 
-describe('durations', () => {
-  it('parses the documented units', () => {
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration('5m')).toBe(300_000);
-    expect(parseDuration('2h')).toBe(7_200_000);
-    expect(parseDuration('3d')).toBe(259_200_000);
-    expect(parseDuration('1500')).toBe(1_500);
-    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
+describe('the configuration table in the docs and the configuration schema', () => {
+  /** The Markdown tables headed `| variable | default | meaning |`, in README.md and docs/. */
+  function documentedDefaults(): Map<string, string | undefined> {
+    const docs = readdirSync(join(PROJECT_ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+    const rows = new Map<string, string | undefined>();
+    for (const file of ['README.md', ...docs.map((name) => join('docs', name))]) {
+      const text = readFileSync(join(PROJECT_ROOT, file), 'utf8');
+      for (const table of text
+        .split(/\n(?!\|)/)
+        .filter((t) => /^\|\s*variable\s*\|\s*default\s*\|/m.test(t))) {
+        for (const line of table.split('\n').slice(2)) rowsOf(line, rows);
+      }
+    }
+    return rows;
+  }
+  /** `| \`A\`, \`B\` | \`1\`, \`2\` | … |`: each variable with its default (none when not in backticks). */
+  function rowsOf(line: string, into: Map<string, string | undefined>): void {
+    const [names = '', defaults = ''] = line.split('|').slice(1);
+    const values = [...defaults.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
+    [...names.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].forEach((m, i) => into.set(m[1] ?? '', values[i]));
+  }
+  function drift(documented: Map<string, string | undefined>): string[] {
+    const defaults = variableDefaults(...SECTIONS);
+    defaults.set('TEMPORAL_ADDRESS', DEFAULT_TEMPORAL_ADDRESS);
+    defaults.set('TEMPORAL_NAMESPACE', DEFAULT_TEMPORAL_NAMESPACE);
+    const problems: string[] = [];
+    for (const [name, value] of documented) {
+      if (!KNOWN_VARIABLES.includes(name)) problems.push(`${name} is not in the schema`);
+      else if (value !== undefined && String(defaults.get(name)) !== value) {
+        problems.push(`${name}: the docs say ${value}, the schema ${String(defaults.get(name))}`);
+      }
+    }
+    return problems;
+  }
+
+  it("documents only variables the schema reads, with the schema's defaults", () => {
+    const documented = documentedDefaults();
+    expect(documented.get('TDG_REQUEST_TIMEOUT')).toBe('7s');
+    expect(drift(documented)).toEqual([]);
+  });
+
+  it('catches drift', () => {
+    const documented = documentedDefaults();
+    documented.set('TDG_REQUEST_TIMEOUT', '15s');
+    documented.set('TDG_BOGUS', undefined);
+    expect(drift(documented)).toEqual([
+      'TDG_REQUEST_TIMEOUT: the docs say 15s, the schema 7s',
+      'TDG_BOGUS is not in the schema',
+    ]);
   });
 });

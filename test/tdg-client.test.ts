@@ -19,6 +19,7 @@ import {
   createStaticTokenProvider,
   type PasswordTokenProviderOptions,
 } from '../src/tdg/token-provider.js';
+import { startSimulator } from '../src/simulator/index.js';
 
 const API_KEY = 'key-7f3a9c1e-secret';
 const USERNAME = 'alice@example.com';
@@ -653,5 +654,93 @@ describe('every client error', () => {
     const error = await failureOf(clientFor(tdg).getJob('j'));
     expect(error).toBeInstanceOf(TdgError);
     expect(error.name).toBe('TdgHttpError');
+  });
+});
+
+describe('outages seen by the TDG client over real sockets (the simulator)', () => {
+  const simulators: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(simulators.splice(0).map((s) => s.close()));
+  });
+  const STATIC = 'static-outage-token';
+
+  async function setUp(): Promise<{
+    sim: Awaited<ReturnType<typeof startSimulator>>;
+    client: ReturnType<typeof createTdgClient>;
+    jobId: string;
+  }> {
+    const sim = await startSimulator(
+      {
+        apiKey: API_KEY,
+        username: USERNAME,
+        password: PASSWORD,
+        staticTokens: [STATIC],
+        seed: 11,
+        tickIntervalMs: 0,
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+    simulators.push(sim);
+    const client = createTdgClient({
+      baseUrl: sim.url,
+      apiVersion: 'v3',
+      apiKey: API_KEY,
+      tokens: createStaticTokenProvider(STATIC),
+      requestTimeoutMs: 300,
+    });
+    const jobId = await client.createJob({ name: 'outage victim [sim duration=1h]' });
+    return { sim, client, jobId };
+  }
+
+  const cases = [
+    { fault: 'htmlRate', counter: 'html', error: TdgMalformedResponseError },
+    { fault: 'redirectRate', counter: 'redirect', error: TdgHttpError },
+    { fault: 'notFoundRate', counter: 'notFound', error: TdgHttpError },
+    { fault: 'resetRate', counter: 'reset', error: TdgNetworkError },
+    { fault: 'hangRate', counter: 'hang', error: TdgTimeoutError },
+  ] as const;
+
+  it.each(cases)('$fault 1: getJob and createJob fail with $error.name; rate 0 answers again', async (c) => {
+    const { sim, client, jobId } = await setUp();
+    sim.simulator.setFaults({ [c.fault]: 1 });
+    const getError = await client.getJob(jobId).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(getError).toBeInstanceOf(c.error);
+    if (c.fault === 'redirectRate') expect((getError as TdgHttpError).status).toBeGreaterThanOrEqual(300);
+    if (c.fault === 'redirectRate') expect((getError as TdgHttpError).status).toBeLessThan(400);
+    if (c.fault === 'notFoundRate') expect((getError as TdgHttpError).status).toBe(404);
+    await expect(client.createJob({ name: 'during the fault' })).rejects.toBeInstanceOf(c.error);
+    const stats = sim.simulator.stats();
+    expect(stats.faultsInjected[c.counter]).toBe(2);
+    expect(stats.jobsCreated.total).toBe(1);
+    sim.simulator.setFaults({ [c.fault]: 0 });
+    expect((await client.getJob(jobId)).jobId).toBe(jobId);
+  });
+
+  it('outage: the client sees a retryable 503; close() ends at once even with a hung request', async () => {
+    const { sim, client, jobId } = await setUp();
+    sim.simulator.setFaults({ outage: true });
+    const error = await client.getJob(jobId).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TdgHttpError);
+    expect([(error as TdgHttpError).status, (error as TdgHttpError).retryable]).toEqual([503, true]);
+    expect(sim.simulator.stats().faultsInjected.outage).toBe(1);
+    sim.simulator.setFaults({ outage: false, hangRate: 1 });
+    // A client without any timeout: only the simulator can end this request.
+    const hung = fetch(`${sim.url}/v3/auth`, { method: 'POST' }).then(
+      () => 'answered',
+      () => 'dropped',
+    );
+    for (let i = 0; i < 50 && sim.simulator.stats().faultsInjected.hang === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const started = performance.now();
+    await sim.close();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await hung).toBe('dropped');
   });
 });

@@ -24,6 +24,7 @@ import {
 import { PREBUILT_BUNDLE_PATH } from '../src/worker/factory.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
+import { attributesOf, markers } from './helpers/history.js';
 
 const children = new Set<ChildProcess>();
 
@@ -311,7 +312,8 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     // From the history: A completed the getJob it was running when SIGTERM came (no failed
     // attempt, no workflow task lost), and B ran the later ones. Checks are local activities: each
     // is a marker recorded by the workflow task that ran it.
-    const events = (await handle.fetchHistory()).events ?? [];
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
     const completedBy = new Map(
       events.flatMap((e) =>
         e.workflowTaskCompletedEventAttributes
@@ -319,18 +321,11 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
           : [],
       ),
     );
-    const checks = events.flatMap((e) => {
-      const marker = e.markerRecordedEventAttributes;
-      if (marker?.markerName !== 'core_local_activity') return [];
-      const data = marker.details?.['data']?.payloads?.[0]?.data;
-      const { attempt } = JSON.parse(new TextDecoder().decode(data ?? new Uint8Array())) as {
-        attempt: number;
-      };
-      return [{ attempt, by: completedBy.get(String(marker.workflowTaskCompletedEventId)) ?? '' }];
-    });
-    const createdBy = events.find(
-      (e) => e.activityTaskStartedEventAttributes,
-    )?.activityTaskStartedEventAttributes;
+    const checks = markers(history, 'core_local_activity').map(({ marker, details }) => ({
+      attempt: (details['data'] as { attempt: number }).attempt,
+      by: completedBy.get(String(marker.workflowTaskCompletedEventId)) ?? '',
+    }));
+    const createdBy = attributesOf(history, 'activityTaskStartedEventAttributes')[0];
     expect(createdBy?.identity).toMatch(new RegExp(`^${workerA.pid}@`)); // createJob
     expect(checks[0]?.by).toMatch(new RegExp(`^${workerA.pid}@`)); // the in-flight getJob
     expect(checks.at(-1)?.by).toMatch(new RegExp(`^${workerB.pid}@`));

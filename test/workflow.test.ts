@@ -25,6 +25,7 @@ import {
   type SimulatorHandle,
   type TemporalHandle,
 } from './helpers/harness.js';
+import { attributesOf, markers, searchAttributeUpserts } from './helpers/history.js';
 
 /** Short intervals so a real-time test takes seconds; the schedule's shape is unit-tested elsewhere. */
 const FAST = {
@@ -130,27 +131,16 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       const started = await jobsOf(temporal).startJob({ name, notificationMethod: null, polling: FAST });
       const handle = temporal.client.workflow.getHandle<typeof emailAppendJob>(started.workflowId);
       const result = await handle.result();
-      const events = (await handle.fetchHistory()).events ?? [];
-      const decode = (data: Uint8Array | null | undefined) =>
-        JSON.parse(new TextDecoder().decode(data)) as unknown;
-      const markers = events.flatMap((e) =>
-        e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : [],
-      );
-      const patches = markers
-        .filter((m) => m.markerName === 'core_patch')
-        .map((m) => decode(m.details?.['patch-data']?.payloads?.[0]?.data));
+      const history = await handle.fetchHistory();
+      const patches = markers(history, 'core_patch').map(({ details }) => details['patch-data']);
       expect(patches).toEqual([]);
-      const scheduled = events.flatMap(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      const scheduled = attributesOf(history, 'activityTaskScheduledEventAttributes').map(
+        (a) => a.activityType?.name,
       );
       expect(scheduled).toEqual(['createJob']);
       expect(result.checks).toBeGreaterThan(1);
-      expect(markers.filter((m) => m.markerName === 'core_local_activity')).toHaveLength(result.checks);
-      const states = events.flatMap((e) => {
-        const field =
-          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.['TdgJobState'];
-        return field ? [decode(field.data)] : [];
-      });
+      expect(markers(history, 'core_local_activity')).toHaveLength(result.checks);
+      const states = searchAttributeUpserts(history, 'TdgJobState');
       expect(states).not.toContain('CREATING');
       expect(states[0]).toBe('CREATED');
       expect(states.at(-1)).toBe('COMPLETED');

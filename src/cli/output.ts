@@ -7,9 +7,16 @@ import {
   type EmailAppendJobResult,
   type JobStatus,
 } from '../contract/index.js';
-import type { ProgressTarget } from './progress.js';
 
 export { describeError };
+
+/** Where the starter writes (its stdout/stderr): progress lines and outcomes. */
+export interface ProgressTarget {
+  write(text: string): void;
+  isTTY: boolean;
+  /** Terminal width; the live line never wraps. */
+  columns?: number;
+}
 
 /** How a job ended, as the starter prints it (`--json`: this object). */
 export type JobOutcome =

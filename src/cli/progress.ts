@@ -5,7 +5,7 @@
  * a log file, CI): one plain line per change, nothing rewritten.
  */
 import { formatDuration, isTerminalState, totalBatches, type JobStatus } from '../contract/index.js';
-import { describeStatusLine } from './output.js';
+import { describeStatusLine, type ProgressTarget } from './output.js';
 
 /** Carriage return + "erase the whole line" (ANSI EL2): the cursor stays on the same line. */
 export const CLEAR_LINE = '\r\x1b[2K';
@@ -17,13 +17,6 @@ export interface ProgressDisplay {
   change(status: JobStatus): void;
   /** Erase the live line; the caller prints the outcome in its place. */
   finish(): void;
-}
-
-export interface ProgressTarget {
-  write(text: string): void;
-  isTTY: boolean;
-  /** Terminal width; the live line never wraps. */
-  columns?: number;
 }
 
 /** Elapsed time as a clock counts it: whole seconds, never ahead (`65_999` → `1m05s`). */

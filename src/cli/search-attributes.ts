@@ -9,7 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
-import { ConfigError, loadClientConfig } from '../platform/config.js';
+import { ConfigError } from '../platform/env/schema.js';
+import { loadClientConfig } from '../platform/env/temporal.js';
 import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';

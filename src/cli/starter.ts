@@ -3,7 +3,8 @@
  * Exit codes: see `ExitCode` (src/cli/output.ts) and `npm run job -- --help`.
  */
 import type { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadClientConfig, type TemporalSection } from '../platform/config.js';
+import { ConfigError } from '../platform/env/schema.js';
+import { loadClientConfig, type TemporalSection } from '../platform/env/temporal.js';
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';
@@ -19,8 +20,9 @@ import {
   printOutcome,
   searchAttributeHint,
   type Output,
+  type ProgressTarget,
 } from './output.js';
-import { createProgress, type ProgressTarget } from './progress.js';
+import { createProgress } from './progress.js';
 
 export async function runCommand(
   command: Exclude<Command, { kind: 'help' }>,

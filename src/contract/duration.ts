@@ -24,3 +24,8 @@ export function formatDuration(ms: number): string {
   while (parts.length > 1 && /^00\D/.test(parts[parts.length - 1] ?? '')) parts.pop();
   return parts.join('');
 }
+
+/** A duration for a message, never rounded: `45s`, `1m30s`, or `7500ms` when not whole seconds. */
+export function exactDuration(ms: number): string {
+  return ms % 1_000 === 0 ? formatDuration(ms) : `${ms}ms`;
+}

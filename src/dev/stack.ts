@@ -10,12 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import {
-  ConfigError,
-  loadClientConfig,
-  loadWorkerConfig,
-  tdgCallsPerSecondPerWorker,
-} from '../platform/config.js';
+import { ConfigError } from '../platform/env/schema.js';
+import { loadClientConfig } from '../platform/env/temporal.js';
+import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../worker/config.js';
 import { connectClient, connectionOptions } from '../platform/temporal-connection.js';
 import { describeStatusLine, outcomeOf, printOutcome } from '../cli/index.js';
 import { TdgJobs } from '../client/index.js';

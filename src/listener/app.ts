@@ -17,12 +17,10 @@ import { hintedStateOf, isRunningState } from '../contract/index.js';
 import { verifySignature } from '../platform/notify-url.js';
 import { readBody } from './body.js';
 import { buildHint, queryFields } from './hint.js';
-import { silentLogger, type ListenerLogger } from './logger.js';
-import { withLogSerializers } from '../platform/log.js';
+import { silentLogger, withLogSerializers, type ServiceLogger } from '../platform/log.js';
 import type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
 
 export type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
-export type { ListenerLogger } from './logger.js';
 
 export const NOTIFICATIONS_PATH = '/notifications';
 export const HEALTH_PATH = '/healthz';
@@ -39,7 +37,7 @@ export interface ListenerDeps {
    * Fastify's logger: `createServiceLogger('listener')` in the process; silent when omitted (tests,
    * dev stack). The request serializers of src/platform/log.ts are applied whatever logger is given.
    */
-  logger?: ListenerLogger;
+  logger?: ServiceLogger;
   bodyLimitBytes?: number;
   now?: () => Date;
   /** Beyond this many signals awaiting Temporal, callers get 503 at once instead of queueing. */

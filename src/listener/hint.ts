@@ -4,7 +4,7 @@
  * control characters, and never carries the signature.
  */
 import type { NotificationHint } from '../contract/definitions.js';
-import { redactSignatures } from './logger.js';
+import { redactSignatures } from '../platform/log.js';
 
 export const MAX_FIELDS_BYTES = 1024;
 export const MAX_KEY_CHARS = 64;

@@ -11,7 +11,10 @@
  * logged at all.
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { LOG_LEVELS, type LogLevel } from './config.js';
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** LOG_LEVEL's names: the worker's (the Temporal SDK's) levels. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const satisfies readonly LogLevel[];
 
 export type Service = 'listener' | 'simulator';
 /** A service's logger: pino's API, `logger.info({ ...fields }, 'message')` (fields first). */

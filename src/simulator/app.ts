@@ -10,8 +10,7 @@ import { DEFAULT_FAULTS, validateFaults, type Faults } from './faults.js';
 import { ApiError, messageOf, statusCodeOf } from './http-errors.js';
 import { isTerminalState } from '../contract/index.js';
 import { JobStore, observeState, type SimJob } from './jobs.js';
-import { silentLogger, type SimulatorLogger } from './logger.js';
-import { withLogSerializers } from '../platform/log.js';
+import { silentLogger, withLogSerializers, type ServiceLogger } from '../platform/log.js';
 import {
   DEFAULT_NOTIFICATION_FIELDS,
   DEFAULT_NOTIFICATION_TIMEOUT_MS,
@@ -32,7 +31,6 @@ export type { NotificationMode, Settings } from './settings.js';
 export type { NotificationFields } from './notifier.js';
 export type { JobView, NotificationView } from './control-routes.js';
 export type { StatsView } from './stats.js';
-export type { SimulatorLogger } from './logger.js';
 
 export interface SimulatorOptions {
   /** The only accepted x-api-key (besides `restrictedApiKeys`). */
@@ -68,7 +66,7 @@ export interface SimulatorOptions {
    * Fastify's logger: `createServiceLogger('simulator')` in the process; silent when omitted (tests,
    * dev stack, benchmarks). The request serializers of src/platform/log.ts are applied whatever logger is given.
    */
-  logger?: SimulatorLogger;
+  logger?: ServiceLogger;
   /** How often the background check for state changes (notifications) runs; 0 disables it. Default 50. */
   tickIntervalMs?: number;
   /** Waits before notification retries; default [200, 1000, 3000] (three retries). */

@@ -5,7 +5,7 @@
  */
 import type { JobState, NotificationRecord, NotificationTarget, SimJob } from './jobs.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { redactUrl } from './logger.js';
+import { redactUrl } from '../platform/log.js';
 import type { Prng } from '../platform/prng.js';
 import type { NotificationCounters } from './stats.js';
 

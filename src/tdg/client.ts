@@ -17,7 +17,8 @@ import {
 } from './http.js';
 import { normalizeJob, parseJsonLeniently, readJobId } from './normalize.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess } from './status-errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, type TokenProvider } from './token-provider.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-budget.js';
+import type { TokenProvider } from './token-provider.js';
 
 export interface TdgClientOptions {
   /** e.g. https://api.thedatagroup.com, without the version. */

@@ -20,4 +20,9 @@ export {
   type TdgLogger,
 } from './http.js';
 export { jobNameFor } from './job-name.js';
+export {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  TDG_REQUESTS_PER_ATTEMPT,
+  requestTimeoutProblem,
+} from './request-budget.js';
 export * from './errors.js';

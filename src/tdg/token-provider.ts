@@ -3,6 +3,7 @@
  * one obtained with username and password, cached and renewed before TDG's 8-hour expiry.
  */
 import { TdgAuthError, TdgMalformedResponseError } from './errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-budget.js';
 import {
   createKeepAliveFetch,
   describeRequest,
@@ -38,7 +39,6 @@ export function createStaticTokenProvider(token: string): TokenProvider {
 
 export const DEFAULT_TOKEN_TTL_MS = 8 * 60 * 60 * 1000;
 export const DEFAULT_REFRESH_MARGIN_MS = 15 * 60 * 1000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** A bare-text auth body is accepted as a token only if it looks like one (no spaces, no markup). */
 const PLAIN_TOKEN = /^[A-Za-z0-9._~+/=-]{8,4096}$/;
 

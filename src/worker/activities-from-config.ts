@@ -13,7 +13,8 @@ import {
   jobNameFor,
   type TdgLogger,
 } from '../tdg/index.js';
-import type { NotifyConfig, TdgConfig } from '../platform/config.js';
+import type { NotifyConfig } from '../platform/env/notify.js';
+import type { TdgConfig } from './config.js';
 import { buildNotificationUrl } from '../platform/notify-url.js';
 
 /**

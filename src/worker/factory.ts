@@ -17,7 +17,7 @@ import {
   DEFAULT_WORKER_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_WORKER_SHUTDOWN_GRACE,
   type WorkerLimits,
-} from '../platform/config.js';
+} from './config.js';
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 import { instrumentActivities } from './tdg-metrics.js';

@@ -1,11 +1,11 @@
 /**
  * `npm run worker` (the container runs the compiled `dist/src/bin/worker.js`): the long-running
  * process hosting `emailAppendJob` and its activities. Configuration comes from the environment,
- * validated once (src/platform/config.ts). It serves Prometheus metrics from Temporal's runtime telemetry
+ * validated once (config.ts). It serves Prometheus metrics from Temporal's runtime telemetry
  * (WORKER_METRICS_PORT) and `/healthz` (WORKER_HEALTH_PORT); with NODE_ENV=production it loads the
  * prebuilt workflow bundle. SIGINT/SIGTERM stop polling, let in-flight activities finish within
  * WORKER_SHUTDOWN_GRACE and exit 0: Temporal hands the rest of each workflow to another replica.
- * The configuration refuses limits that disagree (see src/platform/config.ts): a grace shorter than
+ * The configuration refuses limits that disagree (see config.ts): a grace shorter than
  * an activity attempt, or request timeouts that cannot fit inside one; the HTTP pool is sized to
  * the activity slots.
  */
@@ -19,13 +19,9 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
-import {
-  ConfigError,
-  loadWorkerConfig,
-  tdgCallsPerSecondPerWorker,
-  type TemporalConfig,
-  type WorkerConfig,
-} from '../platform/config.js';
+import { ConfigError } from '../platform/env/schema.js';
+import type { TemporalConfig } from '../platform/env/temporal.js';
+import { loadWorkerConfig, tdgCallsPerSecondPerWorker, type WorkerConfig } from './config.js';
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';

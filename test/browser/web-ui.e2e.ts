@@ -21,7 +21,7 @@ import {
 } from '../../src/contract/definitions.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
-import { DEFAULT_WORKER_DEPLOYMENT_NAME } from '../../src/platform/env/worker.js';
+import { DEFAULT_WORKER_DEPLOYMENT_NAME } from '../../src/worker/config.js';
 import { NativeConnection } from '@temporalio/worker';
 import {
   connectTemporal,

@@ -17,7 +17,8 @@ import { createActivities, type TdgActivities } from '../../activities/index.js'
 import { startSimulator } from '../../src/simulator/index.js';
 import type { SimulatorOptions } from '../../src/simulator/app.js';
 import { activitiesFromConfig, runtimeLogger } from '../../src/worker/activities-from-config.js';
-import type { NotifyConfig, TdgConfig } from '../../src/platform/config.js';
+import type { NotifyConfig } from '../../src/platform/env/notify.js';
+import type { TdgConfig } from '../../src/worker/config.js';
 import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
 

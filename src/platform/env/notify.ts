@@ -3,9 +3,9 @@
  * listener checks them with the same secret (and `NOTIFY_SECRET_PREVIOUS` during a rotation).
  * Secrets are checked for length only and never echoed.
  */
+import { z } from 'zod';
 import { isLoopbackHost } from '../url-host.js';
-import { section } from './core.js';
-import { httpUrl, signingSecret } from './fields.js';
+import { httpUrl, needs, problems, signingSecret } from './schema.js';
 
 export interface NotifyConfig {
   publicUrl: string;
@@ -13,32 +13,46 @@ export interface NotifyConfig {
 }
 
 /** The worker's side: both variables or neither (polling only). */
-export const notifySection = section(
-  { NOTIFY_PUBLIC_URL: httpUrl(), NOTIFY_SECRET: signingSecret() },
-  (env, problems): NotifyConfig | null => {
-    const url = env.NOTIFY_PUBLIC_URL;
-    const secret = env.NOTIFY_SECRET;
-    if (url === undefined && secret === undefined) return null;
-    if (url === undefined || secret === undefined) {
-      problems.push('NOTIFY_PUBLIC_URL and NOTIFY_SECRET must be set together (or neither: polling only)');
-      return null;
-    }
-    if (url !== '') {
+export const notifySection = z
+  .object({ NOTIFY_PUBLIC_URL: httpUrl.optional(), NOTIFY_SECRET: signingSecret.optional() })
+  .superRefine(
+    problems((env) =>
+      (env.NOTIFY_PUBLIC_URL === undefined) !== (env.NOTIFY_SECRET === undefined)
+        ? 'NOTIFY_PUBLIC_URL and NOTIFY_SECRET must be set together (or neither: polling only)'
+        : undefined,
+    ),
+    needs(),
+  )
+  .superRefine(
+    problems(({ NOTIFY_PUBLIC_URL: url }) => {
+      if (url === undefined) return undefined;
       const parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)) {
-        problems.push(`NOTIFY_PUBLIC_URL must use https (http only for loopback), got "${url}"`);
-      }
-      if (parsed.search || parsed.hash) problems.push('NOTIFY_PUBLIC_URL must not carry a query or fragment');
-    }
-    return { publicUrl: url, secret };
-  },
-);
+      return [
+        ...(parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)
+          ? [`NOTIFY_PUBLIC_URL must use https (http only for loopback), got "${url}"`]
+          : []),
+        ...(parsed.search || parsed.hash ? ['NOTIFY_PUBLIC_URL must not carry a query or fragment'] : []),
+      ];
+    }),
+    needs('NOTIFY_PUBLIC_URL'),
+  )
+  .transform(({ NOTIFY_PUBLIC_URL: publicUrl, NOTIFY_SECRET: secret }): NotifyConfig | null =>
+    publicUrl === undefined || secret === undefined ? null : { publicUrl, secret },
+  );
 
 /** The listener's side: the current secret first, then the previous one during a rotation. */
-export const notifySecretsSection = section(
-  {
-    NOTIFY_SECRET: signingSecret({ required: 'the secret the worker signs notification URLs with' }),
-    NOTIFY_SECRET_PREVIOUS: signingSecret(),
-  },
-  (env): string[] => [env.NOTIFY_SECRET, env.NOTIFY_SECRET_PREVIOUS].filter((s) => s !== undefined),
-);
+export const notifySecretsSection = z
+  .object({
+    NOTIFY_SECRET: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required (the secret the worker signs notification URLs with)'
+            : undefined,
+      })
+      .pipe(signingSecret),
+    NOTIFY_SECRET_PREVIOUS: signingSecret.optional(),
+  })
+  .transform((env): string[] =>
+    [env.NOTIFY_SECRET, env.NOTIFY_SECRET_PREVIOUS].filter((s) => s !== undefined),
+  );

@@ -1,0 +1,263 @@
+/**
+ * The simulator's fault injection and the ordinary outages of a public API it imitates.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatorOptions } from '../src/simulator/app.js';
+import { MAINTENANCE_URL } from '../src/simulator/faults.js';
+import {
+  API_KEY,
+  JOB_URL,
+  PASSWORD,
+  T0,
+  type TdgJobBody,
+  USERNAME,
+  closeRunning,
+  harness,
+} from './helpers/simulator.js';
+
+afterEach(closeRunning);
+
+describe('fault injection', () => {
+  const authRequest: InjectOptions = {
+    method: 'POST',
+    url: '/v3/auth',
+    headers: { 'x-api-key': API_KEY },
+    payload: { username: USERNAME, password: PASSWORD },
+  };
+
+  it('errorRate 1 answers 5xx with JSON or text bodies and has no side effect', async () => {
+    const h = harness({ faults: { errorRate: 1 } });
+    const kinds = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const response = await h.inject(authRequest);
+      expect([500, 502, 503]).toContain(response.statusCode);
+      kinds.add(String(response.headers['content-type']).split(';')[0] ?? '');
+    }
+    expect(kinds).toEqual(new Set(['application/json', 'text/plain']));
+    const created = await h.inject({
+      method: 'POST',
+      url: JOB_URL,
+      headers: { 'x-api-key': API_KEY, authorizationtoken: 'x', 'content-type': 'application/json' },
+      payload: { name: 'never' },
+    });
+    expect(created.statusCode).toBeGreaterThanOrEqual(500);
+    const stats = await h.stats();
+    expect(stats.jobsCreated.total).toBe(0);
+    expect(stats.faultsInjected.error).toBe(21);
+    expect(stats.tokensIssued).toBe(0);
+    expect((await h.inject({ method: 'GET', url: '/_sim/faults' })).statusCode).toBe(200);
+  });
+
+  it('rateLimitRate 1 answers 429 with Retry-After', async () => {
+    const h = harness({ faults: { rateLimitRate: 1, retryAfterSeconds: 7 } });
+    const response = await h.inject(authRequest);
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('7');
+    expect(response.json()).toHaveProperty('error');
+    expect((await h.stats()).faultsInjected.rateLimit).toBe(1);
+  });
+
+  it('malformedRate 1 garbles 200 bodies (truncated JSON or HTML) but not errors', async () => {
+    const h = harness({ faults: { malformedRate: 1 } });
+    const types = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const response = await h.inject(authRequest);
+      expect(response.statusCode).toBe(200);
+      expect(() => JSON.parse(response.body) as unknown).toThrow();
+      types.add(String(response.headers['content-type']).split(';')[0] ?? '');
+    }
+    expect(types).toEqual(new Set(['application/json', 'text/html']));
+    const denied = await h.inject({ ...authRequest, headers: { 'x-api-key': 'wrong' } });
+    expect([denied.statusCode, denied.json()]).toEqual([401, { error: 'invalid API key' }]);
+    expect((await h.stats()).faultsInjected.malformed).toBe(12);
+  });
+
+  it('adds latency', async () => {
+    const h = harness({ faults: { latencyMs: 40 } });
+    const started = performance.now();
+    await h.inject(authRequest);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(39);
+  });
+
+  it('trailingCommaBodies renders batch_list like TDG example', async () => {
+    const h = harness({ faults: { trailingCommaBodies: true } });
+    const { token, jobId } = await h.job({ name: 'comma [sim duration=1s batches=3]' });
+    h.clock.now = T0 + 1_000;
+    const response = await h.getJob(token, jobId);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toMatch(/"batch_list":\["[0-9a-f]{16}","[0-9a-f]{16}","[0-9a-f]{16}",\]\}$/);
+    expect(() => JSON.parse(response.body) as unknown).toThrow();
+    expect((JSON.parse(response.body.replace(',]', ']')) as TdgJobBody).state).toBe('COMPLETED');
+  });
+
+  it('validates PUT /_sim/faults and applies it at once', async () => {
+    const h = harness();
+    const put = (payload: unknown) =>
+      h.inject({
+        method: 'PUT',
+        url: '/_sim/faults',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+    for (const [bad, message] of [
+      [{ errorRate: 1.5 }, /errorRate must be a number from 0 to 1/],
+      [{ retryAfterSeconds: 1.5 }, /retryAfterSeconds must be a whole number/],
+      [{ latencyMs: -1 }, /latencyMs/],
+      [{ trailingCommaBodies: 'yes' }, /true or false/],
+      [{ htmlRate: 2 }, /htmlRate must be a number from 0 to 1/],
+      [{ redirectRate: -0.1 }, /redirectRate must be a number from 0 to 1/],
+      [{ notFoundRate: '1' }, /notFoundRate must be a number from 0 to 1/],
+      [{ resetRate: null }, /resetRate must be a number from 0 to 1/],
+      [{ hangRate: Number.NaN }, /hangRate must be a number from 0 to 1/],
+      [{ outage: 1 }, /outage must be true or false/],
+      [{ errorRat: 1 }, /unknown fault field\(s\) errorRat/],
+      [[1], /JSON object/],
+    ] as const) {
+      const response = await put(bad);
+      expect(response.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(response.json<{ error: string }>().error).toMatch(message);
+    }
+    const ok = await put({ rateLimitRate: 1, retryAfterSeconds: 3 });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ rateLimitRate: 1, retryAfterSeconds: 3, errorRate: 0 });
+    expect((await h.inject({ method: 'GET', url: '/_sim/faults' })).json()).toEqual(ok.json());
+    expect((await h.inject(authRequest)).statusCode).toBe(429);
+  });
+});
+
+describe('outages of a public API', () => {
+  const authRequest: InjectOptions = {
+    method: 'POST',
+    url: '/v3/auth',
+    headers: { 'x-api-key': API_KEY },
+    payload: { username: USERNAME, password: PASSWORD },
+  };
+  const contentType = (response: LightMyRequestResponse): string =>
+    String(response.headers['content-type']).split(';')[0] ?? '';
+
+  it('htmlRate 1 serves a maintenance page with 200 and text/html, without side effect', async () => {
+    const h = harness({ faults: { htmlRate: 1 } });
+    for (let i = 0; i < 3; i++) {
+      const response = await h.inject(authRequest);
+      expect(response.statusCode).toBe(200);
+      expect(contentType(response)).toBe('text/html');
+      expect(response.body).toMatch(/<title>Scheduled maintenance<\/title>/);
+    }
+    const stats = await h.stats();
+    expect(stats.tokensIssued).toBe(0);
+    expect(stats.faultsInjected.html).toBe(3);
+    expect(stats.responses['POST /auth']).toEqual({ '200': 3 });
+  });
+
+  it('redirectRate 1 answers a 3xx with Location at a maintenance page', async () => {
+    const h = harness({ faults: { redirectRate: 1 } });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const response = await h.inject(authRequest);
+      statuses.add(response.statusCode);
+      expect(response.headers.location).toBe(MAINTENANCE_URL);
+    }
+    expect([...statuses].every((s) => [302, 303, 307].includes(s))).toBe(true);
+    expect(statuses.size).toBeGreaterThan(1);
+    expect((await h.stats()).faultsInjected.redirect).toBe(20);
+    expect((await h.stats()).tokensIssued).toBe(0);
+  });
+
+  it('notFoundRate 1 answers 404 for a job that exists, then the job is back', async () => {
+    const h = harness();
+    const { token, jobId } = await h.job({ name: 'flicker' });
+    h.sim.setFaults({ notFoundRate: 1 });
+    const missing = await h.getJob(token, jobId);
+    expect([missing.statusCode, missing.json()]).toEqual([404, { error: `job not found: ${jobId}` }]);
+    expect((await h.createJob(token, { name: 'not created' })).statusCode).toBe(404);
+    h.sim.setFaults({ notFoundRate: 0 });
+    const back = await h.getJob(token, jobId);
+    expect(back.statusCode).toBe(200);
+    expect(back.json<TdgJobBody>().state).toBe('WAITING_FOR_UPLOAD');
+    const stats = await h.stats();
+    expect(stats.faultsInjected.notFound).toBe(2);
+    expect(stats.jobsCreated.total).toBe(1);
+    expect(h.sim.job(jobId)?.getJobCalls).toBe(1);
+  });
+
+  it('resetRate 1 drops the connection without any answer', async () => {
+    const h = harness({ faults: { resetRate: 1 } });
+    await expect(h.inject(authRequest)).rejects.toMatchObject({ code: 'LIGHT_ECONNRESET' });
+    const stats = await h.stats();
+    expect(stats.faultsInjected.reset).toBe(1);
+    expect(stats.tokensIssued).toBe(0);
+    expect(stats.responses['POST /auth']).toEqual({});
+  });
+
+  it('hangRate 1 never answers, and close() still ends at once', async () => {
+    const h = harness({ faults: { hangRate: 1 } });
+    let settled = false;
+    const pending = h.inject(authRequest).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    expect(h.sim.stats().faultsInjected.hang).toBe(1);
+    const started = performance.now();
+    await h.sim.close();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await expect(pending).rejects.toMatchObject({ code: 'LIGHT_ECONNRESET' });
+  });
+
+  it('outage answers 503 on every TDG route, /_sim/ keeps working, and switching it off restores the API', async () => {
+    const h = harness();
+    const { token, jobId } = await h.job({ name: 'through the outage' });
+    const put = (payload: unknown) =>
+      h.inject({
+        method: 'PUT',
+        url: '/_sim/faults',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+    expect((await put({ outage: true })).json()).toMatchObject({ outage: true });
+    const answers = [
+      await h.inject(authRequest),
+      await h.createJob(token, { name: 'refused' }),
+      await h.getJob(token, jobId),
+      await h.inject({ method: 'GET', url: '/v3/unknown' }),
+      await h.inject({ method: 'GET', url: '/v9/anything' }),
+    ];
+    for (const response of answers) {
+      expect(response.statusCode).toBe(503);
+      expect(contentType(response)).toBe('text/html');
+    }
+    expect((await h.inject({ method: 'GET', url: '/_sim/jobs' })).statusCode).toBe(200);
+    const during = await h.stats();
+    expect(during.faultsInjected.outage).toBe(5);
+    expect(during.jobsCreated.total).toBe(1);
+    expect(during.responses['GET /job']).toEqual({ '503': 1 });
+    await put({ outage: false });
+    expect((await h.getJob(token, jobId)).statusCode).toBe(200);
+  });
+
+  it('with every outage rate at 0 the answers are exactly those without faults', async () => {
+    async function flow(faults: SimulatorOptions['faults']): Promise<string[]> {
+      const h = harness({ seed: 77, ...(faults ? { faults } : {}) });
+      const { token, jobId } = await h.job({ name: 'untouched [sim duration=2s batches=3]' });
+      const out: string[] = [];
+      for (let i = 0; i <= 4; i++) {
+        h.clock.now = T0 + i * 500;
+        const response = await h.getJob(token, jobId);
+        out.push(`${response.statusCode} ${contentType(response)} ${response.body}`);
+      }
+      out.push(JSON.stringify((await h.stats()).faultsInjected));
+      return out;
+    }
+    const zero = await flow({
+      htmlRate: 0,
+      redirectRate: 0,
+      notFoundRate: 0,
+      resetRate: 0,
+      hangRate: 0,
+      outage: false,
+    });
+    expect(zero).toEqual(await flow(undefined));
+    expect(zero.slice(0, 5).every((line) => line.startsWith('200 application/json {"state"'))).toBe(true);
+  });
+});
