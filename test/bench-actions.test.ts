@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import {
   addActions,
+  changeVersionUpserts,
   countActions,
   noActions,
   totalActions,
@@ -142,6 +143,8 @@ describe('billable actions from history', () => {
       h.upsert(t, 'TdgJobState', 'TemporalChangeVersion');
     });
     expect(countActions(events)).toEqual(only({ start: 1, searchAttributeUpsert: 2 }));
+    // What the server's counter has on top (it counts every upsert command).
+    expect(changeVersionUpserts(events)).toBe(1);
   });
 
   it('every activity attempt counts, retries included, read from the started event', () => {

@@ -127,6 +127,19 @@ function isHeartbeat(
   return completedAt - startedAt >= timeout / 2;
 }
 
+/**
+ * Upserts of `TemporalChangeVersion` alone (what `patched()` writes): free on Cloud, yet counted by
+ * temporal-server's `action` counter, which counts every upsert command. Explains that difference.
+ */
+export function changeVersionUpserts(events: readonly HistoryEvent[]): number {
+  return events.filter((event) => {
+    const names = Object.keys(
+      event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+    );
+    return names.length > 0 && names.every((name) => name === CHANGE_VERSION_ATTRIBUTE);
+  }).length;
+}
+
 /** Billable actions of one run's history (sum the runs of a continue-as-new chain with `addActions`). */
 export function countActions(events: readonly HistoryEvent[], outside: OutsideHistory = {}): ActionCounts {
   const counts = noActions();
