@@ -4,11 +4,10 @@
  * (common/rpc/interceptor/telemetry.go). Read before and after a run, its delta is the server's
  * figure to set beside ours (actions.ts).
  *
- * The counter over-counts markers on purpose: every RecordMarker command is one
- * `command_RecordMarker`, and each workflow task that carried any is also one
- * `command_BatchMarkers`; Temporal's note on it says to bill one or the other. Cloud bills the
- * batch (all local activities of a task as one), so `billableFromMetric` leaves the individual
- * markers out.
+ * Markers: temporal-server 1.31/1.32 records one `command_BatchMarkers` per workflow task that
+ * carried any (all local activities of a task as one, as Cloud bills them); older servers also
+ * recorded each marker as `command_RecordMarker` (Temporal's note on it: bill one or the other).
+ * `summarizeMetric` leaves such individual markers out, so both read alike.
  */
 import { noActions, type ActionCounts, type ActionKind } from './actions.js';
 
@@ -66,7 +65,7 @@ export function metricDelta(before: ActionsByType, after: ActionsByType): Action
 }
 
 export interface MetricSummary {
-  /** Every series summed, individual markers included: the counter as a dashboard sums it. */
+  /** Every series summed, individual markers (older servers) included: the counter as a dashboard sums it. */
   raw: number;
   /** By Cloud's rules: `raw` without the individual `command_RecordMarker`s (their batch counts). */
   billable: number;

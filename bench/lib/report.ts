@@ -203,8 +203,11 @@ export function actionsCheckLines(check: ActionsCheck): string[] {
   const server = check.server;
   const diff = check.oursTotal - server.billable;
   const rows = [
-    `${head}; the server's \`action\` counter rose by **${num(server.billable)}** billable (${num(server.raw)} raw: ` +
-      `every \`command_RecordMarker\` counted as well as each task's \`command_BatchMarkers\`, which is the one Cloud bills) — ` +
+    `${head}; the server's \`action\` counter rose by **${num(server.billable)}**` +
+      (server.raw === server.billable
+        ? ''
+        : ` billable (${num(server.raw)} raw: each marker's \`command_RecordMarker\` left out, its task's \`command_BatchMarkers\` is what Cloud bills)`) +
+      ' — ' +
       (diff === 0 ? 'equal.' : `a difference of ${diff > 0 ? '+' : ''}${num(diff)} (ours − server).`) +
       (check.changeVersionUpserts > 0
         ? ` The server counts every search-attribute upsert command, also the ${num(check.changeVersionUpserts)} that set only \`TemporalChangeVersion\` (written by \`patched()\`), which Cloud does not bill: ` +
