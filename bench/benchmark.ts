@@ -623,7 +623,7 @@ const others = results.filter((r) => r.strategy !== 'ours');
 if (ours && others.length > 0) {
   const cheapest = others.reduce((a, b) => (b.actionsPerJob.mean < a.actionsPerJob.mean ? b : a));
   targets.push({
-    target: 'billable actions per job: ours (a) the lowest of all strategies',
+    target: 'issue 18: billable actions per job, ours (a) the lowest of all strategies',
     met: others.every((r) => ours.actionsPerJob.mean < r.actionsPerJob.mean),
     measured: `${ours.actionsPerJob.mean} vs ${others.map((r) => `(${r.letter}) ${r.actionsPerJob.mean}`).join(', ')} (lowest other: (${cheapest.letter}))`,
   });
