@@ -40,6 +40,8 @@ import { startStack } from './lib/dev-stack.js';
 import { engineFlags } from './lib/engine.js';
 import { EngineMonitor } from './lib/engine-usage.js';
 import { historyStats, type HistoryStats } from './lib/history-stats.js';
+import { ACTION_KINDS, type ActionCounts } from './lib/actions.js';
+import { actionMetricBaseline, checkActions } from './lib/actions-check.js';
 import { planJobs, type PlannedJob } from './lib/job-plan.js';
 import { machineDescription } from './lib/machine.js';
 import { mapLimit } from './lib/map-limit.js';
@@ -370,6 +372,10 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
   return runs;
 }
 
+// temporal-server's own count of billable actions, read again after the run (lib/actions-check.ts).
+const actionBaseline = await actionMetricBaseline(stack.metricsUrl(), stack.namespace);
+if (actionBaseline.problem) log(`no server action counter: ${actionBaseline.problem}`);
+
 // The machine is shared: sample the load average during the run so disturbed figures can be recognised.
 const loadSamples: number[] = [];
 const loadSampler = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 5_000);
@@ -425,6 +431,8 @@ interface JobSample {
   maxWorkflowTaskWaitMs: number | null;
   maxActivityTaskWaitMs: number | null;
   activityRetries: number | null;
+  /** Billable actions of the job's workflow (every run), by Temporal Cloud's rules. */
+  actions: number | null;
 }
 const samples: Record<string, JobSample[]> = {};
 
@@ -440,6 +448,8 @@ const results: StrategyResult[] = runs.map((run) => {
   let continuedAsNew = 0;
   let realJobHours = 0;
   let openHours = 0;
+  const actions: number[] = [];
+  const actionsByKind = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as ActionCounts;
   for (const t of tracked) {
     const jobs = simJobs.get(t.workflowId) ?? [];
     if (jobs.length > 1) duplicates += jobs.length - 1;
@@ -454,6 +464,8 @@ const results: StrategyResult[] = runs.map((run) => {
       events += history.events;
       workflowTasks += history.workflowTasks;
       continuedAsNew += history.runs - 1;
+      for (const kind of ACTION_KINDS) actionsByKind[kind] += history.actions[kind];
+      actions.push(ACTION_KINDS.reduce((sum, kind) => sum + history.actions[kind], 0));
       if (history.closeTime !== null) {
         openHours += ((history.closeTime - history.startTime) * timeScale) / 3_600_000;
       }
@@ -475,6 +487,7 @@ const results: StrategyResult[] = runs.map((run) => {
       maxWorkflowTaskWaitMs: history?.maxWorkflowTaskWaitMs ?? null,
       maxActivityTaskWaitMs: history?.maxActivityTaskWaitMs ?? null,
       activityRetries: history?.activityRetries ?? null,
+      actions: history ? (actions.at(-1) ?? null) : null,
     });
   }
   const cpuSeconds = (run.end?.cpuSeconds ?? 0) - run.baseline.cpuSeconds;
@@ -513,6 +526,11 @@ const results: StrategyResult[] = runs.map((run) => {
     workflowTaskWaitMs: distribution(perJob.map((j) => j.maxWorkflowTaskWaitMs ?? 0)),
     activityTaskWaitMs: distribution(perJob.map((j) => j.maxActivityTaskWaitMs ?? 0)),
     historyEventsPerJob: Math.round((events / (tracked.length || 1)) * 10) / 10,
+    actionsPerJob: distribution(actions),
+    actionsByKindPerJob: Object.fromEntries(
+      ACTION_KINDS.map((k) => [k, Math.round((actionsByKind[k] / (actions.length || 1)) * 100) / 100]),
+    ) as ActionCounts,
+    actionsPerJobHour: Math.round((actions.reduce((a, b) => a + b, 0) / (realJobHours || 1)) * 10) / 10,
     historyEventsPerJobHour: Math.round((events / (realJobHours || 1)) * 10) / 10,
     realJobHours: Math.round(realJobHours * 100) / 100,
     historyEventsPerOpenHour: Math.round((events / (openHours || 1)) * 10) / 10,
@@ -600,6 +618,16 @@ if (ours && activityRetry) {
     measured: `${ours.historyEventsPerJobHour} vs ${activityRetry.historyEventsPerJobHour} (×${ratio(ours.historyEventsPerJobHour, activityRetry.historyEventsPerJobHour)})`,
   });
 }
+// Issue 18: what a job costs in the unit Temporal Cloud bills.
+const others = results.filter((r) => r.strategy !== 'ours');
+if (ours && others.length > 0) {
+  const cheapest = others.reduce((a, b) => (b.actionsPerJob.mean < a.actionsPerJob.mean ? b : a));
+  targets.push({
+    target: 'issue 18: billable actions per job, ours (a) the lowest of all strategies',
+    met: others.every((r) => ours.actionsPerJob.mean < r.actionsPerJob.mean),
+    measured: `${ours.actionsPerJob.mean} vs ${others.map((r) => `(${r.letter}) ${r.actionsPerJob.mean}`).join(', ')} (lowest other: (${cheapest.letter}))`,
+  });
+}
 if (oursPolling) {
   targets.push({
     target: `(b) worst-case detection ≤ its cap (${formatDuration(polling.maxIntervalMs)} here = ${formatDuration(DEFAULT_POLLING_POLICY.maxIntervalMs)} real)`,
@@ -637,6 +665,9 @@ const correctnessProblems = results.flatMap((r) => [
     ? [`${r.strategy}: ${r.duplicateTdgJobs} duplicate TDG job(s) without any crash`]
     : []),
 ]);
+
+log("billable actions: counting every execution in the namespace, reading the server's action counter");
+const actionsCheck = await checkActions(stack.client, stack.namespace, stack.metricsUrl(), actionBaseline);
 
 const report: BenchReport = {
   name: runName,
@@ -687,6 +718,7 @@ const report: BenchReport = {
       stack.sim.simulator.stats(),
     ),
   },
+  actionsCheck,
   correctnessProblems,
   capacityNotes,
   totalSeconds: Math.round((Date.now() - t0) / 1000),

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart, type ChartMark } from './lib/chart.js';
 import { RESULTS_DIR } from './lib/paths.js';
-import { targetsTable, type BenchReport, type StrategyResult } from './lib/report.js';
+import { actionsCheckLines, targetsTable, type BenchReport, type StrategyResult } from './lib/report.js';
 
 const USAGE = `usage: npm run bench:modes -- [benchmark options]
   Runs \`npm run bench\` three times (--notify terminal; --notify changes; --notify changes --drop 0.3)
@@ -84,7 +84,47 @@ const fmt = (v: number): string => (Number.isFinite(v) ? v.toLocaleString('en-US
 const row = (mode: string, r: StrategyResult): string =>
   `| ${mode} | (${r.letter}) ${r.label} | ${r.completed}/${r.jobs} | ${fmt(r.getJobCallsPerJob.mean)} | ` +
   `${fmt(r.detectionMs.p50)} ms | ${fmt(r.detectionMs.p99)} ms | ${fmt(r.detectionMs.max)} ms | ` +
-  `${fmt(r.historyEventsPerJob)} | ${fmt(r.historyEventsPerJobHour)} | ${fmt(r.historyEventsPerOpenHour)} |`;
+  `${fmt(r.historyEventsPerJob)} | ${fmt(r.historyEventsPerJobHour)} | ${fmt(r.historyEventsPerOpenHour)} | ` +
+  `${fmt(r.actionsPerJob.mean)} |`;
+
+// What a job costs in the unit Temporal Cloud bills (issue 18): strategies × modes, and the target.
+const strategyIds = [...new Set(reports.flatMap(({ report }) => report.results.map((r) => r.strategy)))];
+const resultOf = (report: BenchReport, id: string): StrategyResult | undefined =>
+  report.results.find((r) => r.strategy === id);
+const lowestInEveryMode = reports.every(({ report }) => {
+  const ours = resultOf(report, 'ours');
+  return (
+    ours !== undefined &&
+    report.results.every((r) => r.strategy === 'ours' || ours.actionsPerJob.mean < r.actionsPerJob.mean)
+  );
+});
+const actionsSection = [
+  "## Billable actions per job (Temporal Cloud's rules, counted from each workflow's history)",
+  '',
+  `| strategy | ${reports.map(({ mode }) => mode.label).join(' | ')} |`,
+  `| --- | ${reports.map(() => '---:').join(' | ')} |`,
+  ...strategyIds.map((id) => {
+    const first = reports.map(({ report }) => resultOf(report, id)).find((r) => r !== undefined);
+    const cells = reports.map(({ report }) => {
+      const r = resultOf(report, id);
+      const lowest = Math.min(...report.results.map((x) => x.actionsPerJob.mean));
+      return r
+        ? r.actionsPerJob.mean === lowest
+          ? `**${fmt(r.actionsPerJob.mean)}**`
+          : fmt(r.actionsPerJob.mean)
+        : '–';
+    });
+    return `| (${first?.letter ?? '?'}) ${first?.label ?? id} | ${cells.join(' | ')} |`;
+  }),
+  '',
+  `Target (issue 18): ours (a) the lowest of all four strategies in every mode — **${lowestInEveryMode ? 'met' : 'not met'}** (the lowest of each mode in bold).`,
+  '',
+  ...reports.flatMap(({ mode, report }) =>
+    report.actionsCheck
+      ? [`**${mode.label}**, ${report.engine.description}:`, '', ...actionsCheckLines(report.actionsCheck)]
+      : [],
+  ),
+];
 const lines = [
   '# Benchmark results: every notification mode',
   '',
@@ -92,10 +132,11 @@ const lines = [
     'three runs of the benchmark, one after the other, each with all four strategies on the same seeded job set. ' +
     'Each run has its own file with every figure, settings and machine load (linked below).',
   '',
-  '| TDG notifies | strategy | done | getJob calls/job | detection p50 | p99 | max | history events/job | events per TDG job-hour | events per open workflow-hour |',
-  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| TDG notifies | strategy | done | getJob calls/job | detection p50 | p99 | max | history events/job | events per TDG job-hour | events per open workflow-hour | billable actions/job |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...reports.flatMap(({ mode, report }) => report.results.map((r) => row(mode.label, r))),
   '',
+  ...actionsSection,
   ...reports.flatMap(({ mode, report }) => [
     `**${mode.label}** ([details](modes-${mode.id}.md)):`,
     '',
@@ -114,7 +155,12 @@ writeFileSync(join(RESULTS_DIR, 'modes.md'), `${lines.join('\n')}\n`);
 writeFileSync(
   join(RESULTS_DIR, 'modes.json'),
   `${JSON.stringify(
-    reports.map(({ mode, report }) => ({ mode: mode.id, results: report.results, targets: report.targets })),
+    reports.map(({ mode, report }) => ({
+      mode: mode.id,
+      results: report.results,
+      targets: report.targets,
+      actionsCheck: report.actionsCheck ?? null,
+    })),
     null,
     2,
   )}\n`,

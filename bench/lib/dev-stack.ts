@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
@@ -43,6 +45,12 @@ export interface BenchStack {
   engineDescription: string;
   /** The engine's own processes, for EngineMonitor. */
   engineProcesses: EngineProcessGroup[];
+  /**
+   * The engine's Prometheus endpoint (its frontend's `action` counter among others): the dev
+   * server's `/metrics` (a random port it prints at start-up), or the cluster's temporal-server's
+   * when it exposes one; null when there is none. (A dev server restart gets a new port and counter.)
+   */
+  metricsUrl(): string | null;
   /** host:port of the engine's frontend (stays the same across restartDevServer). */
   address: string;
   namespace: string;
@@ -83,6 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
         engineProcesses: cluster.processGroups,
         address: cluster.address,
         namespace: cluster.namespace,
+        metricsUrl: () => cluster.metricsUrl,
         devServer: () => {
           throw new Error('the cluster engine has no dev server');
         },
@@ -98,14 +107,31 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
   const devLog: WriteStream | undefined = options.devServerLog
     ? createWriteStream(options.devServerLog, { flags: 'a' })
     : undefined;
-  const startServer = (): Promise<DevServer> => {
-    return startDevServer({
+  // The dev server prints `Temporal Metrics: http://localhost:PORT/metrics` (a random port) at start-up.
+  let metricsUrl: string | null = null;
+  let banner = '';
+  const logTo = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (metricsUrl === null && banner.length < 100_000) {
+        banner += chunk.toString();
+        metricsUrl = /Temporal Metrics:\s+(http\S+)/.exec(banner)?.[1] ?? null;
+      }
+      if (devLog) devLog.write(chunk, () => done());
+      else done();
+    },
+  });
+  const startServer = async (): Promise<DevServer> => {
+    metricsUrl = null;
+    banner = '';
+    const started = await startDevServer({
       port,
       uiPort: null,
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
-      ...(devLog ? { logTo: devLog } : {}),
+      logTo,
       startTimeoutMs: 120_000,
     });
+    for (let i = 0; i < 50 && metricsUrl === null; i++) await sleep(100);
+    return started;
   };
   let server = await startServer();
   return connectStack(options, {
@@ -114,6 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<BenchStack
     engineProcesses: [{ name: 'dev-server', pid: () => server.process.pid ?? null }],
     address: server.address,
     namespace: 'default',
+    metricsUrl: () => metricsUrl,
     devServer: () => server,
     async restartDevServer() {
       const down = Date.now();
@@ -135,6 +162,7 @@ type EngineParts = Pick<
   | 'engineProcesses'
   | 'address'
   | 'namespace'
+  | 'metricsUrl'
   | 'devServer'
   | 'restartDevServer'
 > & { stopEngine: () => Promise<void> };

@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { freePort } from '../../src/dev/dev-server.js';
 import { allPorts, MAX_SERVERS, stackPorts } from '../../src/cluster/ports.js';
 import { portFree, startCluster, type Cluster } from '../../src/cluster/stack.js';
 import { findPostgres } from '../../src/cluster/tools.js';
@@ -58,6 +59,8 @@ export interface ClusterEngine {
   namespace: string;
   description: string;
   processGroups: EngineProcessGroup[];
+  /** temporal-server's Prometheus endpoint (one server only: every node of a ring would take the same port). */
+  metricsUrl: string | null;
   /** Stops the cluster, copies its logs to `<logPrefix>-<process>.log` and deletes the data folder. */
   stop(): Promise<void>;
 }
@@ -74,6 +77,11 @@ export async function startClusterEngine(options: {
     if (!options.logPrefix || !existsSync(logs)) return;
     for (const file of readdirSync(logs)) cpSync(join(logs, file), `${options.logPrefix}-${file}`);
   };
+  // docker-compose.yml passes TEMPORAL_PROMETHEUS_ENDPOINT to the server as PROMETHEUS_ENDPOINT, and the
+  // native run interpolates it from this process's environment when the stack is created.
+  const metricsPort = options.servers === 1 ? await freePort() : null;
+  const previousEndpoint = process.env.TEMPORAL_PROMETHEUS_ENDPOINT;
+  if (metricsPort !== null) process.env.TEMPORAL_PROMETHEUS_ENDPOINT = `127.0.0.1:${metricsPort}`;
   let cluster: Cluster;
   try {
     cluster = await startCluster({
@@ -90,6 +98,9 @@ export async function startClusterEngine(options: {
     keepLogs();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
+  } finally {
+    if (previousEndpoint === undefined) delete process.env.TEMPORAL_PROMETHEUS_ENDPOINT;
+    else process.env.TEMPORAL_PROMETHEUS_ENDPOINT = previousEndpoint;
   }
   // The cluster's processes run in process groups of their own, out of Ctrl-C's reach: stop them.
   let stopping: Promise<void> | undefined;
@@ -116,6 +127,7 @@ export async function startClusterEngine(options: {
     namespace: state.namespace,
     description: `PostgreSQL cluster (temporal-server ${state.temporalVersion} × ${servers.length}, PostgreSQL ${findPostgres()?.version ?? '?'})`,
     processGroups: [...servers, 'postgresql'].map((name) => ({ name, pid: pidOf(name) })),
+    metricsUrl: metricsPort === null ? null : `http://127.0.0.1:${metricsPort}/metrics`,
     stop,
   };
 }

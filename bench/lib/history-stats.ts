@@ -1,5 +1,6 @@
 /** What a workflow's event history says about how it ran (events, tasks, waits, retries). */
 import type { Client } from '@temporalio/client';
+import { addActions, countActions, noActions, type ActionCounts } from './actions.js';
 
 export interface HistoryStats {
   /** Events summed over every run of the workflow id (continue-as-new chain). */
@@ -15,6 +16,8 @@ export interface HistoryStats {
   maxActivityTaskWaitMs: number;
   /** Failed activity attempts that were retried (the last attempt of each activity is in its started event). */
   activityRetries: number;
+  /** Billable actions of the chain by Temporal Cloud's rules (actions.ts), every run summed. */
+  actions: ActionCounts;
 }
 
 type HistoryEvent = NonNullable<
@@ -42,12 +45,14 @@ export async function historyStats(
   let maxWorkflowTaskWaitMs = 0;
   let maxActivityTaskWaitMs = 0;
   let activityRetries = 0;
+  let actions = noActions();
   for (;;) {
     const handle = client.workflow.getHandle(workflowId, runId);
     const history = await handle.fetchHistory();
     runs++;
     const list = history.events ?? [];
     events += list.length;
+    actions = addActions(actions, countActions(list));
     let next: string | undefined;
     const timeById = new Map<string, number>();
     for (const event of list) {
@@ -83,6 +88,7 @@ export async function historyStats(
         maxWorkflowTaskWaitMs,
         maxActivityTaskWaitMs,
         activityRetries,
+        actions,
       };
     }
     runId = next;

@@ -1,4 +1,6 @@
 /** The benchmark's result types and their markdown rendering (bench/results/<name>.md). */
+import { ACTION_KINDS, type ActionCounts, type ActionKind } from './actions.js';
+import type { ActionsCheck } from './actions-check.js';
 import type { EngineProcessUsage } from './engine-usage.js';
 
 export interface Distribution {
@@ -30,6 +32,12 @@ export interface StrategyResult {
   workflowTaskWaitMs: Distribution;
   activityTaskWaitMs: Distribution;
   historyEventsPerJob: number;
+  /** Billable actions per job by Temporal Cloud's rules (actions.ts), every run of the workflow summed. */
+  actionsPerJob: Distribution;
+  /** Mean per job of each kind of action. */
+  actionsByKindPerJob: ActionCounts;
+  /** Actions per hour of the TDG jobs' own run time (real, unscaled). */
+  actionsPerJobHour: number;
   /** Events per hour of the TDG jobs' own run time (real, unscaled): the same denominator for every strategy. */
   historyEventsPerJobHour: number;
   realJobHours: number;
@@ -107,6 +115,8 @@ export interface BenchReport {
   results: StrategyResult[];
   ratiosOursOverEach: Ratios[];
   targets: TargetCheck[];
+  /** Our count of every execution beside the server's `action` counter (absent in results from before it). */
+  actionsCheck?: ActionsCheck;
   infrastructure: {
     /** The engine's own processes (dev server; or temporal-server(s) and PostgreSQL's process tree), summed. */
     engineCpuSeconds: number;
@@ -154,6 +164,71 @@ export function costTable(results: readonly StrategyResult[]): string {
     );
   }
   return rows.join('\n');
+}
+
+const KIND_LABELS: Record<ActionKind, string> = {
+  start: 'starts',
+  signal: 'signals',
+  update: 'updates',
+  timer: 'timers',
+  searchAttributeUpsert: 'search-attribute upserts',
+  activityAttempt: 'activity attempts',
+  localActivities: 'local-activity tasks',
+  workflowTaskHeartbeat: 'workflow-task heartbeats',
+  query: 'queries',
+  activityHeartbeat: 'activity heartbeats',
+};
+
+/** Billable actions per job, total and by kind (Temporal Cloud's rules, from each workflow's history). */
+export function actionsTable(results: readonly StrategyResult[]): string {
+  const rows = [
+    `| strategy | actions/job (mean · p50 · max) | per TDG job-hour | ${ACTION_KINDS.map((k) => KIND_LABELS[k]).join(' | ')} |`,
+    `| --- | ---: | ---: | ${ACTION_KINDS.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const r of results) {
+    const a = r.actionsPerJob;
+    rows.push(
+      `| (${r.letter}) ${r.label} | **${num(a.mean)}** · ${num(a.p50)} · ${num(a.max)} | ${num(r.actionsPerJobHour)} | ` +
+        `${ACTION_KINDS.map((k) => num(r.actionsByKindPerJob[k])).join(' | ')} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** Ours (every execution's history) beside the server's `action` counter over the run, by kind. */
+export function actionsCheckLines(check: ActionsCheck): string[] {
+  const head = `Cross-check over the whole run (${num(check.executions)} workflow executions, warm-ups included): ours **${num(check.oursTotal)}** actions counted from history`;
+  if (!check.server || !check.serverByType)
+    return [`${head}; no server figure (${check.problem ?? 'unknown'}).`, ''];
+  const server = check.server;
+  const diff = check.oursTotal - server.billable;
+  const rows = [
+    `${head}; the server's \`action\` counter rose by **${num(server.billable)}**` +
+      (server.raw === server.billable
+        ? ''
+        : ` billable (${num(server.raw)} raw: each marker's \`command_RecordMarker\` left out, its task's \`command_BatchMarkers\` is what Cloud bills)`) +
+      ' — ' +
+      (diff === 0 ? 'equal.' : `a difference of ${diff > 0 ? '+' : ''}${num(diff)} (ours − server).`) +
+      (check.changeVersionUpserts > 0
+        ? ` The server counts every search-attribute upsert command, also the ${num(check.changeVersionUpserts)} that set only \`TemporalChangeVersion\` (written by \`patched()\`), which Cloud does not bill: ` +
+          `without them the server's figure is ${num(server.billable - check.changeVersionUpserts)}${diff + check.changeVersionUpserts === 0 ? ', equal to ours' : ''}.`
+        : ''),
+    '',
+    '| kind | ours (history) | server (`action` counter) |',
+    '| --- | ---: | ---: |',
+    ...ACTION_KINDS.map(
+      (k) =>
+        `| ${KIND_LABELS[k]} | ${num(check.ours[k])} | ${num(server.byKind[k])}${check.ours[k] === server.byKind[k] ? '' : ' ≠'} |`,
+    ),
+    ...Object.entries(server.other).map(([type, value]) => `| other: \`${type}\` | – | ${num(value)} |`),
+    '',
+    `Server counter by action_type: ${Object.entries(check.serverByType)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, value]) => `\`${type}\` ${num(value)}`)
+      .join(', ')}.`,
+    '',
+  ];
+  return rows;
 }
 
 export function ratiosTable(ratios: readonly Ratios[]): string {
@@ -235,6 +310,15 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     '',
     costTable(report.results),
     '',
+    ...(report.results.every((r) => r.actionsPerJob !== undefined)
+      ? [
+          "Billable actions per job, by Temporal Cloud's rules, counted from each workflow's history (means per job by kind):",
+          '',
+          actionsTable(report.results),
+          '',
+          ...(report.actionsCheck ? actionsCheckLines(report.actionsCheck) : []),
+        ]
+      : []),
     ...triggerLines(report.results),
     ...(report.ratiosOursOverEach.length > 0
       ? ['Ratios, ours (a) ÷ each (below 1: ours is lower):', '', ratiosTable(report.ratiosOursOverEach), '']
