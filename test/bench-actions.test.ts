@@ -219,12 +219,12 @@ describe('billable actions of a real history', () => {
     const file = join(PROJECT_ROOT, 'test', 'histories', 'get-job-outage.json');
     const events = historyFromJSON(JSON.parse(readFileSync(file, 'utf8'))).events ?? [];
     // Read off the file by hand: start; createJob (1 attempt) and a getJob activity whose started
-    // event says attempt 6; timers at events 17, 23, 29, 40; upserts at 7, 14, 16, 46 (event 6 sets
-    // only TemporalChangeVersion); markers in the tasks completed at 4 (the patch), 13, 21, 27, 44.
+    // event says attempt 6; timers at events 13, 19, 25, 36; upserts at 5, 12, 42; local-activity
+    // markers in the tasks completed at 17, 23 and 40.
     expect(countActions(events)).toEqual(
-      only({ start: 1, activityAttempt: 7, timer: 4, searchAttributeUpsert: 4, localActivities: 5 }),
+      only({ start: 1, activityAttempt: 7, timer: 4, searchAttributeUpsert: 3, localActivities: 3 }),
     );
-    expect(totalActions(countActions(events))).toBe(21);
+    expect(totalActions(countActions(events))).toBe(18);
   });
 });
 
