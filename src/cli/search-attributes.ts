@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
-import { ConfigError, loadClientConfig } from '../platform/config.js';
+import { ConfigError, loadClientConfig } from '../platform/client-config.js';
 import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';

@@ -3,7 +3,7 @@
  * Exit codes: see `ExitCode` (src/cli/output.ts) and `npm run job -- --help`.
  */
 import type { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadClientConfig, type TemporalSection } from '../platform/config.js';
+import { ConfigError, loadClientConfig, type TemporalSection } from '../platform/client-config.js';
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';

@@ -5,7 +5,7 @@
  *     const { jobId, workflowId } = await jobs.startJob({ name: 'Nightly CRM append' });
  *     const result = await jobs.waitForResult(workflowId);
  */
-import { loadClientConfig } from '../platform/config.js';
+import { loadClientConfig } from '../platform/client-config.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { JobErrorType, TdgJobError } from './errors.js';
 import { TdgJobs } from './tdg-jobs.js';

@@ -128,9 +128,7 @@ export function loadSimulatorConfig(env: Env = process.env): SimulatorEnvConfig 
 }
 
 /** Processes that only talk to Temporal as clients: the starter (`npm run job`) and `npm run setup`. */
-export function loadClientConfig(env: Env = process.env): TemporalSection {
-  return loadSections({ temporal: temporalSection }, env).temporal;
-}
+export { loadClientConfig } from './client-config.js';
 
 /** The simulator's SIM_* names (anything else with the prefix is likely a typo). */
 export const SIM_VARIABLE_NAMES: readonly string[] = variableNames(simulatorSection).filter((name) =>

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import type { TLSConfig } from '@temporalio/worker';
-import type { TemporalConnectionSecurity, TemporalSection } from './config.js';
+import type { TLSConfig } from '@temporalio/client';
+import type { TemporalConnectionSecurity, TemporalSection } from './env/temporal.js';
 
 export interface SecureConnectionOptions {
   tls?: TLSConfig | false;
