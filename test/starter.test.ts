@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
-import { ExitCode, exitCodeFor } from '../src/cli/output.js';
+import { EXIT_CODE_LINES, ExitCode, exitCodeFor } from '../src/cli/output.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { TdgJobs } from '../src/client/index.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
@@ -75,6 +75,7 @@ describe('starter argument validation', () => {
       name: 'Job',
       notificationMethod: 'GET',
       deadlineMs: 2 * 86_400_000,
+      timeoutMs: 60_000,
       wait: true,
       json: true,
     });
@@ -119,7 +120,7 @@ describe('starter help and exit codes', () => {
       expect(parseCommand(['help', command])).toEqual({ kind: 'help', command });
       expect(usageOf(command as 'start')).toMatch(new RegExp(`^usage: npm run job -- ${command} `));
       // Its synopsis, what it does and the exit codes: no other command's lines.
-      expect(usageOf(command as 'start').split('\n')).toHaveLength(5);
+      expect(usageOf(command as 'start').split('\n')).toHaveLength(2 + EXIT_CODE_LINES.split('\n').length);
     },
   );
 
@@ -152,7 +153,12 @@ describe('starter help and exit codes', () => {
   });
 
   it('notify is the old name of check', () => {
-    expect(parseCommand(['notify', 'wf-1'])).toEqual({ kind: 'check', workflowId: 'wf-1', json: false });
+    expect(parseCommand(['notify', 'wf-1'])).toEqual({
+      kind: 'check',
+      workflowId: 'wf-1',
+      timeoutMs: 30_000,
+      json: false,
+    });
     expect(parseCommand(['cancel', 'wf-1', '--json'])).toEqual({
       kind: 'cancel',
       workflowId: 'wf-1',
@@ -266,9 +272,10 @@ describe('starter CLI against the dev server', () => {
       expect(failed.stderr).toMatch(/^JobFailed: TDG job [0-9a-f]+ FAILED/);
       expect(failed.stdout).toMatch(/batches of TDG job/);
 
+      // The id names one job forever: a closed workflow is never started again, and the CLI says how it ended.
       const again = await cli(['start', '--name', 'CLI failed again', '--workflow-id', workflowId], env);
-      expect(again.code).toBe(0);
-      expect(again.stderr).toMatch(/already exists: not starting it again/);
+      expect(again.code).toBe(3);
+      expect(again.stderr).toMatch(/^WorkflowClosed: workflow \S+ already ended FAILED \(JobFailed: /);
 
       const status = await cli(['status', workflowId, '--json'], env);
       expect(status.code).toBe(0);

@@ -2,4 +2,4 @@
 import { runMain } from '../platform/process.js';
 import { setupMain } from '../cli/index.js';
 
-runMain('setup', setupMain);
+runMain('setup', () => setupMain());
