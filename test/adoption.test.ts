@@ -15,7 +15,10 @@ import { DEFAULT_POLLING_POLICY as SCHEDULE_DEFAULTS } from '../workflows/schedu
 import { validateInput } from '../workflows/input.js';
 import { connectTdgJobs, JobErrorType, TdgJobError, TdgJobs } from '../src/client/index.js';
 import { parseCommand, UsageError } from '../src/cli/args.js';
-import { ExitCode, exitCodeFor } from '../src/cli/output.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, exitCodeFor, exitCodeForType } from '../src/cli/output.js';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { progressLine } from '../src/cli/progress.js';
 import { main } from '../src/cli/starter.js';
 import { setupMain } from '../src/cli/index.js';
@@ -103,6 +106,18 @@ describe('error types and exit codes follow one table', () => {
     expect(code(JobErrorType.SetupRequired)).toBe(7);
     expect(code(JobErrorType.WorkerUnavailable)).toBe(8);
     expect(exitCodeFor(new UsageError('x'))).toBe(ExitCode.usage);
+  });
+
+  it("the README's exit-code table is the one the CLI applies", async () => {
+    const readme = await readFile(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (\d) +\|[^|]*\|([^|]*)\|$/gm)];
+    expect(rows.map((row) => row[1])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+    for (const [, exit, types] of rows)
+      for (const [, type] of types!.matchAll(/`(\w+)`/g))
+        expect([type, type === 'UsageError' ? ExitCode.usage : exitCodeForType(type!)]).toEqual([
+          type,
+          Number(exit),
+        ]);
   });
 
   // Defect: a missing namespace exited 5 "Temporal unreachable".
