@@ -286,7 +286,7 @@ describe('starter CLI against the dev server', () => {
     });
     const missing = await cli(['result', uniqueId('never-started')], env);
     expect(missing.code).toBe(4);
-  }, 180_000);
+  }, 300_000);
 
   it('start prints the TDG job id at once; the same id again gives the same job; check and cancel', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
@@ -324,7 +324,7 @@ describe('starter CLI against the dev server', () => {
       expect(result.code).toBe(3);
       expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'failed', failureType: 'JobCancelled' });
     });
-  }, 180_000);
+  }, 300_000);
 
   it('start says why TDG refused the job and exits 3', async () => {
     const trial = await runSimulator({
