@@ -59,7 +59,7 @@ const layers = Object.entries(LAYERS).map(([folder, allowed]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', '.tools/', '.data/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -742,5 +742,17 @@ describe('logs through the production logger (LOG_LEVEL unset: INFO, as the proc
     expect(redactUrl(`/n/wf?Sig=x&%53IG=y&sig`)).toBe('/n/wf?Sig=[redacted]&%53IG=[redacted]&sig');
     expect(redactUrl(`/n/${SIG}`)).toBe('/n/[redacted]');
     expect(redactUrl(`/n/wf?signal=1&xsig=2`)).toBe('/n/wf?signal=1&xsig=2');
+    expect(redactUrl(`/n/wf?u=https%3A%2F%2Fx%2Fn%3Fsig%3D${SIG}`)).toBe(
+      '/n/wf?u=[redacted]'.replace('[redacted]', `https%3A%2F%2Fx%2Fn%3Fsig%3D[redacted]`),
+    );
+  });
+
+  // Issue 20: the signature only, never a 64-hex run inside a workflow id.
+  it('keeps a workflow id that contains a 64-hex run readable, and still masks its sig', () => {
+    const workflowId = `import-${'ab12'.repeat(16)}-retry`;
+    expect(redactUrl(`/notifications/${workflowId}?sig=${SIG}`)).toBe(
+      `/notifications/${workflowId}?sig=[redacted]`,
+    );
+    expect(redactUrl(`/notifications/job-${SIG}`)).toBe(`/notifications/job-${SIG}`);
   });
 });

@@ -132,7 +132,7 @@ describe('starter progress', () => {
   it('the live line carries state, batches, elapsed, next check and job id', () => {
     const now = Date.parse('2026-11-28T13:12:02.000Z');
     expect(progressLine(status(), 65_000, now)).toBe(
-      'IN_PROGRESS  3/7 batches [#####-------]  elapsed 1m05s  next check in 13s  job 7ed69f4c06591ff',
+      "IN_PROGRESS  3/7 batches [#####-------]  elapsed 1m05s  waiting for TDG's notification, safety-net check in 13s  job 7ed69f4c06591ff",
     );
     expect(progressLine(status({ state: 'COMPLETED' }), 1_000, now)).toContain('finished');
     expect(progressLine(null, 2_000, now)).toBe('waiting for a worker…  elapsed 2s');

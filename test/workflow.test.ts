@@ -351,9 +351,12 @@ describe('emailAppendJob on a real Temporal dev server', () => {
       expect(first.jobId).toMatch(/^[0-9a-f]{15}$/);
       expect(second.jobId).toBe(first.jobId);
       await jobs.waitForResult(workflowId);
-      const third = await jobs.startJob(options);
-      expect(third.alreadyStarted).toBe(true);
-      expect(third.jobId).toBe(first.jobId);
+      // Closed: nothing starts again; the refusal says how it ended and names the same TDG job.
+      const third = await jobs.startJob(options).catch((e: unknown) => e);
+      expect(third).toMatchObject({
+        type: 'WorkflowClosed',
+        closed: { ending: 'COMPLETED', jobId: first.jobId },
+      });
       expect((await sim.stats()).jobsCreated.byName[`${name} (wf: ${workflowId})`]).toBe(1);
     });
   });

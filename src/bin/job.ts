@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runMain } from '../platform/process.js';
 import { main } from '../cli/index.js';
 

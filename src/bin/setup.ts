@@ -1,4 +1,5 @@
+#!/usr/bin/env node
 import { runMain } from '../platform/process.js';
 import { setupMain } from '../cli/index.js';
 
-runMain('setup', setupMain);
+runMain('setup', () => setupMain());

@@ -1,30 +1,34 @@
 /** The starter's command line: usage texts and one validated `Command`, before anything touches Temporal. */
 import { parseArgs } from 'node:util';
-import type { NotificationMethod } from '../contract/index.js';
+import { jobInputProblems, workflowIdProblem, type NotificationMethod } from '../contract/index.js';
 import { parseDuration } from '../platform/duration.js';
-import { WORKFLOW_ID_PATTERN } from '../client/index.js';
+import { EXIT_CODE_LINES } from './output.js';
 
 /** One entry per command: its synopsis and what it does (`npm run job -- <command> --help`). */
 const COMMANDS = {
   start: [
-    'start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--wait] [--json]',
-    "start a job and print TDG's job id; --wait follows it to its end (a live line on a terminal)",
+    'start --name NAME [--workflow-id ID] [--notify GET|POST|none] [--deadline 7d] [--timeout 60s] [--wait] [--json]',
+    "start a job and print TDG's job id (waiting at most --timeout for it); --wait follows it to its end",
   ],
   status: [
     'status ID [--timeout 5s] [--json]',
     'the status query; search attributes when no worker answers in time',
   ],
   result: ['result ID [--json]', "wait for the job's end and print its batch list"],
-  check: ['check ID [--json]', 'the workflow calls getJob now and prints the fresh status (alias: notify)'],
+  check: [
+    'check ID [--timeout 30s] [--json]',
+    'the workflow calls getJob now and prints the fresh status (alias: notify); refused once finished',
+  ],
   cancel: ['cancel ID [--json]', 'cancel the job: the workflow records its TDG job and ends CANCELLED'],
-  list: ['list [--state STATE] [--limit N] [--json]', 'recent jobs from visibility, newest first'],
+  list: [
+    'list [--state STATE] [--limit N] [--json]',
+    'recent jobs from visibility, newest first (STATE: PENDING, CREATING, CREATED, WAITING_FOR_UPLOAD, QUEUED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, DEADLINE_EXCEEDED, ERROR)',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type CommandName = keyof typeof COMMANDS;
 
-const EXIT_CODES = `exit codes: 0 completed (or started), 1 job FAILED, 2 usage or configuration error,
-  3 workflow failed otherwise (deadline, permission, …), 4 workflow not found,
-  5 Temporal unreachable, 6 unexpected error`;
+const EXIT_CODES = EXIT_CODE_LINES;
 
 export const USAGE = `usage: npm run job -- <command> [--help]
 ${Object.values(COMMANDS)
@@ -47,16 +51,30 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const MAX_NAME_LENGTH = 200;
-const DEFAULT_STATUS_TIMEOUT_MS = 5_000;
-const STATE_PATTERN = /^[A-Z][A-Z0-9_]{0,39}$/;
+const DEFAULT_TIMEOUT_MS = { start: 60_000, status: 5_000, check: 30_000 } as const;
+/**
+ * The states `list --state` filters on: ours (PENDING, CREATING, CREATED and the final
+ * CANCELLED, DEADLINE_EXCEEDED, ERROR) and TDG's known ones. Anything else is a typo.
+ */
+export const KNOWN_STATES = [
+  'PENDING',
+  'CREATING',
+  'CREATED',
+  'WAITING_FOR_UPLOAD',
+  'QUEUED',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'DEADLINE_EXCEEDED',
+  'ERROR',
+] as const;
 
+/** The same rule the client applies (the contract's). */
 function requireWorkflowId(value: string | undefined): string {
-  if (!value) throw new UsageError('a workflow id is required');
-  if (!WORKFLOW_ID_PATTERN.test(value)) {
-    throw new UsageError(`"${value}" is not a valid workflow id (letters, digits, . _ : -; at most 200)`);
-  }
-  return value;
+  const problem = workflowIdProblem(value);
+  if (problem) throw new UsageError(problem);
+  return value!;
 }
 
 function parseNotify(value: string | undefined): NotificationMethod | null {
@@ -66,8 +84,8 @@ function parseNotify(value: string | undefined): NotificationMethod | null {
   throw new UsageError(`--notify must be GET, POST or none, got "${value}"`);
 }
 
-function parseTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_STATUS_TIMEOUT_MS;
+function parseTimeout(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
   let ms: number;
   try {
     ms = parseDuration(value);
@@ -81,8 +99,8 @@ function parseTimeout(value: string | undefined): number {
 function parseState(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const state = value.trim().toUpperCase();
-  if (!STATE_PATTERN.test(state))
-    throw new UsageError(`--state must be a TDG job state such as IN_PROGRESS or COMPLETED, got "${value}"`);
+  if (!(KNOWN_STATES as readonly string[]).includes(state))
+    throw new UsageError(`--state must be a TDG job state (${KNOWN_STATES.join(', ')}), got "${value}"`);
   return state;
 }
 
@@ -101,19 +119,20 @@ export type Command =
       workflowId?: string;
       notificationMethod: NotificationMethod | null;
       deadlineMs?: number;
+      timeoutMs: number;
       wait: boolean;
       json: boolean;
     }
-  | { kind: 'status'; workflowId: string; timeoutMs: number; json: boolean }
-  | { kind: 'result' | 'check' | 'cancel'; workflowId: string; json: boolean }
+  | { kind: 'status' | 'check'; workflowId: string; timeoutMs: number; json: boolean }
+  | { kind: 'result' | 'cancel'; workflowId: string; json: boolean }
   | { kind: 'list'; limit: number; state?: string; json: boolean };
 
 /** Options each command accepts; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<CommandName, readonly string[]> = {
-  start: ['name', 'workflow-id', 'notify', 'deadline', 'wait', 'json'],
+  start: ['name', 'workflow-id', 'notify', 'deadline', 'timeout', 'wait', 'json'],
   status: ['timeout', 'json'],
   result: ['json'],
-  check: ['json'],
+  check: ['timeout', 'json'],
   cancel: ['json'],
   list: ['limit', 'state', 'json'],
 };
@@ -163,22 +182,27 @@ export function parseCommand(argv: string[]): Command {
       if (id) throw new UsageError(`unexpected argument "${id}" (use --name and --workflow-id)`);
       const name = values.name?.trim();
       if (!name) throw new UsageError('--name is required and must not be empty');
-      if (name.length > MAX_NAME_LENGTH)
-        throw new UsageError(`--name must be at most ${MAX_NAME_LENGTH} characters`);
       let deadlineMs: number | undefined;
       try {
         deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline);
       } catch (err) {
         throw new UsageError(`--deadline: ${(err as Error).message}`);
       }
-      if (deadlineMs !== undefined && deadlineMs < 1_000)
-        throw new UsageError('--deadline must be at least 1s');
       const workflowId =
         values['workflow-id'] === undefined ? undefined : requireWorkflowId(values['workflow-id']);
+      const notificationMethod = parseNotify(values.notify);
+      // The workflow's own rules (the contract's), before anything starts.
+      const problems = jobInputProblems({
+        name,
+        notificationMethod,
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      }).map((problem) => problem.replace(/^name /, '--name ').replace(/^deadline /, '--deadline '));
+      if (problems.length > 0) throw new UsageError(problems.join('; '));
       return {
         kind: 'start',
         name,
-        notificationMethod: parseNotify(values.notify),
+        notificationMethod,
+        timeoutMs: parseTimeout(values.timeout, DEFAULT_TIMEOUT_MS.start),
         wait: values.wait ?? false,
         json,
         ...(workflowId ? { workflowId } : {}),
@@ -186,14 +210,14 @@ export function parseCommand(argv: string[]): Command {
       };
     }
     case 'status':
+    case 'check':
       return {
-        kind: 'status',
+        kind: command,
         workflowId: requireWorkflowId(id),
-        timeoutMs: parseTimeout(values.timeout),
+        timeoutMs: parseTimeout(values.timeout, DEFAULT_TIMEOUT_MS[command]),
         json,
       };
     case 'result':
-    case 'check':
     case 'cancel':
       return { kind: command, workflowId: requireWorkflowId(id), json };
     case 'list': {

@@ -23,16 +23,36 @@ export type JobOutcome =
   | { kind: 'completed'; result: EmailAppendJobResult }
   | { kind: 'failed'; failureType: string; message: string; result: EmailAppendJobResult | null };
 
+/** The one exit-code table (README "Exit codes and error types"); `exitCodeFor` maps every error type onto it. */
 export const ExitCode = {
   ok: 0,
+  /** TDG reported the job FAILED (its batch list is still printed). */
   jobFailed: 1,
+  /** Usage, configuration or an invalid job request: fix the command or the environment. */
   usage: 2,
-  workflowFailed: 3,
+  /** Refused, or the job ended otherwise (deadline, cancelled, permission, already ended, …). */
+  refused: 3,
   notFound: 4,
+  /** Temporal did not answer: a connection failure, nothing else. */
   unreachable: 5,
   /** A bug or an answer we did not expect: not to be mistaken for an unreachable Temporal. */
   unexpected: 6,
+  /** The namespace does not exist or lacks the search attributes: `npm run setup` / an admin. */
+  setup: 7,
+  /** A bounded wait ran out: no worker answered (the message says whether any polls the task queue). */
+  noWorker: 8,
 } as const;
+
+/** Error types the CLI raises itself, besides the client's `JobErrorType`s. */
+export const CliErrorType = { UsageError: 'UsageError' } as const;
+
+/** `--json` on failure: exactly one document on stdout. */
+export function errorDocument(err: unknown): { error: Record<string, unknown> } {
+  if (err instanceof TdgJobError) return { error: err.toJSON() };
+  if (err instanceof Error && err.name === 'UsageError')
+    return { error: { type: CliErrorType.UsageError, message: err.message } };
+  return { error: { type: JobErrorType.Unexpected, message: describeError(err) } };
+}
 
 export interface Output {
   out(line: string): void;
@@ -66,7 +86,8 @@ export function printOutcome(outcome: JobOutcome, json: boolean, io: Output): nu
     }
   }
   if (outcome.kind === 'completed') return ExitCode.ok;
-  return outcome.failureType === 'JobFailed' ? ExitCode.jobFailed : ExitCode.workflowFailed;
+  if (outcome.failureType === JobErrorType.JobFailed) return ExitCode.jobFailed;
+  return exitCodeForType(outcome.failureType);
 }
 
 /** The last status read, brought up to date with the job's result. */
@@ -141,21 +162,42 @@ const OUTCOME_TYPES = new Set<string>([
  * script never retries a bug or a refusal as if the cluster were down.
  */
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof Error && err.name === 'UsageError') return ExitCode.usage;
   if (!(err instanceof TdgJobError)) return ExitCode.unexpected;
-  switch (err.type) {
+  return exitCodeForType(err.type);
+}
+
+export function exitCodeForType(type: string): number {
+  switch (type) {
+    case JobErrorType.JobFailed:
+      return ExitCode.jobFailed;
+    case JobErrorType.InvalidConfig:
+    case JobErrorType.InvalidJobRequest:
+      return ExitCode.usage;
     case JobErrorType.WorkflowNotFound:
       return ExitCode.notFound;
-    case JobErrorType.SetupRequired:
-      return ExitCode.usage;
     case JobErrorType.TemporalUnavailable:
       return ExitCode.unreachable;
+    case JobErrorType.NamespaceNotFound:
+    case JobErrorType.SetupRequired:
+      return ExitCode.setup;
+    case JobErrorType.WorkerUnavailable:
+      return ExitCode.noWorker;
     case JobErrorType.Unexpected:
       return ExitCode.unexpected;
     default:
-      // A refusal with a reason (NotPermitted, CheckRefused, …): the job or request, not the tool.
-      return ExitCode.workflowFailed;
+      // A refusal with a reason (CheckRefused, CancelRefused, WorkflowClosed, NotPermitted, …).
+      return ExitCode.refused;
   }
 }
+
+/** Exit codes as `--help` and the README list them. */
+export const EXIT_CODE_LINES = `exit codes: 0 completed (or started), 1 job FAILED at TDG,
+  2 usage, configuration or invalid job request (UsageError, InvalidConfig, InvalidJobRequest),
+  3 refused or ended otherwise (CheckRefused, CancelRefused, WorkflowClosed, JobDeadlineExceeded, JobCancelled, NotPermitted, …),
+  4 workflow not found, 5 Temporal unreachable (connection failure only), 6 unexpected error,
+  7 namespace or search attributes missing (NamespaceNotFound, SetupRequired),
+  8 no worker answered in time (WorkerUnavailable)`;
 
 export function describeStatusLine(status: JobStatus): string {
   const counts = status.counts;

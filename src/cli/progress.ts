@@ -33,7 +33,12 @@ function nextCheckText(status: JobStatus, now: number): string {
   if (isTerminalState(status.state)) return 'finished';
   if (!status.nextCheckAt) return status.jobId ? 'checking now' : 'creating the job';
   const inMs = Date.parse(status.nextCheckAt) - now;
-  return inMs <= 0 ? 'checking now' : `next check in ${formatElapsed(inMs + 999)}`;
+  if (inMs <= 0) return 'checking now';
+  const next = formatElapsed(inMs + 999);
+  // Notification-first: TDG's notification is what the job waits for; the timer is only a safety net.
+  return status.notificationsRequested
+    ? `waiting for TDG's notification, safety-net check in ${next}`
+    : `next check in ${next}`;
 }
 
 /** The live line, e.g. `IN_PROGRESS  3/7 batches [#####-------]  elapsed 1m05s  next check in 12s  job 7ed69f4c06591ff`. */

@@ -29,9 +29,12 @@ const TYPE_NAMES: Record<number, string> = {
 
 /** gRPC status codes this module tells apart. */
 const GrpcStatus = {
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
   UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;
 
@@ -195,8 +198,22 @@ export function describeResult(result: EnsureResult): string {
   return `namespace "${result.namespace}": ${parts.join('; ')}`;
 }
 
-/** `npm run setup`: 0 done, 2 configuration error, 3 refused or conflicting, 5 Temporal unreachable. */
-export async function main(): Promise<number> {
+export const SETUP_USAGE = `usage: npm run setup [--help]
+  registers the workflow's search attributes (TdgJobId, TdgJobState: Keyword; TdgPossibleDuplicate: Bool)
+  in TEMPORAL_NAMESPACE, idempotently
+exit codes: 0 done, 2 usage or configuration error, 3 refused or conflicting,
+  5 Temporal unreachable (connection failure only), 6 unexpected error, 7 namespace not found`;
+
+/** `npm run setup`: exit codes as in SETUP_USAGE. `--help` never runs it. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(`${SETUP_USAGE}\n`);
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`error: unexpected argument "${argv[0]}"\n${SETUP_USAGE}\n`);
+    return 2;
+  }
   let config;
   try {
     config = loadClientConfig();
@@ -217,8 +234,17 @@ export async function main(): Promise<number> {
     process.stdout.write(`${describeResult(result)}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof SearchAttributeSetupError) {
+      process.stderr.write(`error: ${errorLine(err)}\n`);
+      return 3;
+    }
+    const code = grpcCode(err);
+    if (code === GrpcStatus.NOT_FOUND) {
+      process.stderr.write(`error: namespace "${temporal.namespace}" not found: ${errorLine(err)}\n`);
+      return 7;
+    }
     process.stderr.write(`error: ${errorLine(err)}\n`);
-    return err instanceof SearchAttributeSetupError ? 3 : 5;
+    return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED ? 5 : 6;
   } finally {
     await connection.close();
   }

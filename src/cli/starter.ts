@@ -7,10 +7,19 @@ import { ConfigError } from '../platform/env/schema.js';
 import { loadClientConfig, type TemporalSection } from '../platform/env/temporal.js';
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
-import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';
+import {
+  JobErrorType,
+  TdgJobError,
+  TdgJobs,
+  defaultWorkflowId,
+  describeEnding,
+  statusKey,
+  type ClosedJob,
+} from '../client/index.js';
 import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
 import {
   ExitCode,
+  errorDocument,
   describeError,
   describeStatusLine,
   exitCodeFor,
@@ -32,20 +41,30 @@ export async function runCommand(
   const { json } = command;
   switch (command.kind) {
     case 'start': {
+      // Generated here, so it is printed whatever happens next.
+      const workflowId = command.workflowId ?? defaultWorkflowId(command.name);
+      if (!command.workflowId && !json) io.err(`workflow id: ${workflowId} (generated)`);
       const started = await jobs.startJob({
         name: command.name,
         notificationMethod: command.notificationMethod,
-        ...(command.workflowId ? { workflowId: command.workflowId } : {}),
+        workflowId,
+        jobIdTimeoutMs: command.timeoutMs,
         ...(command.deadlineMs !== undefined ? { deadlineMs: command.deadlineMs } : {}),
       });
+      if (started.jobId === null) {
+        throw new TdgJobError(
+          JobErrorType.WorkerUnavailable,
+          `started workflow ${started.workflowId}, but TDG's job id did not come within ${formatDuration(command.timeoutMs)}: ${started.pendingReason ?? 'no answer'}; the job goes on once a worker runs (npm run job -- status ${started.workflowId})`,
+          started.workflowId,
+        );
+      }
       if (started.alreadyStarted) {
         io.err(`workflow ${started.workflowId} already exists: not starting it again (no new TDG job)`);
       }
       if (!json) {
-        const job = started.jobId
-          ? `TDG job ${started.jobId}`
-          : 'TDG job id not known yet (TDG is slow to answer)';
-        io.out(`${started.alreadyStarted ? 'workflow' : 'started workflow'} ${started.workflowId}: ${job}`);
+        io.out(
+          `${started.alreadyStarted ? 'workflow' : 'started workflow'} ${started.workflowId}: TDG job ${started.jobId}`,
+        );
       }
       if (!command.wait) {
         if (json) io.out(JSON.stringify(started));
@@ -102,14 +121,17 @@ export async function runCommand(
                 status.nextCheckAt ? `; next check ${status.nextCheckAt}` : ''
               }`,
         );
+      } else if (answer.source === 'closed') {
+        io.out(
+          json ? JSON.stringify({ source: 'closed', ...answer.status }, null, 2) : closedLine(answer.status),
+        );
       } else {
         // No worker answered in time (none running, or busy): visibility still knows the job.
         const basic = answer.status;
-        const why = `no worker answered the status query within ${formatDuration(command.timeoutMs)}`;
         io.out(
           json
-            ? JSON.stringify({ source: 'search-attributes', reason: why, ...basic }, null, 2)
-            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${why}; from search attributes)`,
+            ? JSON.stringify({ source: 'search-attributes', reason: answer.reason, ...basic }, null, 2)
+            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${answer.reason}; from search attributes)`,
         );
       }
       return ExitCode.ok;
@@ -117,7 +139,7 @@ export async function runCommand(
     case 'result':
       return printOutcome(await outcomeOf(jobs.waitForResult(command.workflowId)), json, io);
     case 'check': {
-      const status = await jobs.checkNow(command.workflowId);
+      const status = await jobs.checkNow(command.workflowId, { timeoutMs: command.timeoutMs });
       io.out(
         json
           ? JSON.stringify(status, null, 2)
@@ -147,8 +169,36 @@ export async function runCommand(
   }
 }
 
-export async function main(): Promise<number> {
-  const io: Output = {
+/** A closed workflow's status line: how it ended, as `list` shows it. */
+export function closedLine(closed: ClosedJob): string {
+  const last = closed.lastStatus
+    ? `; last status: ${describeStatusLine(closed.lastStatus)}`
+    : closed.result
+      ? `; ${closed.result.batchList.length} batches`
+      : '';
+  return `${closed.workflowId} job ${closed.jobId ?? '-'}: ${closed.state ?? closed.ending} (workflow ${closed.workflowStatus}; ${describeEnding(closed)}${last})`;
+}
+
+/** One failure: with --json exactly one document on stdout, else one line (two with a hint) on stderr. */
+export function reportError(err: unknown, json: boolean, io: Output): number {
+  if (json) {
+    io.out(JSON.stringify(errorDocument(err), null, 2));
+    return exitCodeFor(err);
+  }
+  if (err instanceof UsageError) io.err(`error: ${err.message}\n${USAGE}`);
+  else if (err instanceof TdgJobError) {
+    const where =
+      err.workflowId && !err.message.includes(err.workflowId) ? ` (workflow ${err.workflowId})` : '';
+    io.err(`${err.type}: ${err.message}${where}`);
+  } else io.err(`error: ${describeError(err)}`);
+  const hint = searchAttributeHint(err);
+  if (hint) io.err(hint);
+  return exitCodeFor(err);
+}
+
+/** The process's own stdout and stderr (and the terminal's width for the live line). */
+export function processOutput(): Output {
+  return {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     progress: {
@@ -159,14 +209,21 @@ export async function main(): Promise<number> {
       write: (text) => void process.stdout.write(text),
     },
   };
+}
+
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  io: Output = processOutput(),
+): Promise<number> {
+  // Known before parsing, so even a usage error is one JSON document.
+  const wantsJson = argv.includes('--json');
   let config: TemporalSection;
   let parsed: Command;
   try {
-    parsed = parseCommand(process.argv.slice(2));
+    parsed = parseCommand(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`error: ${err.message}\n${USAGE}`);
-    return ExitCode.usage;
+    return reportError(err, wantsJson, io);
   }
   if (parsed.kind === 'help') {
     io.out(usageOf(parsed.command));
@@ -177,8 +234,11 @@ export async function main(): Promise<number> {
     config = loadClientConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.err(err.message);
-    return ExitCode.usage;
+    return reportError(
+      new TdgJobError(JobErrorType.InvalidConfig, err.message, null, null, null, { cause: err }),
+      command.json,
+      io,
+    );
   }
   const { temporal } = config;
   let connection: Connection;
@@ -186,8 +246,12 @@ export async function main(): Promise<number> {
   try {
     ({ connection, client } = await connectClient(config, { connectTimeoutMs: 5_000 }));
   } catch (err) {
-    io.err(`cannot reach Temporal at ${temporal.address}: ${(err as Error).message}`);
-    return ExitCode.unreachable;
+    const message = `cannot reach Temporal at ${temporal.address}: ${(err as Error).message}`;
+    return reportError(
+      new TdgJobError(JobErrorType.TemporalUnavailable, message, null, null, null, { cause: err }),
+      command.json,
+      io,
+    );
   }
   if (command.kind === 'start' && command.wait && !command.json) {
     // Following is only watching: the job goes on without us.
@@ -199,12 +263,7 @@ export async function main(): Promise<number> {
   try {
     return await runCommand(command, new TdgJobs(client, { taskQueue: temporal.taskQueue }), io);
   } catch (err) {
-    if (err instanceof TdgJobError && err.type === JobErrorType.WorkflowNotFound)
-      io.err(`not found: ${err.message}`);
-    else io.err(`error: ${describeError(err)}`);
-    const hint = searchAttributeHint(err);
-    if (hint) io.err(hint);
-    return exitCodeFor(err);
+    return reportError(err, command.json, io);
   } finally {
     await connection.close();
   }

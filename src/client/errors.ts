@@ -4,6 +4,7 @@
  * never carry a secret.
  */
 import type { EmailAppendJobResult, JobStatus } from '../contract/index.js';
+import type { ClosedJob } from './closed.js';
 
 export const JobErrorType = {
   /** TDG reported the job FAILED; `result` still has its batch list. */
@@ -23,9 +24,20 @@ export const JobErrorType = {
   WorkflowNotFound: 'WorkflowNotFound',
   /** `checkNow` was refused: the job is finished, or checks came too fast. */
   CheckRefused: 'CheckRefused',
+  /** `cancel` was refused: the workflow has already ended (`closed` says how). */
+  CancelRefused: 'CancelRefused',
+  /** `startJob` with the id of a workflow that has already ended: nothing started (`closed` says how it ended). */
+  WorkflowClosed: 'WorkflowClosed',
+  /** No worker answered within the bounded wait; the message says whether any polls the task queue. */
+  WorkerUnavailable: 'WorkerUnavailable',
+  /** No connection to Temporal (only a connection failure: never a refusal or a bug). */
   TemporalUnavailable: 'TemporalUnavailable',
+  /** The Temporal namespace does not exist. */
+  NamespaceNotFound: 'NamespaceNotFound',
   /** The namespace lacks our search attributes: run `npm run setup`. */
   SetupRequired: 'SetupRequired',
+  /** A TEMPORAL_* setting (or the Temporal config file) is invalid: the message lists every problem. */
+  InvalidConfig: 'InvalidConfig',
   /** Any other failure, with the original message. */
   Unexpected: 'Unexpected',
 } as const;
@@ -42,9 +54,25 @@ export class TdgJobError extends Error {
     readonly status: JobStatus | null = null,
     /** For JobFailed: the result with the final batch list. */
     readonly result: EmailAppendJobResult | null = null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; closed?: ClosedJob | null },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.closed = options?.closed ?? null;
+  }
+
+  /** For a workflow that has ended (WorkflowClosed, CheckRefused, CancelRefused): how it ended. */
+  readonly closed: ClosedJob | null;
+
+  /** One JSON-safe object: what `--json` prints under `error`. */
+  toJSON(): Record<string, unknown> {
+    return {
+      type: this.type,
+      message: this.message,
+      workflowId: this.workflowId,
+      ...(this.closed ? { closed: this.closed } : {}),
+      ...(this.status ? { status: this.status } : {}),
+      ...(this.result ? { result: this.result } : {}),
+    };
   }
 }
 

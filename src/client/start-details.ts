@@ -1,9 +1,6 @@
 /** What a new job's workflow is started with besides its input: its id and the Web UI's static details. */
 import { escapeMarkdown, formatDuration, type NotificationMethod } from '../contract/index.js';
 
-/** Workflow ids the starter accepts: what Temporal, URLs and shells all take without quoting. */
-export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
-
 export function defaultWorkflowId(name: string, now = new Date()): string {
   const slug = name
     .toLowerCase()

@@ -3,6 +3,7 @@
  * read its status, ask for a check, cancel it, wait for its batch list, list jobs. Workflow names,
  * update and query names stay in here and in the contract: callers never spell them.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   WithStartWorkflowOperation,
@@ -14,7 +15,7 @@ import {
   isGrpcDeadlineError,
   isGrpcServiceError,
   type Client,
-  type WorkflowHandle,
+  type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import {
   ApplicationFailure,
@@ -24,18 +25,22 @@ import {
 } from '@temporalio/common';
 import {
   FailureType,
+  formatDuration,
   TDG_JOB_ID,
   STARTED_JOB_STATE,
   TDG_JOB_STATE,
   WORKFLOW_TYPE,
   checkNowUpdate,
   jobCreatedUpdate,
+  jobInputProblems,
   statusQuery,
+  workflowIdProblem,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
   type JobStatus,
   type NotificationMethod,
 } from '../contract/index.js';
+import { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
 import { JobErrorType, TdgJobError, describeError } from './errors.js';
 import { defaultWorkflowId, staticDetails } from './start-details.js';
 
@@ -53,6 +58,12 @@ export interface StartJobOptions {
   jobIdTimeoutMs?: number;
 }
 
+/** Bounded waits: every call that needs a worker gives up after this and says why. */
+export interface WaitOptions {
+  /** Default 30 s for `checkNow`, 5 s for `getStatus`'s query. */
+  timeoutMs?: number;
+}
+
 export interface StartedJob {
   workflowId: string;
   runId: string;
@@ -61,6 +72,8 @@ export interface StartedJob {
   notificationsRequested: boolean | null;
   /** True when the workflow id already existed: nothing new started, no second TDG job. */
   alreadyStarted: boolean;
+  /** With `jobId` null: why it is not known yet (e.g. "no worker is polling task queue …"). */
+  pendingReason?: string;
 }
 
 export interface ListedJob {
@@ -105,6 +118,9 @@ export function statusKey(status: JobStatus): string {
 }
 
 const DEFAULT_JOB_ID_TIMEOUT_MS = 60_000;
+const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** `listJobs` sorts at most this many matches by start time. */
+const LIST_SCAN_LIMIT = 1_000;
 /** gRPC status codes DEADLINE_EXCEEDED (4) and UNAVAILABLE (14): the server did not answer. */
 const GRPC_CONNECTION_CODES = new Set([4, 14]);
 
@@ -121,7 +137,7 @@ export class TdgJobs {
    * job id without creating a second TDG job.
    */
   async startJob(options: StartJobOptions): Promise<StartedJob> {
-    const workflowId = options.workflowId ?? defaultWorkflowId(options.name);
+    const workflowId = options.workflowId ?? defaultWorkflowId(options.name ?? '');
     const input: EmailAppendJobInput = {
       name: options.name,
       outputFormat: 'JSON',
@@ -129,6 +145,9 @@ export class TdgJobs {
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
       ...(options.polling ? { polling: options.polling } : {}),
     };
+    this.checkRequest(workflowId, input);
+    // Only the call whose start created the workflow finds its own token in the memo.
+    const startToken = randomUUID();
     const startWorkflowOperation = new WithStartWorkflowOperation(WORKFLOW_TYPE, {
       workflowId,
       taskQueue: this.options.taskQueue,
@@ -136,13 +155,17 @@ export class TdgJobs {
       // A running workflow answers the update; a closed one is never started again.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { jobName: options.name },
+      memo: { jobName: options.name, startToken },
       staticSummary: `TDG job ${options.name}`,
       staticDetails: staticDetails(options, workflowId),
       typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: STARTED_JOB_STATE }]),
     });
-    const calledAt = Date.now();
-    const deadline = calledAt + (options.jobIdTimeoutMs ?? DEFAULT_JOB_ID_TIMEOUT_MS);
+    const waitMs = options.jobIdTimeoutMs ?? DEFAULT_JOB_ID_TIMEOUT_MS;
+    const deadline = Date.now() + waitMs;
+    const startedByUs = async (): Promise<{ runId: string; ours: boolean }> => {
+      const d = await this.describe(workflowId);
+      return { runId: d.runId, ours: d.memo?.['startToken'] === startToken };
+    };
     try {
       // Accepted only once a worker runs the workflow's first task: bounded, like the wait for the id.
       const update = await this.temporal.withDeadline(deadline, () =>
@@ -152,48 +175,166 @@ export class TdgJobs {
         }),
       );
       const created = await resultWithin(update.result(), deadline - Date.now());
-      const runId = update.workflowRunId ?? (await this.describe(workflowId)).runId;
-      if (created === undefined) return this.pending(workflowId, runId);
+      const { runId, ours } = await startedByUs();
+      if (created === undefined) return this.pending(workflowId, runId, !ours, waitMs);
       return {
         workflowId,
         runId,
         jobId: created.jobId,
         notificationsRequested: created.notificationsRequested,
-        // The workflow's first run began before this call: it was there already.
-        alreadyStarted: Date.parse(created.workflowStartedAt) < calledAt,
+        alreadyStarted: !ours,
       };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedJob(workflowId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw await this.closedStartError(workflowId, err);
       // No worker took the first task in time: the workflow exists and goes on without us.
       if (isGrpcDeadlineError(err) && Date.now() >= deadline) {
-        const runId = await this.describe(workflowId).then(
-          (d) => d.runId,
-          (describeErr: unknown) => {
-            throw this.toJobError(describeErr, workflowId);
-          },
-        );
-        return this.pending(workflowId, runId);
+        const started = await startedByUs().catch((describeErr: unknown) => {
+          throw this.toJobError(describeErr, workflowId);
+        });
+        return this.pending(workflowId, started.runId, !started.ours, waitMs);
       }
-      throw await this.withLastStatus(this.toJobError(err, workflowId));
+      const error = this.toJobError(err, workflowId);
+      // The workflow failed before it could answer (the SDK then speaks of a missing update
+      // handler): its own failure is the answer.
+      if (error.type === JobErrorType.Unexpected || error.type === JobErrorType.JobCancelled) {
+        const closed = await this.closedJob(workflowId).catch(() => null);
+        if (closed?.failure) throw closedFailureError(closed, err);
+      }
+      throw await this.withLastStatus(error);
     }
   }
 
-  private pending(workflowId: string, runId: string): StartedJob {
-    return { workflowId, runId, jobId: null, notificationsRequested: null, alreadyStarted: false };
+  /** The workflow's own rules, checked before anything starts: a bad request leaves nothing behind. */
+  protected checkRequest(workflowId: string, input: EmailAppendJobInput): void {
+    const problems = [workflowIdProblem(workflowId), ...jobInputProblems(input)].filter(
+      (p): p is string => p !== null,
+    );
+    if (problems.length > 0)
+      throw new TdgJobError(
+        JobErrorType.InvalidJobRequest,
+        `invalid job request: ${problems.join('; ')}`,
+        workflowId,
+      );
   }
 
-  private describe(workflowId: string): ReturnType<WorkflowHandle['describe']> {
-    return this.temporal.workflow.getHandle(workflowId).describe();
+  /** A repeated start of an id whose workflow has ended: say how it ended and how to start anew. */
+  private async closedStartError(workflowId: string, cause: unknown): Promise<TdgJobError> {
+    const closed = await this.closedJob(workflowId).catch((err: unknown) => {
+      throw this.toJobError(err, workflowId);
+    });
+    if (!closed) return this.toJobError(cause, workflowId);
+    return new TdgJobError(
+      JobErrorType.WorkflowClosed,
+      `workflow ${workflowId} already ${describeEnding(closed)}; a workflow id names one job forever, so nothing was started: start anew with another workflow id (or none, to have one generated)`,
+      workflowId,
+      closed.lastStatus,
+      closed.result,
+      { cause, closed },
+    );
   }
 
-  /** The workflow's status query; with no worker answering within `timeoutMs`, visibility's view. */
+  private async pending(
+    workflowId: string,
+    runId: string,
+    alreadyStarted: boolean,
+    waitedMs: number,
+  ): Promise<StartedJob> {
+    const pendingReason = await this.noAnswerReason(waitedMs, 'TDG job id').catch(() => 'no answer in time');
+    return { workflowId, runId, jobId: null, notificationsRequested: null, alreadyStarted, pendingReason };
+  }
+
+  private describe(workflowId: string, timeoutMs = 10_000): Promise<WorkflowExecutionDescription> {
+    return this.temporal.withDeadline(Date.now() + timeoutMs, () =>
+      this.temporal.workflow.getHandle(workflowId).describe(),
+    );
+  }
+
+  /**
+   * Why a bounded wait for a worker ran out, from the task queue's pollers: none polls it (no
+   * worker runs for it), or some do but none answered in time (busy, or TDG is slow).
+   */
+  async noAnswerReason(waitedMs: number, what: string): Promise<string> {
+    const { taskQueue } = this.options;
+    const answer = await this.temporal.withDeadline(Date.now() + 5_000, () =>
+      this.temporal.workflowService.describeTaskQueue({
+        namespace: this.temporal.options.namespace,
+        taskQueue: { name: taskQueue, kind: 1 },
+        taskQueueType: 1,
+      }),
+    );
+    const pollers = answer.pollers?.length ?? 0;
+    if (pollers === 0) return `no worker is polling task queue ${taskQueue}`;
+    return `${pollers} worker${pollers === 1 ? '' : 's'} polled task queue ${taskQueue} lately, but no ${what} came within ${formatDuration(waitedMs)}`;
+  }
+
+  /** How the workflow ended, or null while it runs. */
+  async closedJob(workflowId: string, description?: WorkflowExecutionDescription): Promise<ClosedJob | null> {
+    const d = description ?? (await this.describe(workflowId));
+    const workflowStatus = d.status.name;
+    if (workflowStatus === 'RUNNING') return null;
+    const base = {
+      workflowId,
+      runId: d.runId,
+      workflowStatus,
+      jobId: d.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
+      state: d.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
+      startTime: d.startTime.toISOString(),
+      closeTime: d.closeTime?.toISOString() ?? null,
+    };
+    const handle = this.temporal.workflow.getHandle(workflowId, d.runId);
+    try {
+      const result = (await this.temporal.withDeadline(Date.now() + 10_000, () =>
+        handle.result(),
+      )) as EmailAppendJobResult;
+      return { ...base, ending: 'COMPLETED', failure: null, lastStatus: null, result };
+    } catch (err) {
+      const error = this.toJobError(err, workflowId);
+      if (error.type === JobErrorType.TemporalUnavailable) throw error;
+      const ending: JobEnding =
+        workflowStatus === 'TERMINATED'
+          ? 'TERMINATED'
+          : workflowStatus === 'CANCELLED' || error.type === JobErrorType.JobCancelled
+            ? 'CANCELLED'
+            : error.type === JobErrorType.JobFailed
+              ? 'FAILED'
+              : error.type === JobErrorType.JobDeadlineExceeded
+                ? 'DEADLINE_EXCEEDED'
+                : 'ERROR';
+      const failure = err instanceof WorkflowFailedError ? err.cause : err;
+      const type =
+        failure instanceof ApplicationFailure ? (failure.type ?? 'ApplicationFailure') : error.type;
+      return {
+        ...base,
+        ending,
+        failure: { type, message: error.message },
+        lastStatus: error.status,
+        result: error.result,
+      };
+    }
+  }
+
+  /**
+   * A running workflow's status query; with no worker answering within `timeoutMs`, visibility's
+   * view and why (`reason`: e.g. no worker polls the task queue). A closed workflow: how it ended.
+   */
   async getStatus(
     workflowId: string,
     timeoutMs = 5_000,
   ): Promise<
-    { source: 'query'; status: JobStatus } | { source: 'search-attributes'; status: VisibleStatus }
+    | { source: 'query'; status: JobStatus }
+    | { source: 'search-attributes'; status: VisibleStatus; reason: string }
+    | { source: 'closed'; status: ClosedJob }
   > {
+    requireWorkflowId(workflowId);
     const handle = this.temporal.workflow.getHandle(workflowId);
+    try {
+      const description = await this.describe(workflowId);
+      const closed = await this.closedJob(workflowId, description);
+      if (closed) return { source: 'closed', status: closed };
+    } catch (err) {
+      throw this.toJobError(err, workflowId);
+    }
     try {
       const status = await this.temporal.withDeadline(Date.now() + timeoutMs, () =>
         handle.query(statusQuery),
@@ -202,33 +343,86 @@ export class TdgJobs {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw this.toJobError(err, workflowId);
       try {
-        return { source: 'search-attributes', status: await this.visibleStatus(workflowId) };
+        const reason = await this.noAnswerReason(timeoutMs, 'answer to the status query').catch(
+          () => `no worker answered the status query within ${Math.round(timeoutMs / 1_000)}s`,
+        );
+        return { source: 'search-attributes', status: await this.visibleStatus(workflowId), reason };
       } catch (visibilityErr) {
         throw this.toJobError(visibilityErr, workflowId);
       }
     }
   }
 
-  /** Asks the workflow to call getJob now and returns the fresh status (refused once finished or too often). */
-  async checkNow(workflowId: string): Promise<JobStatus> {
+  /** The workflow still runs: else a refusal of `type` saying how it ended. */
+  private async requireRunning(workflowId: string, type: JobErrorType, what: string): Promise<void> {
+    let closed: ClosedJob | null;
     try {
-      return await this.temporal.workflow.getHandle(workflowId).executeUpdate(checkNowUpdate);
+      closed = await this.closedJob(workflowId);
     } catch (err) {
-      throw await this.withLastStatus(this.toJobError(err, workflowId));
+      throw this.toJobError(err, workflowId);
+    }
+    if (closed)
+      throw new TdgJobError(
+        type,
+        `workflow ${workflowId} already ${describeEnding(closed)}: ${what}`,
+        workflowId,
+        closed.lastStatus,
+        closed.result,
+        { closed },
+      );
+  }
+
+  /**
+   * Asks the workflow to call getJob now and returns the fresh status: refused (CheckRefused) once
+   * the job is finished or when checks come too fast; WorkerUnavailable after `timeoutMs` (30 s).
+   */
+  async checkNow(workflowId: string, options: WaitOptions = {}): Promise<JobStatus> {
+    requireWorkflowId(workflowId);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
+    try {
+      return await this.temporal.withDeadline(Date.now() + timeoutMs, () =>
+        this.temporal.workflow.getHandle(workflowId).executeUpdate(checkNowUpdate),
+      );
+    } catch (err) {
+      if (isGrpcDeadlineError(err)) {
+        const reason = await this.noAnswerReason(timeoutMs, 'check').catch(() => 'no answer in time');
+        throw new TdgJobError(
+          JobErrorType.WorkerUnavailable,
+          `check not answered: ${reason}`,
+          workflowId,
+          null,
+          null,
+          {
+            cause: err,
+          },
+        );
+      }
+      const error = this.toJobError(err, workflowId);
+      // The workflow ended while the check was on its way.
+      if (error.type === JobErrorType.Unexpected || error.type === JobErrorType.WorkflowNotFound)
+        await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
+      throw await this.withLastStatus(error);
     }
   }
 
-  /** Requests cancellation: the workflow records its TDG job and ends CANCELLED. */
+  /** Requests cancellation: the workflow records its TDG job and ends CANCELLED (CancelRefused once it has ended). */
   async cancel(workflowId: string): Promise<void> {
+    requireWorkflowId(workflowId);
+    await this.requireRunning(workflowId, JobErrorType.CancelRefused, 'nothing to cancel');
     try {
       await this.temporal.workflow.getHandle(workflowId).cancel();
     } catch (err) {
-      throw this.toJobError(err, workflowId);
+      const error = this.toJobError(err, workflowId);
+      if (error.type === JobErrorType.WorkflowNotFound)
+        await this.requireRunning(workflowId, JobErrorType.CancelRefused, 'nothing to cancel');
+      throw error;
     }
   }
 
   /** The batch list once TDG reports COMPLETED; rejects with a TdgJobError for every other end. */
   async waitForResult(workflowId: string): Promise<EmailAppendJobResult> {
+    requireWorkflowId(workflowId);
     try {
       return (await this.temporal.workflow.getHandle(workflowId).result()) as EmailAppendJobResult;
     } catch (err) {
@@ -274,19 +468,19 @@ export class TdgJobs {
     return result;
   }
 
-  /** Recent jobs, newest first; `state` filters on the TdgJobState search attribute. */
+  /**
+   * Recent jobs, newest first (by start time; visibility's own order puts running workflows
+   * first); `state` filters on the TdgJobState search attribute. Reads at most 1,000 matches.
+   */
   async listJobs(options: { state?: string; limit?: number } = {}): Promise<ListedJob[]> {
     const limit = options.limit ?? 20;
     const state = options.state?.trim().toUpperCase();
     if (state !== undefined && !/^[A-Z][A-Z0-9_]{0,39}$/.test(state))
-      throw new TdgJobError(JobErrorType.Unexpected, `not a TDG job state: "${options.state}"`, null);
+      throw new TdgJobError(JobErrorType.InvalidJobRequest, `not a TDG job state: "${options.state}"`, null);
     const filter = `WorkflowType = '${WORKFLOW_TYPE}'${state ? ` AND ${TDG_JOB_STATE.name} = '${state}'` : ''}`;
     const jobs: ListedJob[] = [];
     try {
-      for await (const execution of this.temporal.workflow.list({
-        query: filter,
-        pageSize: Math.min(limit, 100),
-      })) {
+      for await (const execution of this.temporal.workflow.list({ query: filter, pageSize: 200 })) {
         jobs.push({
           workflowId: execution.workflowId,
           status: execution.status.name,
@@ -295,12 +489,13 @@ export class TdgJobs {
           state: execution.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
           name: jobName(execution.memo),
         });
-        if (jobs.length >= limit) break;
+        if (jobs.length >= LIST_SCAN_LIMIT) break;
       }
     } catch (err) {
       throw this.toJobError(err, null);
     }
-    return jobs;
+    jobs.sort((a, b) => b.startTime.localeCompare(a.startTime) || a.workflowId.localeCompare(b.workflowId));
+    return jobs.slice(0, limit);
   }
 
   /** Visibility's view of one workflow: answers without a worker. */
@@ -317,22 +512,6 @@ export class TdgJobs {
     };
   }
 
-  /** The id is taken by a closed workflow: its job id from visibility, nothing started. */
-  private async closedJob(workflowId: string): Promise<StartedJob> {
-    try {
-      const description = await this.describe(workflowId);
-      return {
-        workflowId,
-        runId: description.runId,
-        jobId: description.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
-        notificationsRequested: null,
-        alreadyStarted: true,
-      };
-    } catch (err) {
-      throw this.toJobError(err, workflowId);
-    }
-  }
-
   /** Every rejection as a TdgJobError with a stable type. */
   toJobError(err: unknown, workflowId: string | null): TdgJobError {
     if (err instanceof TdgJobError) return err;
@@ -342,6 +521,7 @@ export class TdgJobs {
       status: JobStatus | null = null,
       result: EmailAppendJobResult | null = null,
     ): TdgJobError => new TdgJobError(type, message, workflowId, status, result, { cause: err });
+    if (isNamespaceMissing(err)) return wrap(JobErrorType.NamespaceNotFound, describeError(err));
     if (err instanceof WorkflowNotFoundError) return wrap(JobErrorType.WorkflowNotFound, err.message);
     const failure =
       err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError ? err.cause : err;
@@ -387,8 +567,35 @@ export class TdgJobs {
 const NO_STATUS_TYPES = new Set<JobErrorType>([
   JobErrorType.WorkflowNotFound,
   JobErrorType.TemporalUnavailable,
+  JobErrorType.NamespaceNotFound,
   JobErrorType.SetupRequired,
 ]);
+
+/** The same workflow ids the CLI accepts (the contract's rule). */
+function requireWorkflowId(workflowId: string): void {
+  const problem = workflowIdProblem(workflowId);
+  if (problem) throw new TdgJobError(JobErrorType.InvalidJobRequest, problem, null);
+}
+
+/** A start that failed inside the workflow: the workflow's own failure type and reason. */
+function closedFailureError(closed: ClosedJob, cause: unknown): TdgJobError {
+  const failure = closed.failure ?? { type: JobErrorType.Unexpected, message: 'the workflow ended' };
+  const type =
+    KNOWN_FAILURE_TYPES.get(failure.type) ??
+    (closed.ending === 'CANCELLED' ? JobErrorType.JobCancelled : JobErrorType.Unexpected);
+  return new TdgJobError(type, failure.message, closed.workflowId, closed.lastStatus, closed.result, {
+    cause,
+    closed,
+  });
+}
+
+/** NOT_FOUND for the namespace itself, not for a workflow (the SDK makes both WorkflowNotFoundError). */
+function isNamespaceMissing(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (/namespace \S+ (is )?not found|namespace not found/i.test(e.message)) return true;
+  }
+  return false;
+}
 
 const KNOWN_FAILURE_TYPES = new Map<string, JobErrorType>([
   [FailureType.JobFailed, JobErrorType.JobFailed],

@@ -7,7 +7,7 @@
  * Fastify logs through the same logger (`loggerInstance`), so requests are logged by fastify itself;
  * the serializers here decide what of a request reaches a line. The notification URL's query carries
  * the signature (design §4: it must not spread), so the `sig` value is replaced with `[redacted]` and
- * any 64-hex run is masked; request headers (x-api-key, authorizationtoken, authorization) are never
+ * any stand-alone 64-hex run is masked (one inside a workflow id is not); request headers (x-api-key, authorizationtoken, authorization) are never
  * logged at all.
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
@@ -22,8 +22,12 @@ export type ServiceLogger = Logger;
 
 export const REDACTED = '[redacted]';
 const MAX_LOGGED_URL = 512;
-/** A signature is 64 hex digits; a caller may put one anywhere, so any such run is masked. */
-const HEX_SIGNATURE_RUN = /[0-9a-f]{64}/gi;
+/**
+ * A signature is 64 hex digits; a caller may put one anywhere, so such a run is masked when it
+ * stands alone (or right after a percent-encoded separator) — but not a run inside a longer
+ * workflow id (`job-<sha256>`), which stays readable in the logs.
+ */
+const HEX_SIGNATURE_RUN = /(?:(?<![A-Za-z0-9._:-])|(?<=%[0-9a-f]{2}))[0-9a-f]{64}(?![A-Za-z0-9._:-])/gi;
 /** `?key=value` / `&key=value`; the key is compared decoded, as fastify's query parser reads it. */
 const QUERY_PARAM = /([?&])([^=&#?\s]*)=([^&#\s]*)/g;
 const SIGNATURE_PARAM = 'sig';

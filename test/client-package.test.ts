@@ -1,0 +1,158 @@
+/**
+ * What another team does first: `npm pack` the client package, install the tarball into a fresh
+ * ESM project, type-check the README's client example under node16, nodenext and bundler resolution,
+ * compile it and run it with plain `node` against the dev server, the simulator and a worker.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/platform/project-root.js';
+import {
+  connectTemporal,
+  runSimulator,
+  simulatorActivities,
+  type SimulatorHandle,
+  type TemporalHandle,
+} from './helpers/harness.js';
+
+const run = promisify(execFile);
+const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+let temporal: TemporalHandle;
+let sim: SimulatorHandle;
+let consumer: string;
+let tarball: string;
+
+async function readmeExample(): Promise<string> {
+  const readme = await readFile(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const block = /<!-- client example[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('README.md has no client example block');
+  return block;
+}
+
+beforeAll(async () => {
+  consumer = await mkdtemp(join(tmpdir(), 'tdg-consumer-'));
+  // `npm pack` runs the package's prepack: a fresh compile of the client into its dist/.
+  const packed = await run('npm', ['pack', '--pack-destination', consumer], {
+    cwd: join(PROJECT_ROOT, 'packages', 'client'),
+    timeout: 240_000,
+  });
+  tarball = join(consumer, packed.stdout.trim().split('\n').pop()!);
+  await writeFile(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    cwd: consumer,
+    timeout: 240_000,
+  });
+  await writeFile(join(consumer, 'example.ts'), await readmeExample());
+  temporal = await connectTemporal();
+  sim = await runSimulator({ defaults: { durationMs: 1_500, batches: 3, outcome: 'COMPLETED' } });
+}, 600_000);
+
+afterAll(async () => {
+  await sim?.close();
+  await temporal?.close();
+  if (consumer) await rm(consumer, { recursive: true, force: true });
+});
+
+describe('the packed client package', () => {
+  it('holds the compiled client and its declarations, no sources, tests, benchmarks or screenshots', async () => {
+    const { stdout } = await run('tar', ['tzf', tarball]);
+    const files = stdout.trim().split('\n');
+    expect(files).toContain('package/dist/src/client/index.js');
+    expect(files).toContain('package/dist/src/client/index.d.ts');
+    expect(files).toContain('package/dist/src/bin/job.js');
+    expect(
+      files.filter((f) => !/^package\/(package\.json|README\.md|dist\/src\/.*\.(js|d\.ts))$/.test(f)),
+    ).toEqual([]);
+    expect(files.some((f) => /test|bench|\.png$|\/(worker|simulator|listener|tdg)\//.test(f))).toBe(false);
+  });
+
+  it('installs what a client needs: no worker, bundler, native core or HTTP server', async () => {
+    const installed = await readdir(join(consumer, 'node_modules', '@temporalio'));
+    expect(installed.sort()).toEqual(['client', 'common', 'envconfig', 'proto', 'workflow']);
+    const top = await readdir(join(consumer, 'node_modules'));
+    for (const heavy of ['fastify', 'webpack', '@swc', 'pino', 'node-fetch'])
+      expect(top).not.toContain(heavy);
+    const lock = JSON.parse(await readFile(join(consumer, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    // Under 60 packages (the whole application's dependencies were 212).
+    expect(Object.keys(lock.packages).filter(Boolean).length).toBeLessThan(60);
+  });
+
+  it.each([
+    ['node16', 'node16'],
+    ['nodenext', 'nodenext'],
+    ['preserve', 'bundler'],
+  ])(
+    'the README example type-checks with --module %s --moduleResolution %s',
+    async (module, resolution) => {
+      // skipLibCheck as consumers of the Temporal SDK set it: its own .d.ts files need @types/ms and source-map.
+      const args = [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', module];
+      args.push('--moduleResolution', resolution, '--types', 'node');
+      args.push('--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), 'example.ts');
+      const result = await run(process.execPath, args, { cwd: consumer, timeout: 120_000 }).catch(
+        (err: { stdout: string }) => ({ stdout: err.stdout, failed: true }),
+      );
+      expect(result.stdout).toBe('');
+    },
+    180_000,
+  );
+
+  it('runs the README example with plain node: the job id, then the batch count', async () => {
+    await run(
+      process.execPath,
+      [
+        TSC,
+        '--strict',
+        '--skipLibCheck',
+        '--target',
+        'es2022',
+        '--module',
+        'nodenext',
+        '--types',
+        'node',
+      ].concat([
+        '--typeRoots',
+        join(PROJECT_ROOT, 'node_modules', '@types'),
+        '--outDir',
+        'out',
+        'example.ts',
+      ]),
+      { cwd: consumer, timeout: 120_000 },
+    );
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const { stdout, stderr } = await run(process.execPath, ['out/example.js'], {
+        cwd: consumer,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: consumer,
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_NAMESPACE: 'default',
+          TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+        },
+        timeout: 90_000,
+      });
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^TDG job [0-9a-f]{15}: attach its batches now\nCOMPLETED with 3 batches\n$/);
+    });
+  }, 300_000);
+
+  it("the package's tdg-job bin runs with plain node and --json failures parse", async () => {
+    const result = await run(
+      join(consumer, 'node_modules', '.bin', 'tdg-job'),
+      ['status', 'bad id!', '--json'],
+      {
+        cwd: consumer,
+      },
+    ).catch((err: { code: number; stdout: string }) => err);
+    expect((result as { code?: number }).code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: 'UsageError' } });
+  });
+});
