@@ -398,7 +398,12 @@ describe('starter CLI against the dev server', () => {
         notificationMethod: null,
         workflowId,
       });
-      await waitFor(async () => ((await jobs.visibleStatus(workflowId)).jobId ? true : undefined));
+      // A new job waits the initial interval (5 s) before its first check.
+      await waitFor(
+        async () =>
+          (await jobs.visibleStatus(workflowId)).state === 'WAITING_FOR_UPLOAD' ? true : undefined,
+        30_000,
+      );
       const answered = await cli(['status', workflowId], env);
       expect(answered.stdout).toMatch(
         new RegExp(
