@@ -38,7 +38,9 @@ export function createActivities(deps: ActivityDeps) {
       const { info } = context;
       call.signal = context.cancellationSignal;
       call.rateLimit = info.isLocal ? 'now' : 'wait';
-      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, info.attempt, timeoutOverrideMs);
+      // A local attempt keeps the configured timeout: a longer one would hold its workflow task.
+      const attempt = info.isLocal ? 1 : info.attempt;
+      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, attempt, timeoutOverrideMs);
       const deadlineAt = attemptDeadlineAt(info, Date.now());
       if (deadlineAt !== undefined) call.deadlineAt = deadlineAt;
     } else if (timeoutOverrideMs !== undefined) {
