@@ -233,6 +233,12 @@ describe('scenario tags', () => {
     expect(parseScenario('[sim notify=changes]', { ...defaults, notify: 'terminal' })).toMatchObject({
       notify: 'changes',
     });
+    expect(parseScenario('[sim createLatency=9s getlatency=250ms]', defaults)).toEqual({
+      ...defaults,
+      checks: null,
+      createLatencyMs: 9_000,
+      getLatencyMs: 250,
+    });
     expect(parseScenario('[sim batches=0]', defaults)).toEqual({ ...defaults, batches: 0, checks: null });
     expect(parseScenario('[sim]', defaults)).toEqual({ ...defaults, checks: null });
     expect(parseScenario('no tag [simulation] here', defaults)).toEqual({ ...defaults, checks: null });
@@ -249,6 +255,8 @@ describe('scenario tags', () => {
       ['[sim notify=sometimes]', /notify "sometimes" must be changes or terminal/],
       ['[sim notify=]', /notify "" must be changes or terminal/],
       ['[sim colour=red]', /unknown key "colour"/],
+      ['[sim createLatency=soon]', /createLatency/],
+      ['[sim getLatency=11m]', /getLatency "11m" is longer than 10m/],
       ['[sim batches]', /expected key=value/],
       ['[sim batches=1 batches=2]', /given twice/],
       ['[sim batches=1', /closing/],
@@ -1073,6 +1081,25 @@ describe('fault injection', () => {
     expect((await h.stats()).jobsCreated.byName['never read']).toBe(1);
     h.sim.setFaults({ createJobLatencyMs: 0 });
     void hungUp;
+  });
+
+  it('a createLatency= / getLatency= tag slows only that job’s answers', async () => {
+    const h = harness();
+    const token = await h.login();
+    const started = performance.now();
+    const slow = await h.createJob(token, { name: 'slow [sim createLatency=100ms getLatency=60ms]' });
+    const createMs = performance.now() - started;
+    expect(createMs).toBeGreaterThanOrEqual(99);
+    const fastStart = performance.now();
+    const fast = await h.createJob(token, { name: 'fast' });
+    expect(performance.now() - fastStart).toBeLessThan(50);
+    const timedGet = async (jobId: string): Promise<number> => {
+      const at = performance.now();
+      expect((await h.getJob(token, jobId)).statusCode).toBe(200);
+      return performance.now() - at;
+    };
+    expect(await timedGet(slow.json<{ job_id: string }>().job_id)).toBeGreaterThanOrEqual(59);
+    expect(await timedGet(fast.json<{ job_id: string }>().job_id)).toBeLessThan(50);
   });
 
   it('terminalReadLagMs: after the end is notified, getJob answers the state before for that long', async () => {

@@ -86,6 +86,11 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
   const malformedFor = new WeakMap<FastifyRequest, 'truncated' | 'html'>();
   const delayFor = new WeakMap<FastifyRequest, number>();
 
+  /** A job's own slowness (its `[sim createLatency=… getLatency=…]` tag), on top of the gate's. */
+  const addDelay = (request: FastifyRequest, ms: number | undefined): void => {
+    if (ms !== undefined && ms > 0) delayFor.set(request, (delayFor.get(request) ?? 0) + ms);
+  };
+
   const checkApiKey = (request: FastifyRequest): string => {
     const key = header(request, 'x-api-key');
     if (key === undefined || key === '') throw new ApiError(401, 'missing x-api-key header');
@@ -251,6 +256,7 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
         notify: state.settings.notificationMode,
       });
       const job = state.jobs.create(name, scenario, notification, options.now());
+      addDelay(request, scenario.createLatencyMs);
       state.stats.countJob(name);
       state.onJobCreated(job);
       request.log.info(
@@ -268,6 +274,7 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       const job = state.jobs.get(request.params.jobId);
       if (job === undefined) throw new ApiError(404, `job not found: ${request.params.jobId.slice(0, 100)}`);
       job.getJobCalls++;
+      addDelay(request, job.scenario.getLatencyMs);
       const at = options.now();
       const { faults } = state;
       let progress = observe(job, at);
