@@ -143,11 +143,11 @@ export async function runBurstPhase(ctx: PhaseContext): Promise<BurstReport> {
         return handle;
       },
     );
-    // Every open job has its id (and its first check) before the burst.
-    const readyBy = Date.now() + 90_000;
+    // Every open job has its id before the burst (10 s at the limit: one createJob each).
+    const readyBy = Date.now() + 60_000;
     for (;;) {
       const statuses = await mapLimit(open, 8, (h) => h.query(statusQuery).catch(() => null));
-      if (statuses.every((s) => s?.jobId && s.checks > 0) || Date.now() > readyBy) break;
+      if (statuses.every((s) => s?.jobId) || Date.now() > readyBy) break;
       await sleep(1_000);
     }
 
@@ -312,7 +312,8 @@ export async function runSlowCreatePhase(ctx: PhaseContext): Promise<SlowCreateR
   const { stack, log } = ctx;
   const perCase = ctx.quick ? 3 : 6;
   const latencies = [9_000, 25_000];
-  const windowMs = ctx.quick ? 75_000 : 120_000;
+  // 25 s: a first attempt cut at 7 s, a short backoff, then one given the time TDG needs (33 s).
+  const windowMs = ctx.quick ? 50_000 : 120_000;
   const taskQueue = `chaos-slow-${Date.now().toString(36)}`;
   const worker = await startWorker(ctx, 'slow-create', taskQueue, {
     notifications: false,
