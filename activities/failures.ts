@@ -14,6 +14,7 @@ const TDG_ERROR_NAMES: Record<AnyTdgError['name'], true> = {
   TdgNetworkError: true,
   TdgTimeoutError: true,
   TdgMalformedResponseError: true,
+  TdgThrottledError: true,
 };
 
 function asTdgError(err: unknown): AnyTdgError | undefined {
@@ -68,6 +69,15 @@ export function toApplicationFailure(err: unknown): unknown {
         message: tdg.message,
         nonRetryable: false,
         details: [{ code: tdg.name === 'TdgNetworkError' ? (tdg.code ?? null) : 'TIMEOUT', createOutcome }],
+      });
+    case 'TdgThrottledError':
+      // Our own limit, not TDG's: nothing was sent, so no TDG job can exist for a createJob.
+      return ApplicationFailure.create({
+        type: FailureType.RateLimited,
+        message: tdg.message,
+        nonRetryable: false,
+        nextRetryDelay: tdg.retryAfterMs,
+        details: [{ retryAfterMs: tdg.retryAfterMs, createOutcome }],
       });
     case 'TdgMalformedResponseError':
       return ApplicationFailure.create({

@@ -5,6 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { CreateJobRequest, CreateJobResult, JobSnapshot } from '../src/contract/index.js';
 import type { CallOptions, CreateJobParams, TdgClient, TdgLogger } from '../src/tdg/index.js';
+import { attemptDeadlineAt, requestTimeoutMs } from './call-budget.js';
 import { toApplicationFailure } from './failures.js';
 
 const silentLogger: TdgLogger = { info: () => undefined, warn: () => undefined };
@@ -23,11 +24,28 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  /** Runs a client call with the activity's cancellation and logger; maps client errors to failures. */
-  async function callTdg<T>(run: (call: CallOptions) => Promise<T>): Promise<T> {
+  /**
+   * Runs a client call with the activity's cancellation, time and logger; maps client errors to
+   * failures. A local activity never waits for a rate-limit token: it would hold its workflow task
+   * (and heartbeat it), so without a free token it fails at once with `RateLimited` and the workflow
+   * goes on with an activity, which the task queue's rate limit paces. An activity waits, but only
+   * as long as its attempt leaves its request the whole timeout.
+   */
+  async function callTdg<T>(run: (call: CallOptions) => Promise<T>, timeoutOverrideMs?: number): Promise<T> {
     const context = currentContext();
     const call: CallOptions = { logger: context?.log ?? deps.logger ?? silentLogger };
-    if (context) call.signal = context.cancellationSignal;
+    if (context) {
+      const { info } = context;
+      call.signal = context.cancellationSignal;
+      call.rateLimit = info.isLocal ? 'now' : 'wait';
+      // A local attempt keeps the configured timeout: a longer one would hold its workflow task.
+      const attempt = info.isLocal ? 1 : info.attempt;
+      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, attempt, timeoutOverrideMs);
+      const deadlineAt = attemptDeadlineAt(info, Date.now());
+      if (deadlineAt !== undefined) call.deadlineAt = deadlineAt;
+    } else if (timeoutOverrideMs !== undefined) {
+      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, 1, timeoutOverrideMs);
+    }
     try {
       return await run(call);
     } catch (err) {
@@ -46,7 +64,7 @@ export function createActivities(deps: ActivityDeps) {
         params.notificationUrl = deps.notificationUrl(req.workflowId);
         params.notificationMethod = req.notificationMethod;
       }
-      const jobId = await callTdg((call) => deps.tdg.createJob(params, call));
+      const jobId = await callTdg((call) => deps.tdg.createJob(params, call), req.requestTimeoutMs);
       const notificationsRequested = params.notificationUrl !== undefined;
       logger().info('Created TDG job', { jobId, name: params.name, notificationsRequested });
       return { jobId, notificationsRequested };

@@ -11,7 +11,13 @@
  *     the simulator knows (HTML 200, 3xx, 404, resets, hangs) stay off here: the workflow does not
  *     survive all of them yet (issue 11 item 1).
  *
- * Then it checks that every workflow completed with its TDG job's batch list, counts the TDG jobs
+ * Then two pressure phases (issue 21; bench/lib/pressure-phases.ts), each with its own worker: a
+ * burst of COMPLETED hints (10× the rate's worth) under a tight TDG rate limit while new jobs start,
+ * and TDG answering createJob in 9 s and in 25 s against the 7 s request timeout. Their targets
+ * (start-to-job-id, status and checkNow p99 ≤ 2 s during the burst; ≤ 2 TDG jobs per slow-created
+ * workflow, each such workflow marked) fail the run like a correctness problem.
+ *
+ * It checks that every workflow completed with its TDG job's batch list, counts the TDG jobs
  * created per workflow (`GET /_sim/stats` → jobsCreated.byName, names carry the workflow id) and
  * explains each duplicate from the createJob exchanges a recording proxy saw: a kill or a dev
  * server outage while that request was in flight, or an answer the worker could not read. Writes
@@ -46,6 +52,7 @@ import { durationFlag, durationRangeFlag, numberFlag, parseCommandLine, RUN_FLAG
 import { buildBundles } from './lib/bundles.js';
 import { startStack } from './lib/dev-stack.js';
 import { planJobs } from './lib/job-plan.js';
+import { runBurstPhase, runSlowCreatePhase, type PhaseTarget } from './lib/pressure-phases.js';
 import { machineDescription } from './lib/machine.js';
 import { mapLimit } from './lib/map-limit.js';
 import { outputDir } from './lib/paths.js';
@@ -633,6 +640,21 @@ const worstDiagnoses = await mapLimit(
 const detectedBy: Record<string, number> = {};
 for (const o of outcomes) if (o.detectedBy) detectedBy[o.detectedBy] = (detectedBy[o.detectedBy] ?? 0) + 1;
 
+// ---------------------------------------------------------------- pressure phases (issue 21)
+const phaseContext = {
+  stack,
+  bundlePath: bundles.ours,
+  logPrefix: join(outDir, runName),
+  quick,
+  log,
+};
+const burst = await runBurstPhase(phaseContext);
+const slowCreate = await runSlowCreatePhase(phaseContext);
+const pressureTargets: PhaseTarget[] = [...burst.targets, ...slowCreate.targets];
+const pressureProblems = pressureTargets
+  .filter((t) => !t.met)
+  .map((t) => `pressure: ${t.target} (${t.note ?? ''})`);
+
 const report = {
   name: runName,
   command: ['npm run chaos', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -717,6 +739,7 @@ const report = {
       note: `${outcomes.filter((o) => o.markedPossibleDuplicate).length} workflow(s) marked, ${markedWithoutDuplicate} of them without an extra TDG job (an unknown outcome that had created nothing)`,
     },
   ],
+  pressure: { burst, slowCreate, targets: pressureTargets },
   worker: { cpuSeconds: Math.round(workerCpuSeconds * 10) / 10, peakRssMiB: workerPeakRssMiB },
   simulator: stats,
   correctnessProblems: problems,
@@ -782,6 +805,31 @@ const md = [
         '',
       ]
     : ['No duplicate TDG job.', '']),
+  '## Pressure phases (issue 21)',
+  '',
+  `Burst: ${burst.openJobs} open jobs, ${burst.hints} COMPLETED hints at once at ${burst.ratePerSecond} TDG calls/s ` +
+    `(10× the rate's worth), ${burst.newJobs} new jobs started during it. Start-to-job-id p99 ${burst.startToJobIdMs.p99} ms ` +
+    `(max ${burst.startToJobIdMs.max} ms, ${burst.startsWithoutJobId} without a job id), status query p99 ${burst.statusQueryMs.p99} ms, ` +
+    `checkNow p99 ${burst.checkNowMs.p99} ms${burst.checkNowErrors.length > 0 ? ` (${burst.checkNowErrors.length} failed: ${burst.checkNowErrors[0]})` : ''}; ` +
+    `longest time with no successful TDG call ${burst.longestTdgSilenceMs} ms; peak ${burst.peakCallsPerSecond} TDG calls in one second; ` +
+    `history events per open job p50 ${burst.historyEventsPerJob.p50}, max ${burst.historyEventsPerJob.max}.`,
+  '',
+  `Slow create (request timeout ${slowCreate.requestTimeoutMs / 1000} s, ${slowCreate.windowMs / 1000} s window): ` +
+    slowCreate.cases
+      .map(
+        (c) =>
+          `createJob in ${c.createLatencyMs / 1000} s → TDG jobs per workflow ${c.tdgJobsPerWorkflow.join(', ')}, ` +
+          `${c.withJobId}/${c.workflows} with a job id (p99 ${c.startToJobIdMs.p99} ms), ${c.unmarkedDuplicates} unmarked duplicate(s)`,
+      )
+      .join('; ') +
+    '.',
+  '',
+  '| target (issue 21) | met |',
+  '| --- | --- |',
+  ...pressureTargets.map(
+    (t) => `| ${t.target} | ${t.met ? 'yes' : '**no**'}${t.note ? ` — ${t.note}` : ''} |`,
+  ),
+  '',
   problems.length > 0
     ? `**Correctness problems:** ${problems.join('; ')}`
     : 'Correctness: every job completed with its TDG batch list; every duplicate is explained.',
@@ -798,5 +846,9 @@ bundles.remove();
 rmSync(dataDir, { recursive: true, force: true });
 if (problems.length > 0) {
   process.stderr.write(`CORRECTNESS FAILURE:\n  ${problems.join('\n  ')}\n`);
+  process.exitCode = 1;
+}
+if (pressureProblems.length > 0) {
+  process.stderr.write(`PRESSURE TARGETS MISSED:\n  ${pressureProblems.join('\n  ')}\n`);
   process.exitCode = 1;
 }

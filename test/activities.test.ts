@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, msToNumber } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -111,6 +111,8 @@ interface Setup {
   password?: string;
   notifications?: { publicUrl: string; secret: string } | null;
   baseUrl?: string;
+  requestTimeoutMs?: number;
+  maxCallsPerSecond?: number;
 }
 
 function activitiesFor(sim: Sim, setup: Setup = {}) {
@@ -130,7 +132,15 @@ function activitiesFor(sim: Sim, setup: Setup = {}) {
             password: setup.password ?? PASSWORD,
             fetch,
           });
-  const tdg = createTdgClient({ baseUrl, apiVersion: 'v3', apiKey, tokens, fetch, requestTimeoutMs: 5_000 });
+  const tdg = createTdgClient({
+    baseUrl,
+    apiVersion: 'v3',
+    apiKey,
+    tokens,
+    fetch,
+    requestTimeoutMs: setup.requestTimeoutMs ?? 5_000,
+    ...(setup.maxCallsPerSecond === undefined ? {} : { maxCallsPerSecond: setup.maxCallsPerSecond }),
+  });
   const activities = createActivities({
     tdg,
     jobName: jobNameFor,
@@ -480,5 +490,135 @@ describe('failures as the workflow sees them', () => {
     expect(failure).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: false });
     expect(failure.message).toContain('POST /v3/auth');
     expect(failure.message).toContain('withheld');
+  });
+});
+
+describe('under pressure (issue 21)', () => {
+  /** An activity attempt as Temporal starts it: scheduled now, 30 s per attempt unless given. */
+  const attemptEnv = (info: Partial<Info> = {}) =>
+    quietEnv({
+      scheduledTimestampMs: Date.now(),
+      currentAttemptScheduledTimestampMs: Date.now(),
+      startToCloseTimeoutMs: 30_000,
+      scheduleToCloseTimeoutMs: 0,
+      ...info,
+    });
+  const getJobsSent = (sent: SentRequest[]) => sent.filter((r) => r.method === 'GET').length;
+
+  it('a local getJob without a free token fails at once with RateLimited, sends nothing, and says when', async () => {
+    const sim = await runSim();
+    const { activities, sent } = activitiesFor(sim, { tokens: 'static', maxCallsPerSecond: 0.5 });
+    // createJob takes the only token; the next comes in 2 s.
+    const { jobId } = await run(attemptEnv(), activities.createJob, request('wf-local-limited'));
+    const started = Date.now();
+    const failure = await failureOf(run(attemptEnv({ isLocal: true }), activities.getJob, jobId));
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(failure).toMatchObject({ type: FailureType.RateLimited, nonRetryable: false });
+    expect(msToNumber(failure.nextRetryDelay ?? 0)).toBeGreaterThan(1_000);
+    expect(msToNumber(failure.nextRetryDelay ?? 0)).toBeLessThanOrEqual(2_000);
+    expect(getJobsSent(sent)).toBe(0);
+  });
+
+  it('an activity getJob waits for its token while its attempt leaves the request its timeout', async () => {
+    const sim = await runSim();
+    const { activities, sent } = activitiesFor(sim, {
+      tokens: 'static',
+      maxCallsPerSecond: 1,
+      requestTimeoutMs: 1_000,
+    });
+    const { jobId } = await run(attemptEnv(), activities.createJob, request('wf-wait-limited'));
+    const started = Date.now();
+    const snapshot = await run(attemptEnv(), activities.getJob, jobId);
+    expect(snapshot.jobId).toBe(jobId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    // A 1.5 s attempt cannot wait 1 s for a token and still give its request 1 s: it fails unsent.
+    const short = await failureOf(
+      run(attemptEnv({ startToCloseTimeoutMs: 1_500 }), activities.getJob, jobId),
+    );
+    expect(short).toMatchObject({ type: FailureType.RateLimited, nonRetryable: false });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(getJobsSent(sent)).toBe(1);
+  });
+
+  it('a createJob that gave up waiting for a token reports not-sent: no duplicate mark follows', async () => {
+    const sim = await runSim();
+    const { activities } = activitiesFor(sim, { tokens: 'static', maxCallsPerSecond: 0.5 });
+    await run(attemptEnv(), activities.createJob, request('wf-create-first'));
+    const failure = await failureOf(
+      run(attemptEnv({ startToCloseTimeoutMs: 1_000 }), activities.createJob, request('wf-create-limited')),
+    );
+    expect(failure).toMatchObject({
+      type: FailureType.RateLimited,
+      details: [{ createOutcome: 'not-sent' }],
+    });
+    expect(sim.simulator.jobs()).toHaveLength(1);
+  });
+
+  it('createJob takes requestTimeoutMs: a TDG slower than the configured timeout gets the time it needs', async () => {
+    const sim = await runSim({ createJobLatencyMs: 1_500 });
+    const { activities } = activitiesFor(sim, { tokens: 'static', requestTimeoutMs: 1_000 });
+    const timedOut = await failureOf(run(attemptEnv(), activities.createJob, request('wf-slow-create')));
+    expect(timedOut).toMatchObject({
+      type: FailureType.TdgUnavailable,
+      details: [{ code: 'TIMEOUT', createOutcome: 'unknown' }],
+    });
+    // TDG made the job all the same: exactly why the next attempt must not time out again.
+    expect(sim.simulator.jobs()).toHaveLength(1);
+    const created = await run(
+      attemptEnv(),
+      activities.createJob,
+      request('wf-slow-create', { requestTimeoutMs: 3_000 }),
+    );
+    expect(created.jobId).toMatch(/\S/);
+    expect(sim.simulator.jobs()).toHaveLength(2);
+  });
+
+  it('a requestTimeoutMs beyond the attempt is cut to the attempt: our own timeout, not Temporal’s', async () => {
+    const sim = await runSim({ createJobLatencyMs: 5_000 });
+    const { activities } = activitiesFor(sim, { tokens: 'static', requestTimeoutMs: 1_000 });
+    const started = Date.now();
+    const failure = await failureOf(
+      run(
+        attemptEnv({ startToCloseTimeoutMs: 2_000 }),
+        activities.createJob,
+        request('wf-capped', { requestTimeoutMs: 60_000 }),
+      ),
+    );
+    const took = Date.now() - started;
+    expect(failure).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ code: 'TIMEOUT' }] });
+    expect(took).toBeGreaterThanOrEqual(1_500);
+    expect(took).toBeLessThan(2_000);
+  });
+
+  it('a retried getJob doubles its request timeout per attempt, so a slow TDG is eventually read', async () => {
+    const sim = await runSim();
+    const { activities } = activitiesFor(sim, { tokens: 'static', requestTimeoutMs: 1_000 });
+    const { jobId } = await run(attemptEnv(), activities.createJob, request('wf-slow-get'));
+    await setFaults(sim, { getJobLatencyMs: 1_500 });
+    const first = await failureOf(run(attemptEnv({ attempt: 1 }), activities.getJob, jobId));
+    expect(first).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ code: 'TIMEOUT' }] });
+    // The local attempt keeps the configured timeout whatever its number: it holds a workflow task.
+    const local = await failureOf(run(attemptEnv({ attempt: 3, isLocal: true }), activities.getJob, jobId));
+    expect(local).toMatchObject({ type: FailureType.TdgUnavailable });
+    const second = await run(attemptEnv({ attempt: 2 }), activities.getJob, jobId);
+    expect(second.jobId).toBe(jobId);
+  });
+
+  it('a COMPLETED answer without its batch list is TdgMalformedResponse (retryable), never a result', async () => {
+    const sim = await runSim({ completedBatchList: 'missing' });
+    const { activities } = activitiesFor(sim);
+    const { jobId } = await run(
+      attemptEnv(),
+      activities.createJob,
+      request('wf-no-list', { name: 'j [sim checks=1 batches=4]' }),
+    );
+    const failure = await failureOf(run(attemptEnv(), activities.getJob, jobId));
+    expect(failure).toMatchObject({ type: FailureType.TdgMalformedResponse, nonRetryable: false });
+    expect(failure.message).toContain('COMPLETED answer must carry the whole batch list');
+    await setFaults(sim, { completedBatchList: 'short' });
+    const short = await failureOf(run(attemptEnv(), activities.getJob, jobId));
+    expect(short.message).toMatch(/names 3 batch\(es\) but "number_batches_completed" says 4/);
+    await setFaults(sim, { completedBatchList: 'full' });
+    expect((await run(attemptEnv(), activities.getJob, jobId)).batchList).toHaveLength(4);
   });
 });

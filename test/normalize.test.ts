@@ -91,7 +91,7 @@ describe('normalizeJob', () => {
 
   it('accepts counts as numeric strings', () => {
     const snapshot = normalizeJob('j', {
-      state: 'COMPLETED',
+      state: 'IN_PROGRESS',
       number_batches_waiting_for_upload: '1',
       number_batches_queued: ' 2 ',
       number_batches_in_progress: 3,
@@ -137,6 +137,51 @@ describe('normalizeJob', () => {
         'batch_list',
       ].sort(),
     );
+  });
+
+  describe('only a complete answer ends a job', () => {
+    const completed = (fields: Record<string, unknown>) => ({
+      state: 'completed',
+      number_batches_waiting_for_upload: 0,
+      number_batches_queued: 0,
+      number_batches_in_progress: 0,
+      number_batches_completed: 4,
+      number_batches_failed: 0,
+      number_batches_malformed: 0,
+      created_date: '1461726337744',
+      output_format: 'JSON',
+      ...fields,
+    });
+
+    it('refuses COMPLETED without a batch_list as unreadable, saying why', () => {
+      expect(() => normalizeJob('j', completed({}))).toThrow(TdgMalformedResponseError);
+      expect(() => normalizeJob('j', completed({}))).toThrow(/COMPLETED.*no readable "batch_list"/);
+      expect(() => normalizeJob('j', completed({ batch_list: 'a,b,c,d' }))).toThrow(/no readable/);
+    });
+
+    it('refuses COMPLETED whose list is shorter than number_batches_completed (an empty one too)', () => {
+      expect(() => normalizeJob('j', completed({ batch_list: [] }))).toThrow(
+        /names 0 batch\(es\) but "number_batches_completed" says 4/,
+      );
+      expect(() => normalizeJob('j', completed({ batch_list: ['a', 'b', 'c'] }))).toThrow(/names 3/);
+    });
+
+    it('refuses COMPLETED whose list has an entry that is not an id', () => {
+      expect(() => normalizeJob('j', completed({ batch_list: ['a', 'b', 7, 'd'] }))).toThrow(
+        /unreadable entries \(batch_list\[2\]\)/,
+      );
+    });
+
+    it('accepts COMPLETED with the whole list (or more), and a running job with none', () => {
+      expect(normalizeJob('j', completed({ batch_list: ['a', 'b', 'c', 'd'] })).batchList).toHaveLength(4);
+      expect(normalizeJob('j', completed({ batch_list: ['a', 'b', 'c', 'd', 'e'] })).batchList).toHaveLength(
+        5,
+      );
+      expect(normalizeJob('j', completed({ number_batches_completed: 0, batch_list: [] })).batchList).toEqual(
+        [],
+      );
+      expect(normalizeJob('j', completed({ state: 'IN_PROGRESS' })).missingFields).toContain('batch_list');
+    });
   });
 
   it('treats an empty or non-string state as missing', () => {

@@ -382,6 +382,8 @@ describe('/_sim/ control', () => {
       reset: 0,
       hang: 0,
       outage: 0,
+      laggingRead: 0,
+      incompleteBatchList: 0,
     });
 
     const list = (await h.inject({ method: 'GET', url: '/_sim/jobs' })).json<{

@@ -14,6 +14,7 @@ import {
   USERNAME,
   closeRunning,
   harness,
+  receiver,
 } from './helpers/simulator.js';
 
 afterEach(closeRunning);
@@ -80,6 +81,95 @@ describe('fault injection', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(39);
   });
 
+  it('createJobLatencyMs and getJobLatencyMs slow only their own route, and the job is made anyway', async () => {
+    const h = harness({ faults: { createJobLatencyMs: 120, getJobLatencyMs: 60 } });
+    const timed = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+      const started = performance.now();
+      const value = await run();
+      return [value, performance.now() - started];
+    };
+    const [token, authMs] = await timed(() => h.login());
+    expect(authMs).toBeLessThan(50);
+    const [created, createMs] = await timed(() => h.createJob(token, { name: 'slow create' }));
+    expect(createMs).toBeGreaterThanOrEqual(119);
+    const jobId = created.json<{ job_id: string }>().job_id;
+    const [, getMs] = await timed(() => h.getJob(token, jobId));
+    expect(getMs).toBeGreaterThanOrEqual(59);
+    expect(getMs).toBeLessThan(119);
+    // An answer too slow for the caller: the job exists whether or not anyone reads the answer.
+    h.sim.setFaults({ createJobLatencyMs: 5_000 });
+    const hungUp = h.createJob(token, { name: 'never read' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await h.stats()).jobsCreated.byName['never read']).toBe(1);
+    h.sim.setFaults({ createJobLatencyMs: 0 });
+    void hungUp;
+  });
+
+  it('a createLatency= / getLatency= tag slows only that job’s answers', async () => {
+    const h = harness();
+    const token = await h.login();
+    const started = performance.now();
+    const slow = await h.createJob(token, { name: 'slow [sim createLatency=100ms getLatency=60ms]' });
+    const createMs = performance.now() - started;
+    expect(createMs).toBeGreaterThanOrEqual(99);
+    const fastStart = performance.now();
+    const fast = await h.createJob(token, { name: 'fast' });
+    expect(performance.now() - fastStart).toBeLessThan(50);
+    const timedGet = async (jobId: string): Promise<number> => {
+      const at = performance.now();
+      expect((await h.getJob(token, jobId)).statusCode).toBe(200);
+      return performance.now() - at;
+    };
+    expect(await timedGet(slow.json<{ job_id: string }>().job_id)).toBeGreaterThanOrEqual(59);
+    expect(await timedGet(fast.json<{ job_id: string }>().job_id)).toBeLessThan(50);
+  });
+
+  it('terminalReadLagMs: after the end is notified, getJob answers the state before for that long', async () => {
+    const h = harness({ faults: { terminalReadLagMs: 30_000 } });
+    const target = await receiver();
+    const { token, jobId } = await h.job({
+      name: 'lagging [sim duration=10s batches=4 notify=terminal]',
+      notification_URL: `${target.base}/n`,
+      notification_method: 'POST',
+    });
+    h.clock.now = T0 + 10_000;
+    h.sim.checkNotifications();
+    await h.sim.notificationsIdle();
+    expect(target.received.map((r) => JSON.parse(r.body) as { state: string })).toEqual([
+      { job_id: jobId, state: 'COMPLETED' },
+    ]);
+    const read = async () => (await h.getJob(token, jobId)).json<TdgJobBody>();
+    h.clock.now = T0 + 10_000 + 29_999;
+    expect(await read()).toMatchObject({ state: 'IN_PROGRESS' });
+    h.clock.now = T0 + 10_000 + 30_000;
+    const current = await read();
+    expect(current).toMatchObject({ state: 'COMPLETED', number_batches_completed: 4 });
+    expect(current.batch_list).toHaveLength(4);
+    expect((await h.stats()).faultsInjected.laggingRead).toBe(1);
+    // The control view shows the truth all along.
+    expect(h.sim.job(jobId)?.state).toBe('COMPLETED');
+  });
+
+  it('completedBatchList leaves out, empties or cuts only a COMPLETED answer’s list', async () => {
+    const h = harness();
+    const { token, jobId } = await h.job({ name: 'lists [sim duration=10s batches=3]' });
+    h.clock.now = T0 + 5_000;
+    h.sim.setFaults({ completedBatchList: 'missing' });
+    // Still running: the fault does not touch it.
+    expect((await h.getJob(token, jobId)).json<TdgJobBody>().batch_list).toHaveLength(3);
+    h.clock.now = T0 + 10_000;
+    const missing = (await h.getJob(token, jobId)).json<Partial<TdgJobBody>>();
+    expect(missing).toMatchObject({ state: 'COMPLETED', number_batches_completed: 3 });
+    expect(missing).not.toHaveProperty('batch_list');
+    h.sim.setFaults({ completedBatchList: 'empty' });
+    expect((await h.getJob(token, jobId)).json<TdgJobBody>().batch_list).toEqual([]);
+    h.sim.setFaults({ completedBatchList: 'short' });
+    expect((await h.getJob(token, jobId)).json<TdgJobBody>().batch_list).toHaveLength(2);
+    h.sim.setFaults({ completedBatchList: 'full' });
+    expect((await h.getJob(token, jobId)).json<TdgJobBody>().batch_list).toHaveLength(3);
+    expect((await h.stats()).faultsInjected.incompleteBatchList).toBe(3);
+  });
+
   it('trailingCommaBodies renders batch_list like TDG example', async () => {
     const h = harness({ faults: { trailingCommaBodies: true } });
     const { token, jobId } = await h.job({ name: 'comma [sim duration=1s batches=3]' });
@@ -111,6 +201,9 @@ describe('fault injection', () => {
       [{ resetRate: null }, /resetRate must be a number from 0 to 1/],
       [{ hangRate: Number.NaN }, /hangRate must be a number from 0 to 1/],
       [{ outage: 1 }, /outage must be true or false/],
+      [{ getJobLatencyMs: -5 }, /getJobLatencyMs/],
+      [{ terminalReadLagMs: 'long' }, /terminalReadLagMs/],
+      [{ completedBatchList: 'half' }, /completedBatchList must be full, missing, empty, short/],
       [{ errorRat: 1 }, /unknown fault field\(s\) errorRat/],
       [[1], /JSON object/],
     ] as const) {

@@ -30,6 +30,12 @@ describe('scenario tags', () => {
     expect(parseScenario('[sim notify=changes]', { ...defaults, notify: 'terminal' })).toMatchObject({
       notify: 'changes',
     });
+    expect(parseScenario('[sim createLatency=9s getlatency=250ms]', defaults)).toEqual({
+      ...defaults,
+      checks: null,
+      createLatencyMs: 9_000,
+      getLatencyMs: 250,
+    });
     expect(parseScenario('[sim batches=0]', defaults)).toEqual({ ...defaults, batches: 0, checks: null });
     expect(parseScenario('[sim]', defaults)).toEqual({ ...defaults, checks: null });
     expect(parseScenario('no tag [simulation] here', defaults)).toEqual({ ...defaults, checks: null });
@@ -46,6 +52,8 @@ describe('scenario tags', () => {
       ['[sim notify=sometimes]', /notify "sometimes" must be changes or terminal/],
       ['[sim notify=]', /notify "" must be changes or terminal/],
       ['[sim colour=red]', /unknown key "colour"/],
+      ['[sim createLatency=soon]', /createLatency/],
+      ['[sim getLatency=11m]', /getLatency "11m" is longer than 10m/],
       ['[sim batches]', /expected key=value/],
       ['[sim batches=1 batches=2]', /given twice/],
       ['[sim batches=1', /closing/],

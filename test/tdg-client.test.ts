@@ -3,6 +3,7 @@
  * body TDG might send is exercised exactly, and what the client sends is asserted byte for byte.
  */
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -20,6 +21,7 @@ import {
   type PasswordTokenProviderOptions,
 } from '../src/tdg/token-provider.js';
 import { startSimulator } from '../src/simulator/index.js';
+import { TdgThrottledError } from '../src/tdg/errors.js';
 
 const API_KEY = 'key-7f3a9c1e-secret';
 const USERNAME = 'alice@example.com';
@@ -450,6 +452,82 @@ describe('rate limit', () => {
   it('sends at once without a limit (the control for the pacing above)', async () => {
     const at = await arrivals(10, {});
     expect(at.filter((ms) => ms < 500)).toHaveLength(10);
+  });
+});
+
+describe('rate limit against the simulator: a call that gave up never sends', () => {
+  const STATIC_TOKEN = 'static-token-for-the-limit-test';
+
+  async function simulatorClient(perSecond: number) {
+    const sim = await startSimulator(
+      { apiKey: API_KEY, username: '', password: '', staticTokens: [STATIC_TOKEN], seed: 3 },
+      { port: 0, host: '127.0.0.1' },
+    );
+    servers.push({ url: sim.url, requests: [], close: () => sim.close() });
+    const client = createTdgClient({
+      baseUrl: sim.url,
+      apiVersion: 'v3',
+      apiKey: API_KEY,
+      tokens: createStaticTokenProvider(STATIC_TOKEN),
+      maxCallsPerSecond: perSecond,
+      requestTimeoutMs: 2_000,
+    });
+    const jobId = await client.createJob({ name: 'limit test [sim duration=1h]' });
+    const getJobs = async (): Promise<number> =>
+      ((await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: Record<string, number> })
+        .requests['GET /job'] ?? 0;
+    return { client, jobId, getJobs };
+  }
+
+  it('callers aborted while queued leave at once, send nothing afterwards, and cost no token', async () => {
+    // 1 call/s: createJob took the only token, so every getJob below has to queue.
+    const { client, jobId, getJobs } = await simulatorClient(1);
+    const t0 = Date.now();
+    const controllers = Array.from({ length: 8 }, () => new AbortController());
+    const calls = controllers.map((c) =>
+      client.getJob(jobId, { signal: c.signal }).then(
+        () => 'sent and answered',
+        (e: unknown) => e,
+      ),
+    );
+    await sleep(300);
+    const reason = new Error('activity cancelled');
+    const abortedAt = Date.now();
+    for (const c of controllers) c.abort(reason);
+    const outcomes = await Promise.all(calls);
+    expect(Date.now() - abortedAt).toBeLessThan(200);
+    expect(outcomes).toEqual(Array.from({ length: 8 }, () => reason));
+    // The eight tokens they would have taken are free: the next caller gets the bucket's next
+    // token (1 s after createJob's), not the ninth.
+    await client.getJob(jobId);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    // Long enough for all eight to have had their turn under a limiter that kept them queued.
+    await sleep(8_000);
+    expect(await getJobs()).toBe(1);
+  });
+
+  it('a call whose deadline leaves no room for the request fails unsent, and never sends later', async () => {
+    const { client, jobId, getJobs } = await simulatorClient(0.5);
+    // The token comes in 2 s; the deadline leaves 2 s request time from now + 2.5 s: give up at 0.5 s.
+    const deadlineAt = Date.now() + 2_500;
+    const started = Date.now();
+    const error = await failureOf(client.getJob(jobId, { deadlineAt }));
+    expect(error).toBeInstanceOf(TdgThrottledError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await sleep(3_000);
+    expect(await getJobs()).toBe(0);
+  });
+
+  it("'now' takes a free token or fails at once, without waiting or sending", async () => {
+    const { client, jobId, getJobs } = await simulatorClient(1);
+    const started = Date.now();
+    const error = await failureOf(client.getJob(jobId, { rateLimit: 'now' }));
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(error).toBeInstanceOf(TdgThrottledError);
+    expect((error as TdgThrottledError).retryAfterMs).toBeGreaterThan(0);
+    await sleep((error as TdgThrottledError).retryAfterMs + 50);
+    await client.getJob(jobId, { rateLimit: 'now' });
+    expect(await getJobs()).toBe(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { temporal as proto } from '@temporalio/proto';
 import type { emailAppendJob } from '../workflows/index.js';
 import {
   FailureType,
+  MAX_TDG_REQUEST_TIMEOUT_MS,
   WORKFLOW_TYPE,
   jobNotificationSignal,
   statusQuery,
@@ -77,7 +78,7 @@ describe('a createJob that gets no answer', () => {
         return s.jobId ? s : undefined;
       });
       expect(status.possibleDuplicateTdgJob).toBe(true);
-      expect(requests.map((r) => r.requestTimeoutMs)).toEqual([undefined, 27_000]);
+      expect(requests.map((r) => r.requestTimeoutMs)).toEqual([undefined, MAX_TDG_REQUEST_TIMEOUT_MS]);
       const attributes = (await handle.describe()).typedSearchAttributes;
       expect(attributes.get({ name: 'TdgPossibleDuplicate', type: 'BOOL' })).toBe(true);
       // No backoff timer between the unanswered attempt and the patient one.

@@ -24,6 +24,7 @@ import { msToNumber } from '@temporalio/common';
 import type { TdgActivities } from '../activities/index.js';
 import {
   FailureType,
+  MAX_TDG_REQUEST_TIMEOUT_MS,
   MIN_MANUAL_CHECK_SPACING_MS,
   checkNowUpdate,
   formatDuration,
@@ -79,13 +80,15 @@ const continueOnCurrentVersion = makeContinueAsNewFunc<typeof emailAppendJob>({
  * left a TDG job behind, so after this many the workflow stops and names them for reconciliation.
  */
 const MAX_UNANSWERED_CREATE_ATTEMPTS = 2;
-/**
- * The request timeout of a createJob retry after an unanswered attempt: TDG may be slow rather than
- * down, so the retry waits nearly the whole activity attempt instead of repeating what just failed.
- */
-const PATIENT_CREATE_REQUEST_TIMEOUT_MS = TDG_ATTEMPT_TIMEOUT - 3_000;
 /** Follow-up checks after a hint said the job ended and `getJob` did not agree yet (a lagging read). */
 const FOLLOW_UP_DELAYS_MS = [5_000, 15_000, 45_000, 2 * 60_000, 5 * 60_000];
+
+/**
+ * Task-queue priorities (1 is served first, 3 is the default): during a burst of checks that fell
+ * back to activities, a new job's createJob is not queued behind them.
+ */
+const CREATE_PRIORITY = 1;
+const CHECK_PRIORITY = 4;
 
 /** Unreadable answers to createJob after which the workflow gives up: TDG may have created a job each time. */
 const MAX_UNREADABLE_CREATE_ANSWERS = 5;
@@ -162,9 +165,11 @@ function activities(
   summary: string,
   scheduleToCloseMs: number,
   retry: RetryPolicy = TDG_RETRY_POLICY,
+  priorityKey = CHECK_PRIORITY,
 ): TdgActivities {
   const options: ActivityOptions = {
     summary,
+    priority: { priorityKey },
     startToCloseTimeout: TDG_ATTEMPT_TIMEOUT,
     scheduleToCloseTimeout: Math.max(scheduleToCloseMs, 1_000),
     retry,
@@ -334,7 +339,7 @@ async function requestJob(job: JobState, input: EmailAppendJobInput): Promise<Cr
   let unreadableAnswers = 0;
   let requestTimeoutMs: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    const tdg = activities(`createJob "${job.name}"`, remaining(job), SINGLE_ATTEMPT);
+    const tdg = activities(`createJob "${job.name}"`, remaining(job), SINGLE_ATTEMPT, CREATE_PRIORITY);
     const attemptedAt = new Date().toISOString();
     try {
       // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.
@@ -353,7 +358,8 @@ async function requestJob(job: JobState, input: EmailAppendJobInput): Promise<Cr
       if (outcome !== 'not-sent') markPossibleDuplicate(job);
       if (outcome === 'unanswered') {
         unanswered.push(attemptedAt);
-        requestTimeoutMs = PATIENT_CREATE_REQUEST_TIMEOUT_MS;
+        // TDG may be slow rather than down: the retry waits nearly the whole attempt for its answer.
+        requestTimeoutMs = MAX_TDG_REQUEST_TIMEOUT_MS;
         if (unanswered.length >= MAX_UNANSWERED_CREATE_ATTEMPTS) {
           throw typedFailure(
             FailureType.CreateOutcomeUnknown,

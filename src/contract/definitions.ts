@@ -67,10 +67,13 @@ export const FailureType = {
   JobNotFound: 'JobNotFound',
   TdgUnavailable: 'TdgUnavailable',
   TdgRateLimited: 'TdgRateLimited',
+  /**
+   * This worker's own TDG rate limit had no call slot (at once, for a local activity; in time, for
+   * an activity): nothing was sent. Retryable; `nextRetryDelay` is when a slot is expected.
+   */
+  RateLimited: 'RateLimited',
   TdgMalformedResponse: 'TdgMalformedResponse',
   InvalidWorkflowInput: 'InvalidWorkflowInput',
-  /** The worker's share of the TDG rate limit had no call free at once (a local check does not wait). */
-  RateLimited: 'RateLimited',
   /** createJob got no answer too many times: TDG may hold jobs of this workflow to reconcile. */
   CreateOutcomeUnknown: 'CreateOutcomeUnknown',
   /** `checkNow` refused: the job is finished, or manual checks came faster than allowed. */
@@ -112,8 +115,9 @@ export interface CreateJobRequest {
   /** null: send no notification URL, rely on polling alone. */
   notificationMethod: NotificationMethod | null;
   /**
-   * The HTTP request timeout for this call instead of the configured one: a retry after a timeout
-   * gives a slow TDG more time rather than repeating what just failed.
+   * This attempt's request timeout instead of the worker's TDG_REQUEST_TIMEOUT: after an attempt
+   * whose outcome is unknown (TDG may be slower than the timeout), give the next one more time.
+   * Capped to MAX_TDG_REQUEST_TIMEOUT_MS (and to the attempt's remaining time).
    */
   requestTimeoutMs?: number;
 }
@@ -263,6 +267,12 @@ export const MIN_MANUAL_CHECK_SPACING_MS = 1_000;
  * of the most requests one attempt can make must fit inside it (src/platform/env/).
  */
 export const TDG_ATTEMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * The longest request timeout an activity gives one TDG request: the attempt minus room to obtain a
+ * token (rate limit, auth) and to report the outcome before the attempt's own timeout.
+ */
+export const MAX_TDG_REQUEST_TIMEOUT_MS = TDG_ATTEMPT_TIMEOUT_MS - 2_000;
 
 /** Counts of a job with no batches yet: every state at zero. */
 export function noBatches(): JobCounts {

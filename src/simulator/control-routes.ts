@@ -28,6 +28,8 @@ export interface JobView {
     outcome: Outcome;
     checks: number | null;
     notify: NotificationMode;
+    createLatencyMs?: number;
+    getLatencyMs?: number;
   };
   createdAt: string;
   terminalAt: string | null;

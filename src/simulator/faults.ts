@@ -39,7 +39,27 @@ export interface Faults {
   hangRate: number;
   /** Full outage: every TDG route (anything outside `/_sim/`) answers 503 with an HTML page. */
   outage: boolean;
+  /**
+   * Added delay for createJob answers only (on top of `latencyMs`): a TDG slower to create than the
+   * client's request timeout still creates the job, whose id the caller then never reads.
+   */
+  createJobLatencyMs: number;
+  /** Added delay for getJob answers only (on top of `latencyMs`). */
+  getJobLatencyMs: number;
+  /**
+   * An eventually consistent read: for this long after a job became COMPLETED or FAILED (and
+   * notified it), getJob still answers the state before (IN_PROGRESS). 0: reads are current.
+   */
+  terminalReadLagMs: number;
+  /**
+   * How a COMPLETED answer carries its batch list: `full` (the real one), `missing` (no
+   * `batch_list` field), `empty` (`[]`) or `short` (the last batch left out).
+   */
+  completedBatchList: CompletedBatchList;
 }
+
+export type CompletedBatchList = 'full' | 'missing' | 'empty' | 'short';
+export const COMPLETED_BATCH_LISTS: readonly CompletedBatchList[] = ['full', 'missing', 'empty', 'short'];
 
 export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   errorRate: 0,
@@ -56,6 +76,10 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   resetRate: 0,
   hangRate: 0,
   outage: false,
+  createJobLatencyMs: 0,
+  getJobLatencyMs: 0,
+  terminalReadLagMs: 0,
+  completedBatchList: 'full',
 });
 
 const RATES = [
@@ -72,7 +96,13 @@ const RATES = [
 const BOOLEANS = ['trailingCommaBodies', 'outage'] as const;
 /** A hung request is dropped (socket destroyed) after this long at the latest, like a gateway's idle timeout. */
 export const MAX_HANG_MS = 600_000;
-const DELAYS = ['latencyMs', 'latencyJitterMs'] as const;
+const DELAYS = [
+  'latencyMs',
+  'latencyJitterMs',
+  'createJobLatencyMs',
+  'getJobLatencyMs',
+  'terminalReadLagMs',
+] as const;
 const MAX_DELAY_MS = 600_000;
 const MAX_RETRY_AFTER_SECONDS = 86_400;
 
@@ -111,6 +141,14 @@ export function validateFaults(input: unknown): Partial<Faults> {
     if (value === undefined) continue;
     if (typeof value !== 'boolean') throw new ControlValidationError(`${key} must be true or false`);
     out[key] = value;
+  }
+  const batchList = source['completedBatchList'];
+  if (batchList !== undefined) {
+    const choice = COMPLETED_BATCH_LISTS.find((c) => c === batchList);
+    if (choice === undefined) {
+      throw new ControlValidationError(`completedBatchList must be ${COMPLETED_BATCH_LISTS.join(', ')}`);
+    }
+    out.completedBatchList = choice;
   }
   return out;
 }

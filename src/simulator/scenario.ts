@@ -16,6 +16,10 @@ export interface Scenario {
   checks: number | null;
   /** When the job notifies: the `notify=` tag, else the simulator's `notificationMode` at creation. */
   notify: NotificationMode;
+  /** `createLatency=`: this job's createJob answer comes this much later (the job is made at once). */
+  createLatencyMs?: number;
+  /** `getLatency=`: each getJob answer for this job comes this much later. */
+  getLatencyMs?: number;
 }
 
 export interface ScenarioDefaults {
@@ -34,7 +38,9 @@ export class ScenarioTagError extends Error {
 }
 
 const TAG_START = /\[sim(?=[\s\]])/gi;
-const KEYS = ['duration', 'batches', 'outcome', 'checks', 'notify'] as const;
+const KEYS = ['duration', 'batches', 'outcome', 'checks', 'notify', 'createlatency', 'getlatency'] as const;
+/** A slow answer longer than this is a hung request: use the `hangRate` fault for that. */
+export const MAX_TAG_LATENCY_MS = 600_000;
 type Key = (typeof KEYS)[number];
 
 export function parseOutcome(text: string): Outcome | null {
@@ -52,6 +58,18 @@ function boundedCount(key: string, text: string, min: number, max: number): numb
   if (!/^\d+$/.test(text) || value < min || value > max)
     fail(`${key} ${JSON.stringify(text)} must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+function tagLatency(key: string, value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationFormatError) fail(`${key}: ${error.message}`);
+    throw error;
+  }
+  if (ms > MAX_TAG_LATENCY_MS) fail(`${key} ${JSON.stringify(value)} is longer than 10m`);
+  return ms;
 }
 
 /** The scenario for a job name; throws ScenarioTagError with a specific message for a bad tag. */
@@ -99,6 +117,12 @@ export function parseScenario(name: string, defaults: ScenarioDefaults): Scenari
       }
       case 'checks':
         scenario.checks = boundedCount(key, value, 1, MAX_CHECKS);
+        break;
+      case 'createlatency':
+        scenario.createLatencyMs = tagLatency('createLatency', value);
+        break;
+      case 'getlatency':
+        scenario.getLatencyMs = tagLatency('getLatency', value);
         break;
       case 'notify': {
         const mode = parseNotificationMode(value);

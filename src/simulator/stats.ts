@@ -25,6 +25,10 @@ export interface FaultCounters {
   reset: number;
   hang: number;
   outage: number;
+  /** getJob answers that showed the state before a terminal one (`terminalReadLagMs`). */
+  laggingRead: number;
+  /** COMPLETED answers whose batch list was left out or cut (`completedBatchList`). */
+  incompleteBatchList: number;
 }
 
 export interface StatsView {
@@ -67,6 +71,8 @@ export class SimulatorStats {
     reset: 0,
     hang: 0,
     outage: 0,
+    laggingRead: 0,
+    incompleteBatchList: 0,
   };
   tokensIssued = 0;
 

@@ -16,7 +16,9 @@ import {
 } from './faults.js';
 import { ApiError, isJsonContentType } from './http-errors.js';
 import { parseCreateJobBody } from './job-request.js';
-import { observe, type JobProgress, type SimJob } from './jobs.js';
+import { isTerminalState } from '../contract/index.js';
+import type { CompletedBatchList } from './faults.js';
+import { observe, progressAt, type JobProgress, type SimJob } from './jobs.js';
 import type { SimulatorState } from './state.js';
 import type { ApiRoute } from './stats.js';
 
@@ -44,8 +46,19 @@ export function sendOutage(reply: FastifyReply): FastifyReply {
   return reply.code(503).type(raw.contentType).send(raw.body);
 }
 
-/** getJob's body, in exactly TDG's documented shape and field order. */
-export function renderJob(job: SimJob, progress: JobProgress, trailingComma: boolean): string {
+/** How far along a lagging read shows a job that has in fact ended: still IN_PROGRESS, nearly done. */
+export const LAGGING_READ_FRACTION = 0.99;
+
+/**
+ * getJob's body, in exactly TDG's documented shape and field order; `batchList` other than `full`
+ * leaves a COMPLETED job's list out or cuts it (the `completedBatchList` fault).
+ */
+export function renderJob(
+  job: SimJob,
+  progress: JobProgress,
+  trailingComma: boolean,
+  batchList: CompletedBatchList = 'full',
+): string {
   const head = {
     state: progress.state,
     number_batches_waiting_for_upload: progress.counts.waitingForUpload,
@@ -57,7 +70,11 @@ export function renderJob(job: SimJob, progress: JobProgress, trailingComma: boo
     created_date: String(job.createdAt),
     output_format: 'JSON',
   };
-  const ids = progress.batchList.map((id) => JSON.stringify(id));
+  const cut = progress.state !== 'COMPLETED' ? 'full' : batchList;
+  if (cut === 'missing') return JSON.stringify(head);
+  const listed =
+    cut === 'empty' ? [] : cut === 'short' ? progress.batchList.slice(0, -1) : progress.batchList;
+  const ids = listed.map((id) => JSON.stringify(id));
   // TDG's own example ends batch_list with `,]`; clients must cope with that.
   const list = trailingComma && ids.length > 0 ? `[${ids.join(',')},]` : `[${ids.join(',')}]`;
   return `${JSON.stringify(head).slice(0, -1)},"batch_list":${list}}`;
@@ -68,6 +85,11 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
   const routeOf = new WeakMap<FastifyRequest, ApiRoute>();
   const malformedFor = new WeakMap<FastifyRequest, 'truncated' | 'html'>();
   const delayFor = new WeakMap<FastifyRequest, number>();
+
+  /** A job's own slowness (its `[sim createLatency=… getLatency=…]` tag), on top of the gate's. */
+  const addDelay = (request: FastifyRequest, ms: number | undefined): void => {
+    if (ms !== undefined && ms > 0) delayFor.set(request, (delayFor.get(request) ?? 0) + ms);
+  };
 
   const checkApiKey = (request: FastifyRequest): string => {
     const key = header(request, 'x-api-key');
@@ -96,9 +118,18 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       routeOf.set(request, route);
       // Drawn on arrival, before any delay, so concurrent requests keep the seed's order.
       const fault = drawFault(state.prng.faults, state.faults);
+      const routeDelayMs =
+        route === 'POST /job'
+          ? state.faults.createJobLatencyMs
+          : route === 'GET /job'
+            ? state.faults.getJobLatencyMs
+            : 0;
       // The answer is slow, not the work: like a real API, TDG does what was asked even when the
       // caller hangs up while waiting (a createJob whose answer never arrives still made a job).
-      if (fault.delayMs > 0) delayFor.set(request, fault.delayMs);
+      const backendAnswers = fault.kind === 'none' || fault.kind === 'malformed';
+      // Only the API behind the gateway is slow: an injected gateway answer carries no route delay.
+      const delayMs = fault.delayMs + (backendAnswers ? routeDelayMs : 0);
+      if (delayMs > 0) delayFor.set(request, delayMs);
       const injected = state.stats.faultsInjected;
       if (fault.kind === 'outage') {
         injected.outage++;
@@ -225,6 +256,7 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
         notify: state.settings.notificationMode,
       });
       const job = state.jobs.create(name, scenario, notification, options.now());
+      addDelay(request, scenario.createLatencyMs);
       state.stats.countJob(name);
       state.onJobCreated(job);
       request.log.info(
@@ -242,7 +274,24 @@ export function registerTdgRoutes(api: FastifyInstance, state: SimulatorState): 
       const job = state.jobs.get(request.params.jobId);
       if (job === undefined) throw new ApiError(404, `job not found: ${request.params.jobId.slice(0, 100)}`);
       job.getJobCalls++;
-      const body = renderJob(job, observe(job, options.now()), state.faults.trailingCommaBodies);
+      addDelay(request, job.scenario.getLatencyMs);
+      const at = options.now();
+      const { faults } = state;
+      let progress = observe(job, at);
+      if (
+        faults.terminalReadLagMs > 0 &&
+        isTerminalState(progress.state) &&
+        job.terminalAt !== null &&
+        at < job.terminalAt + faults.terminalReadLagMs
+      ) {
+        // The notification has gone out; this replica has not seen the end yet.
+        progress = progressAt(job.plan, LAGGING_READ_FRACTION);
+        state.stats.faultsInjected.laggingRead++;
+      }
+      if (progress.state === 'COMPLETED' && faults.completedBatchList !== 'full') {
+        state.stats.faultsInjected.incompleteBatchList++;
+      }
+      const body = renderJob(job, progress, faults.trailingCommaBodies, faults.completedBatchList);
       return reply.type('application/json; charset=utf-8').send(body);
     },
   );

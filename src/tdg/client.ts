@@ -2,9 +2,15 @@
  * HTTP client for TDG's asynchronous job URIs (create and retrieve). It knows TDG's wire format and
  * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
  */
-import { TokenBucket } from 'limiter';
 import type { JobSnapshot, NotificationMethod, OutputFormat } from '../contract/definitions.js';
-import { createOutcomeOf, previewBody, TdgAuthError, TdgError, TdgMalformedResponseError } from './errors.js';
+import {
+  createOutcomeOf,
+  previewBody,
+  TdgAuthError,
+  TdgError,
+  TdgMalformedResponseError,
+  TdgThrottledError,
+} from './errors.js';
 import {
   createKeepAliveFetch,
   describeRequest,
@@ -16,6 +22,7 @@ import {
   type TdgLogger,
 } from './http.js';
 import { normalizeJob, parseJsonLeniently, readJobId } from './normalize.js';
+import { createRateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess } from './status-errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-budget.js';
 import type { TokenProvider } from './token-provider.js';
@@ -43,6 +50,13 @@ export interface TdgClientOptions {
   maxCallsPerSecond?: number;
 }
 
+/**
+ * How a call meets the client's rate limit: `wait` queues for a token (abortable, bounded by
+ * `deadlineAt`); `now` takes one only if it is free at once and otherwise fails at once with
+ * TdgThrottledError (a local activity must not wait: it would hold its workflow task).
+ */
+export type RateLimitMode = 'wait' | 'now';
+
 export interface CreateJobParams {
   name: string;
   outputFormat?: OutputFormat;
@@ -51,13 +65,24 @@ export interface CreateJobParams {
   notificationMethod?: NotificationMethod;
 }
 
-/** Per-call context from the activity: its cancellation and its (context-tagged) logger. */
+/** Per-call context from the activity: its cancellation, its time, its (context-tagged) logger. */
 export interface CallOptions {
   signal?: AbortSignal;
   logger?: TdgLogger;
+  /** This call's request timeout instead of the client's `requestTimeoutMs` (e.g. escalated after a timeout). */
+  timeoutMs?: number;
+  /**
+   * Epoch ms by which the call must be over (the activity attempt's end): the wait for a rate-limit
+   * token ends early enough to leave the request its whole timeout, and no request outlives it.
+   */
+  deadlineAt?: number;
+  /** Default `wait`. */
+  rateLimit?: RateLimitMode;
 }
 
 export interface TdgClient {
+  /** The configured request timeout, which a call's `timeoutMs` overrides. */
+  readonly requestTimeoutMs: number;
   /** Creates an Asynchronous Job; resolves to TDG's job id. */
   createJob(params: CreateJobParams, call?: CallOptions): Promise<string>;
   getJob(jobId: string, call?: CallOptions): Promise<JobSnapshot>;
@@ -82,11 +107,41 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const now = options.now ?? Date.now;
   const jobUrl = joinUrl(options.baseUrl, options.apiVersion, ...JOB_PATH);
-  const limiter = callLimiter(options.maxCallsPerSecond);
+  const limiter =
+    options.maxCallsPerSecond === undefined
+      ? null
+      : createRateLimiter({ perSecond: options.maxCallsPerSecond, now });
+
+  /** Takes this call's rate-limit token, or throws without sending (TdgThrottledError, or the abort reason). */
+  async function admit(call: CallOptions, requestMs: number): Promise<void> {
+    if (limiter === null) return;
+    if (call.rateLimit === 'now') {
+      const taken = limiter.tryTake();
+      if (!taken.ok) {
+        throw new TdgThrottledError(
+          `no TDG call slot of this worker's rate limit is free now (next in ${taken.retryAfterMs} ms); the request was not sent`,
+          taken.retryAfterMs,
+        );
+      }
+      return;
+    }
+    await limiter.take({
+      ...(call.signal ? { signal: call.signal } : {}),
+      // A token that arrives later would leave the request less than its timeout.
+      ...(call.deadlineAt === undefined ? {} : { deadlineAt: call.deadlineAt - requestMs }),
+    });
+  }
 
   /** Sends with the current token; on 401 renews the token once, since TDG tokens expire after 8 h. */
   async function request(req: JsonRequest, call: CallOptions): Promise<{ text: string; secrets: string[] }> {
     const describe = describeRequest(req.method, req.url);
+    const callTimeoutMs = call.timeoutMs ?? timeoutMs;
+    // Never past the caller's deadline: our own timeout error then says what happened, instead of
+    // the attempt being killed with its outcome unknown.
+    const requestTimeoutMs = (): number =>
+      call.deadlineAt === undefined
+        ? callTimeoutMs
+        : Math.max(1, Math.min(callTimeoutMs, call.deadlineAt - now()));
     const attempt = async (token: string): Promise<{ response: RawResponse; secrets: string[] }> => {
       const secrets = [options.apiKey, token, ...(req.extraSecrets ?? [])];
       const headers: Record<string, string> = {
@@ -102,7 +157,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
         url: req.url,
         headers,
         ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-        timeoutMs,
+        timeoutMs: requestTimeoutMs(),
         ...(call.signal ? { signal: call.signal } : {}),
         describe,
         secrets,
@@ -110,7 +165,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       return { response, secrets };
     };
 
-    await limiter?.removeTokens(1);
+    await admit(call, callTimeoutMs);
     const firstToken = await options.tokens.get();
     req.onSend?.();
     let { response, secrets } = await attempt(firstToken);
@@ -174,6 +229,8 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
   }
 
   return {
+    requestTimeoutMs: timeoutMs,
+
     async createJob(params, call = {}) {
       if ((params.notificationUrl === undefined) !== (params.notificationMethod === undefined)) {
         // TDG requires the method with the URL; one without the other is a bug in the caller
@@ -233,16 +290,4 @@ function signatureOf(notificationUrl: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** A token bucket that starts full: an idle worker's first calls are not delayed. */
-function callLimiter(perSecond: number | undefined): TokenBucket | null {
-  if (perSecond === undefined) return null;
-  const bucket = new TokenBucket({
-    bucketSize: Math.max(1, Math.ceil(perSecond)),
-    tokensPerInterval: perSecond,
-    interval: 'second',
-  });
-  bucket.content = bucket.bucketSize;
-  return bucket;
 }

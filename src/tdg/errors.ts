@@ -146,6 +146,28 @@ export class TdgAuthError extends TdgError {
   }
 }
 
+/**
+ * This worker's own rate limit had no token for the call in time (or at once, when the caller would
+ * not wait): the request was not sent and no token was spent. Retryable after `retryAfterMs`.
+ */
+export class TdgThrottledError extends TdgError {
+  override readonly name = 'TdgThrottledError';
+  readonly retryable = true;
+
+  constructor(
+    message: string,
+    /** When a token is expected to be free for a caller arriving now, in ms. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Every error the client throws, discriminated by `name`. */
 export type AnyTdgError =
-  TdgHttpError | TdgNetworkError | TdgTimeoutError | TdgMalformedResponseError | TdgAuthError;
+  | TdgHttpError
+  | TdgNetworkError
+  | TdgTimeoutError
+  | TdgMalformedResponseError
+  | TdgAuthError
+  | TdgThrottledError;

@@ -145,7 +145,41 @@ export function normalizeJob(jobId: string, raw: unknown): JobSnapshot {
     missingFields.push('batch_list');
   }
 
+  requireCompleteAnswer(state, counts, missingFields, raw);
   return { jobId, state, counts, createdDate, outputFormat, batchList, missingFields };
+}
+
+/**
+ * Only a complete answer ends a job: COMPLETED is the end, and its batch list is the job's result,
+ * so a COMPLETED answer whose `batch_list` is missing, unreadable (an entry that is not a string),
+ * or shorter than its own `number_batches_completed` is an unreadable answer (retried, its error
+ * shown as the workflow's `lastError`), never a success with a partial or empty list. Other states
+ * keep the lenient reading: their list is progress, not a result.
+ */
+function requireCompleteAnswer(
+  state: string,
+  counts: JobCounts,
+  missingFields: readonly string[],
+  raw: Record<string, unknown>,
+): void {
+  if (state !== 'COMPLETED') return;
+  const unreadable = missingFields.filter((f) => f === 'batch_list' || f.startsWith('batch_list['));
+  let problem: string | null = null;
+  if (unreadable.includes('batch_list')) problem = 'it has no readable "batch_list"';
+  else if (unreadable.length > 0)
+    problem = `its "batch_list" has unreadable entries (${unreadable.join(', ')})`;
+  else if (!missingFields.includes('number_batches_completed')) {
+    const listed = (raw['batch_list'] as unknown[]).length;
+    if (listed < counts.completed) {
+      problem = `its "batch_list" names ${listed} batch(es) but "number_batches_completed" says ${counts.completed}`;
+    }
+  }
+  if (problem !== null) {
+    throw new TdgMalformedResponseError(
+      `a COMPLETED answer must carry the whole batch list, but ${problem}`,
+      describeForPreview(raw),
+    );
+  }
 }
 
 /** The `job_id` of a create-job answer (`{"job_id": "160718103247ad0"}`); a number is accepted as text. */
