@@ -7,6 +7,7 @@ import { ConfigError, loadClientConfig, type TemporalSection } from '../platform
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { JobErrorType, TdgJobError, TdgJobs, statusKey } from '../client/index.js';
+import { jobVersionOf } from '../client/job-version.js';
 import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
 import {
   ExitCode,
@@ -91,14 +92,23 @@ export async function runCommand(
     }
     case 'status': {
       const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
+      // Which Worker Deployment version the current run is on (operators watch old ones drain).
+      const version = await jobs.temporal.workflow
+        .getHandle(command.workflowId)
+        .describe()
+        .then(
+          (d) => jobVersionOf(d.typedSearchAttributes),
+          () => null,
+        );
+      const onVersion = `; version ${version ?? 'unversioned'}`;
       if (answer.source === 'query') {
         const { status } = answer;
         io.out(
           json
-            ? JSON.stringify({ source: 'query', ...status }, null, 2)
+            ? JSON.stringify({ source: 'query', ...status, version }, null, 2)
             : `${status.workflowId} job ${status.jobId ?? '-'}: ${describeStatusLine(status)}${
                 status.nextCheckAt ? `; next check ${status.nextCheckAt}` : ''
-              }`,
+              }${onVersion}`,
         );
       } else {
         // No worker answered in time (none running, or busy): visibility still knows the job.
@@ -106,8 +116,8 @@ export async function runCommand(
         const why = `no worker answered the status query within ${formatDuration(command.timeoutMs)}`;
         io.out(
           json
-            ? JSON.stringify({ source: 'search-attributes', reason: why, ...basic }, null, 2)
-            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${why}; from search attributes)`,
+            ? JSON.stringify({ source: 'search-attributes', reason: why, ...basic, version }, null, 2)
+            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${why}; from search attributes)${onVersion}`,
         );
       }
       return ExitCode.ok;

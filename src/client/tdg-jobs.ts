@@ -38,6 +38,7 @@ import {
 } from '../contract/index.js';
 import { JobErrorType, TdgJobError, describeError } from './errors.js';
 import { defaultWorkflowId, staticDetails } from './start-details.js';
+import { jobVersionOf } from './job-version.js';
 
 export interface StartJobOptions {
   /** TDG's job name; the workflow id is added to it, so a duplicate stays traceable. */
@@ -70,6 +71,8 @@ export interface ListedJob {
   jobId: string | null;
   state: string | null;
   name: string | null;
+  /** The Worker Deployment version its current run is on (jobVersionOf); null: unversioned. */
+  version: string | null;
 }
 
 /** What visibility knows without a worker: answers even when none runs. */
@@ -294,6 +297,7 @@ export class TdgJobs {
           jobId: execution.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
           state: execution.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
           name: jobName(execution.memo),
+          version: jobVersionOf(execution.typedSearchAttributes),
         });
         if (jobs.length >= limit) break;
       }
