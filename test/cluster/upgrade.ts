@@ -78,6 +78,8 @@ export interface RunView {
   buildId: string | null;
   status: 'running' | 'completed' | 'continued' | 'other';
   ndeFailures: number;
+  /** Workflow tasks whose started event told the run that a newer version is the target. */
+  toldOfNewTarget: number;
 }
 
 /** A job's runs in order, from its histories. */
@@ -89,7 +91,9 @@ export async function runsOf(client: Client, workflowId: string, firstRunId: str
     let next: string | undefined;
     let status: RunView['status'] = 'running';
     let ndeFailures = 0;
+    let toldOfNewTarget = 0;
     for (const event of history.events ?? []) {
+      if (event.workflowTaskStartedEventAttributes?.targetWorkerDeploymentVersionChanged) toldOfNewTarget++;
       const completed = event.workflowTaskCompletedEventAttributes;
       if (completed && buildId === null) buildId = completed.deploymentVersion?.buildId || null;
       if (event.workflowTaskFailedEventAttributes?.cause === NDE) ndeFailures++;
@@ -107,7 +111,7 @@ export async function runsOf(client: Client, workflowId: string, firstRunId: str
       )
         status = 'other';
     }
-    out.push({ runId, buildId, status, ndeFailures });
+    out.push({ runId, buildId, status, ndeFailures, toldOfNewTarget });
     runId = next;
   }
   return out;
@@ -134,6 +138,8 @@ export interface UpgradeFigures {
   v2JobsOnV2: number;
   /** WorkflowTaskFailed events with cause NON_DETERMINISTIC_ERROR, across every history. */
   ndeFailures: number;
+  /** v1 runs' workflow tasks started with targetWorkerDeploymentVersionChanged (what makes a run move). */
+  v1TasksToldOfNewTarget: number;
   /** v1's status right after the promotion, and how long until describe-version said drained. */
   v1StatusAfterPromotion: string | null;
   promotionToDrainedS: number | null;
@@ -319,6 +325,12 @@ function figuresOf(
     movedAtContinueAsNew: v1.filter(moved).length,
     v2JobsOnV2: v2.filter((job) => job.runs.every((r) => r.buildId === bundles.v2BuildId)).length,
     ndeFailures: all.reduce((n, job) => n + job.runs.reduce((m, r) => m + r.ndeFailures, 0), 0),
+    v1TasksToldOfNewTarget: v1.reduce(
+      (n, job) =>
+        n +
+        job.runs.filter((r) => r.buildId === bundles.v1BuildId).reduce((m, r) => m + r.toldOfNewTarget, 0),
+      0,
+    ),
     ...drain,
   };
 }
