@@ -584,6 +584,31 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     expect(native['temporal-schema-setup'].SQL_PASSWORD).toBe('pw-test-only');
   });
 
+  it('runs the worker as a Worker Deployment version that makes itself current, as compose does', () => {
+    expect(native.worker).toMatchObject({
+      WORKER_DEPLOYMENT_NAME: 'tdg-email-append',
+      WORKER_BUILD_ID: '',
+      WORKER_PROMOTE: 'true',
+    });
+    const base = { TDG_API_KEY: 'k', TDG_AUTH_TOKEN: 't' };
+    expect(loadWorkerConfig({ ...native.worker, ...base }).deployment).toEqual({
+      deploymentName: 'tdg-email-append',
+      buildId: undefined,
+      promote: true,
+    });
+    // An upgrade's second version: a build id of its own, not promoted until the operator says so.
+    const next = workerEnvironment(
+      parsed,
+      { ...ctx, vars: { ...vars, WORKER_BUILD_ID: 'release-2', WORKER_PROMOTE: 'false' } },
+      { health: 8081, metrics: 9464 },
+    );
+    expect(loadWorkerConfig({ ...next, ...base }).deployment).toEqual({
+      deploymentName: 'tdg-email-append',
+      buildId: 'release-2',
+      promote: false,
+    });
+  });
+
   it('runs the compose jobs’ own scripts and the dynamic config file compose mounts', () => {
     expect(entrypointScript(service('temporal-schema-setup'))).toBe(
       join(root, 'deploy/temporal/setup-postgres.sh'),
@@ -611,6 +636,8 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
       { encoding: 'utf8' },
     );
     expect(check.status, check.stdout + check.stderr).toBe(0);
+    // An unknown key (a typo, or one this release lacks) is only a warning to the server.
+    expect(check.stdout + check.stderr).not.toMatch(/unregistered key/);
   });
 });
 

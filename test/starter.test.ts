@@ -280,6 +280,10 @@ describe('starter CLI against the dev server', () => {
       const status = await cli(['status', workflowId, '--json'], env);
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ workflowId });
+      // The Worker Deployment version its run is on: the suite's workers are versions, pinned.
+      expect((JSON.parse(status.stdout) as { version: string }).version).toMatch(
+        /^[A-Za-z0-9_-]+:wf-[0-9a-f]{12} \(Pinned\)$/,
+      );
 
       const result = await cli(['result', workflowId], env);
       expect(result.code).toBe(1);

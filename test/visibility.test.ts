@@ -184,6 +184,7 @@ describe('starter progress', () => {
         jobId: '7ed69f4c06591ff',
         state: 'IN_PROGRESS',
         name: 'Nightly',
+        version: 'tdg-email-append:wf-0bbf8fff76ab (Pinned)',
       },
       {
         workflowId: 'wf-b',
@@ -192,13 +193,14 @@ describe('starter progress', () => {
         jobId: null,
         state: null,
         name: null,
+        version: null,
       },
     ]);
-    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+STATE\s+TDG JOB\s+WORKFLOW\s+WORKFLOW ID\s+NAME$/);
+    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+STATE\s+TDG JOB\s+WORKFLOW\s+WORKFLOW ID\s+VERSION\s+NAME$/);
     expect(lines[1]).toMatch(
-      /^2026-11-28 13:00:00\s+IN_PROGRESS\s+7ed69f4c06591ff\s+RUNNING\s+wf-a\s+Nightly$/,
+      /^2026-11-28 13:00:00\s+IN_PROGRESS\s+7ed69f4c06591ff\s+RUNNING\s+wf-a\s+tdg-email-append:wf-0bbf8fff76ab \(Pinned\)\s+Nightly$/,
     );
-    expect(lines[2]).toMatch(/^2026-11-28 12:00:00\s+-\s+-\s+COMPLETED\s+wf-b$/);
+    expect(lines[2]).toMatch(/^2026-11-28 12:00:00\s+-\s+-\s+COMPLETED\s+wf-b\s+-$/);
     expect(lines[1]!.indexOf('wf-a')).toBe(lines[2]!.indexOf('wf-b'));
   });
 });

@@ -109,13 +109,14 @@ export function finalStatus(latest: JobStatus, result: EmailAppendJobResult): Jo
 /** Aligned columns for `list`: the newest first, as visibility returns them. */
 export function formatJobTable(jobs: ListedJob[]): string[] {
   const rows = [
-    ['STARTED (UTC)', 'STATE', 'TDG JOB', 'WORKFLOW', 'WORKFLOW ID', 'NAME'],
+    ['STARTED (UTC)', 'STATE', 'TDG JOB', 'WORKFLOW', 'WORKFLOW ID', 'VERSION', 'NAME'],
     ...jobs.map((job) => [
       job.startTime.slice(0, 19).replace('T', ' '),
       job.state ?? '-',
       job.jobId ?? '-',
       job.status,
       job.workflowId,
+      job.version ?? '-',
       job.name ?? '',
     ]),
   ];

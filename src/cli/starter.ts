@@ -16,6 +16,7 @@ import {
   statusKey,
   type ClosedJob,
 } from '../client/index.js';
+import { jobVersionOf } from '../client/job-version.js';
 import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
 import {
   ExitCode,
@@ -112,14 +113,23 @@ export async function runCommand(
     }
     case 'status': {
       const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
+      // Which Worker Deployment version the current run is on (operators watch old ones drain).
+      const version = await jobs.temporal.workflow
+        .getHandle(command.workflowId)
+        .describe()
+        .then(
+          (d) => jobVersionOf(d.typedSearchAttributes),
+          () => null,
+        );
+      const onVersion = `; version ${version ?? 'unversioned'}`;
       if (answer.source === 'query') {
         const { status } = answer;
         io.out(
           json
-            ? JSON.stringify({ source: 'query', ...status }, null, 2)
+            ? JSON.stringify({ source: 'query', ...status, version }, null, 2)
             : `${status.workflowId} job ${status.jobId ?? '-'}: ${describeStatusLine(status)}${
                 status.nextCheckAt ? `; next check ${status.nextCheckAt}` : ''
-              }`,
+              }${onVersion}`,
         );
       } else if (answer.source === 'closed') {
         io.out(
@@ -130,8 +140,12 @@ export async function runCommand(
         const basic = answer.status;
         io.out(
           json
-            ? JSON.stringify({ source: 'search-attributes', reason: answer.reason, ...basic }, null, 2)
-            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${answer.reason}; from search attributes)`,
+            ? JSON.stringify(
+                { source: 'search-attributes', reason: answer.reason, ...basic, version },
+                null,
+                2,
+              )
+            : `${basic.workflowId} job ${basic.jobId ?? '-'}: ${basic.state ?? '-'} (workflow ${basic.workflowStatus}; ${answer.reason}; from search attributes)${onVersion}`,
         );
       }
       return ExitCode.ok;

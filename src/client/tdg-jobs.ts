@@ -43,6 +43,7 @@ import {
 import { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
 import { JobErrorType, TdgJobError, describeError } from './errors.js';
 import { defaultWorkflowId, staticDetails } from './start-details.js';
+import { jobVersionOf } from './job-version.js';
 
 export interface StartJobOptions {
   /** TDG's job name; the workflow id is added to it, so a duplicate stays traceable. */
@@ -83,6 +84,8 @@ export interface ListedJob {
   jobId: string | null;
   state: string | null;
   name: string | null;
+  /** The Worker Deployment version its current run is on (jobVersionOf); null: unversioned. */
+  version: string | null;
 }
 
 /** What visibility knows without a worker: answers even when none runs. */
@@ -488,6 +491,7 @@ export class TdgJobs {
           jobId: execution.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
           state: execution.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
           name: jobName(execution.memo),
+          version: jobVersionOf(execution.typedSearchAttributes),
         });
         if (jobs.length >= LIST_SCAN_LIMIT) break;
       }

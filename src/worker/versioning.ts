@@ -21,9 +21,21 @@ export interface WorkerVersioning {
   defaultBehavior: VersioningBehavior;
 }
 
-/** A build id that changes exactly when the workflow bundle's content does. */
+/**
+ * A build id that changes exactly when the workflow bundle's code does. The bundle's inline source
+ * map is left out: it names files by absolute path and its mappings depend on their length, so the
+ * same code bundled in another checkout (or in the image's /app) would otherwise get another id.
+ */
 export function buildIdOf(workflowCode: string): string {
-  return `wf-${createHash('sha256').update(workflowCode).digest('hex').slice(0, 12)}`;
+  const code = withoutSourceMap(workflowCode);
+  return `wf-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
+}
+
+const SOURCE_MAP_COMMENT = /\n\/\/# sourceMappingURL=[^\n]*\s*$/;
+
+/** The bundle without its trailing `//# sourceMappingURL=…` comment. */
+export function withoutSourceMap(workflowCode: string): string {
+  return workflowCode.replace(SOURCE_MAP_COMMENT, '\n');
 }
 
 export function versionOf(versioning: WorkerVersioning, workflowCode: string): WorkerDeploymentVersion {
