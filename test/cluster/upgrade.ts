@@ -24,7 +24,7 @@ import proto from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 
 import { TdgJobs } from '../../src/client/tdg-jobs.js';
-import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/platform/config.js';
+import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { bundleWorkflows, createTdgWorker, WORKFLOW_METRICS_PATH } from '../../src/worker/factory.js';
