@@ -301,6 +301,10 @@ describe('.env.example and the configuration schema', () => {
     ['TEMPORAL_NAMESPACE_RETENTION', 'docker-compose.yml: the namespace job'],
     ['TEMPORAL_CLI_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
     ['TEMPORAL_TEST_SERVER_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
+    [
+      'TEMPORAL_PROMETHEUS_ENDPOINT',
+      "docker-compose.yml: the server's metrics, for the benchmark's action count",
+    ],
   ]);
 
   /** `NAME=value` and `# NAME=default` lines. */

@@ -133,7 +133,9 @@ export async function runCommand(
         );
       } else if (answer.source === 'closed') {
         io.out(
-          json ? JSON.stringify({ source: 'closed', ...answer.status }, null, 2) : closedLine(answer.status),
+          json
+            ? JSON.stringify({ source: 'closed', ...answer.status, version }, null, 2)
+            : `${closedLine(answer.status)}${onVersion}`,
         );
       } else {
         // No worker answered in time (none running, or busy): visibility still knows the job.
