@@ -2,17 +2,9 @@
  * The polling schedule, as a pure function so it can be unit-tested and reasoned about
  * without a server. Deterministic given its random source (the workflow's seeded PRNG).
  */
-import type { PollingPolicy } from '../src/contract/index.js';
+import { DEFAULT_POLLING_POLICY, pollingPolicyProblems, type PollingPolicy } from '../src/contract/index.js';
 
-export const DEFAULT_POLLING_POLICY: PollingPolicy = {
-  initialIntervalMs: 5_000,
-  backoffFactor: 1.6,
-  maxIntervalMs: 10 * 60_000,
-  maxIntervalWithNotificationsMs: 60 * 60_000,
-  minIntervalWithNotificationsMs: 60_000,
-  jitter: 0.1,
-  minHintSpacingMs: 1_000,
-};
+export { DEFAULT_POLLING_POLICY };
 
 export interface ScheduleState {
   /** Checks since the job's state last changed (0 right after creation or a change). */
@@ -26,22 +18,10 @@ export interface ScheduleState {
   notificationFirst?: boolean;
 }
 
+/** The defaults with `overrides` applied; throws a RangeError naming every problem. */
 export function resolvePollingPolicy(overrides: Partial<PollingPolicy> = {}): PollingPolicy {
   const policy = { ...DEFAULT_POLLING_POLICY, ...overrides };
-  const problems: string[] = [];
-  if (!(policy.initialIntervalMs >= 100)) problems.push('initialIntervalMs must be ≥ 100');
-  if (!(policy.backoffFactor >= 1 && policy.backoffFactor <= 10))
-    problems.push('backoffFactor must be in 1..10');
-  if (!(policy.maxIntervalMs >= policy.initialIntervalMs))
-    problems.push('maxIntervalMs must be ≥ initialIntervalMs');
-  if (!(policy.maxIntervalWithNotificationsMs >= policy.maxIntervalMs)) {
-    problems.push('maxIntervalWithNotificationsMs must be ≥ maxIntervalMs');
-  }
-  if (!(policy.minIntervalWithNotificationsMs >= 0))
-    problems.push('minIntervalWithNotificationsMs must be ≥ 0');
-  if (!(policy.jitter >= 0 && policy.jitter < 1)) problems.push('jitter must be in [0, 1)');
-  if (!(policy.minHintSpacingMs >= 0 && policy.minHintSpacingMs <= 60_000))
-    problems.push('minHintSpacingMs must be in 0..60000');
+  const problems = pollingPolicyProblems(policy);
   if (problems.length > 0) throw new RangeError(`invalid polling policy: ${problems.join('; ')}`);
   return policy;
 }
