@@ -255,6 +255,30 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
 
+  it('a version that is not current says so in its log and /healthz, and a promoted one says current', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    const idle = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-1' });
+    await idle.waitForOutput(/worker version \S+\.release-1 is not current/, 60_000);
+    expect(idle.output()).toContain(
+      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id release-1`,
+    );
+    const idleHealth = (await (await fetch(idle.healthUrl)).json()) as Record<string, unknown>;
+    expect(idleHealth).toMatchObject({
+      deployment: taskQueue,
+      buildId: 'release-1',
+      versionStatus: 'inactive',
+    });
+    idle.child.kill('SIGTERM');
+    await idle.exited;
+
+    const promoted = await startWorker(taskQueue, { WORKER_BUILD_ID: 'release-2' });
+    await promoted.waitForOutput(/worker version \S+\.release-2 is current/, 60_000);
+    const health = (await (await fetch(promoted.healthUrl)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ buildId: 'release-2', versionStatus: 'current' });
+    promoted.child.kill('SIGTERM');
+    await promoted.exited;
+  });
+
   it('rejects bad configuration with exit code 2 and one message per problem', async () => {
     const worker = await startWorker(`proc-${randomUUID()}`, {
       WORKER_METRICS_PORT: 'ninety',
