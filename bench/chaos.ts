@@ -651,8 +651,9 @@ const phaseContext = {
 const burst = await runBurstPhase(phaseContext);
 const slowCreate = await runSlowCreatePhase(phaseContext);
 const pressureTargets: PhaseTarget[] = [...burst.targets, ...slowCreate.targets];
+// Like the rest of this run, only correctness fails it; a missed speed target is reported.
 const pressureProblems = pressureTargets
-  .filter((t) => !t.met)
+  .filter((t) => !t.met && !t.speed)
   .map((t) => `pressure: ${t.target} (${t.note ?? ''})`);
 
 const report = {

@@ -41,6 +41,8 @@ export interface PhaseTarget {
   target: string;
   met: boolean;
   note?: string;
+  /** A speed target is reported, never fails the run (timings depend on the machine's load). */
+  speed?: boolean;
 }
 
 /** The configured request timeout the slow-create phase runs against (the worker's default). */
@@ -257,6 +259,7 @@ export async function runBurstPhase(ctx: PhaseContext): Promise<BurstReport> {
       target: `${what} p99 ≤ 2 s during a burst of 10× the rate's worth of hints`,
       met: d.p99 <= 2_000,
       note: `p99 ${d.p99} ms, max ${d.max} ms`,
+      speed: true,
     });
     return {
       ratePerSecond: rate,
