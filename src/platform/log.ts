@@ -6,7 +6,7 @@
  *
  * Fastify logs through the same logger (`loggerInstance`), so requests are logged by fastify itself;
  * the serializers here decide what of a request reaches a line. The notification URL's query carries
- * the signature (design §4: it must not spread), so the `sig` value is replaced with `[redacted]` and
+ * the signature (a secret: it must not spread), so the `sig` value is replaced with `[redacted]` and
  * any stand-alone 64-hex run is masked (one inside a workflow id is not); request headers (x-api-key, authorizationtoken, authorization) are never
  * logged at all.
  */

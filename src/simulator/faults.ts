@@ -2,7 +2,7 @@
  * Fault injection for the TDG API routes: the failure modes a real client must survive
  * (5xx with odd bodies, 429 with Retry-After, slow answers, unreadable 200s, lost notifications,
  * and the trailing comma from TDG's own documented example), plus the outages of a public API
- * (design §2): HTML maintenance pages with 200, redirects to a maintenance page, brief 404s for
+ * (TDG documents none of them): HTML maintenance pages with 200, redirects to a maintenance page, brief 404s for
  * jobs that exist, connection resets, hung requests, and a full outage switch.
  */
 import { ControlValidationError, knownKeysObject } from './control-object.js';

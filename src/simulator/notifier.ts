@@ -23,7 +23,7 @@ export interface NotifierOptions {
 
 /**
  * The names under which a notification carries the job id and its state (GET: query parameters,
- * POST: JSON body fields). TDG does not document them (design §2): when the real names are known,
+ * POST: JSON body fields). TDG does not document them: when the real names are known,
  * matching them is a configuration change.
  */
 export interface NotificationFields {

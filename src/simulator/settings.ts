@@ -1,7 +1,7 @@
 /**
  * Behaviour settings switchable at run time through `PUT /_sim/settings` (faults.ts holds the
  * failure modes). They are not faults: they choose between readings of TDG's documentation where
- * the real API's behaviour is unknown (design §2), so tests can run a client against each reading.
+ * the real API's behaviour is unknown (TDG documents both readings), so tests can run a client against each reading.
  */
 import { ControlValidationError, knownKeysObject } from './control-object.js';
 

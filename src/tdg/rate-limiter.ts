@@ -1,7 +1,7 @@
 /**
  * A token bucket for TDG calls whose waiters can give up. The `limiter` package this replaces could
  * not cancel a waiter: an attempt that timed out kept its place, spent a token when its turn came and
- * then sent its request after its caller had gone (issue 21). Here a waiter leaves the queue the
+ * then sent its request after its caller had gone. Here a waiter leaves the queue the
  * moment its signal aborts or its deadline passes, never receives a token, and the tokens it would
  * have taken go to the next waiter, so the queue drains at `perSecond` whatever the burst.
  */
