@@ -76,8 +76,10 @@ const continueOnCurrentVersion = makeContinueAsNewFunc<typeof emailAppendJob>({
 });
 
 /**
- * createJob attempts that got no answer at all (a timeout, a reset, a killed worker): each may have
- * left a TDG job behind, so after this many the workflow stops and names them for reconciliation.
+ * createJob attempts that got no answer in time (our request timeout, or the attempt's when the
+ * worker was killed): TDG may still have made a job for each, so after this many the workflow stops
+ * and names them for reconciliation. Resets and 5xx are marked but not counted: an outage must not
+ * fail a job before its deadline.
  */
 const MAX_UNANSWERED_CREATE_ATTEMPTS = 2;
 /** Follow-up checks after a hint said the job ended and `getJob` did not agree yet (a lagging read). */
