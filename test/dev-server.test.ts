@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startDevServer } from '../src/dev/dev-server.js';
+import { freePort, startDevServer } from '../tooling/stack/dev-server.js';
 
 const blockers: Server[] = [];
 afterEach(() => {

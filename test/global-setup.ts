@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../src/dev/dev-server.js';
-import { findBinary, TEMPORAL_TEST_SERVER } from '../src/dev/temporal-binaries.js';
+import { startDevServer, type DevServer } from '../tooling/stack/dev-server.js';
+import { findBinary, TEMPORAL_TEST_SERVER } from '../tooling/stack/temporal-binaries.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

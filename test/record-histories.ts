@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { TdgJobs } from '../src/client/index.js';
-import { startDevServer } from '../src/dev/dev-server.js';
-import { findBinary, TEMPORAL_CLI } from '../src/dev/temporal-binaries.js';
+import { startDevServer } from '../tooling/stack/dev-server.js';
+import { findBinary, TEMPORAL_CLI } from '../tooling/stack/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
-import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../tooling/simulator/index.js';
 import {
   WORKFLOW_TYPE,
   jobNotificationSignal,

@@ -3,8 +3,8 @@
  */
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SimulatorOptions } from '../src/simulator/app.js';
-import { MAINTENANCE_URL } from '../src/simulator/faults.js';
+import { type SimulatorOptions } from '../tooling/simulator/app.js';
+import { MAINTENANCE_URL } from '../tooling/simulator/faults.js';
 import {
   API_KEY,
   JOB_URL,

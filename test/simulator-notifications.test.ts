@@ -3,8 +3,8 @@
  * one notification per state change or one at the end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildSimulator, type NotificationMode } from '../src/simulator/app.js';
-import { notificationGetUrl } from '../src/simulator/notifier.js';
+import { buildSimulator, type NotificationMode } from '../tooling/simulator/app.js';
+import { notificationGetUrl } from '../tooling/simulator/notifier.js';
 import { createServiceLogger } from '../src/platform/log.js';
 import {
   API_KEY,

@@ -6,9 +6,9 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type StatsView } from '../src/simulator/app.js';
-import { simulatorConfigFromEnv } from '../src/simulator/config.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { type StatsView } from '../tooling/simulator/app.js';
+import { simulatorConfigFromEnv } from '../tooling/simulator/config.js';
+import { startSimulator } from '../tooling/simulator/index.js';
 import {
   API_KEY,
   PASSWORD,
@@ -180,7 +180,7 @@ describe('the simulator process', () => {
     return env;
   };
   const spawnMain = (env: Record<string, string>) =>
-    spawn(process.execPath, ['--import', 'tsx', 'src/bin/simulator.ts'], {
+    spawn(process.execPath, ['--import', 'tsx', 'tooling/bin/simulator.ts'], {
       cwd: PROJECT_ROOT,
       env,
       stdio: 'pipe',

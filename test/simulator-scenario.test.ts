@@ -3,10 +3,10 @@
  * and that one seed gives one run.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { progressAt, makePlan } from '../src/simulator/jobs.js';
+import { progressAt, makePlan } from '../tooling/simulator/jobs.js';
 import type { JobCounts } from '../src/contract/index.js';
 import { mulberry32 } from '../src/platform/prng.js';
-import { parseScenario } from '../src/simulator/scenario.js';
+import { parseScenario } from '../tooling/simulator/scenario.js';
 import { closeRunning, harness } from './helpers/simulator.js';
 
 afterEach(closeRunning);

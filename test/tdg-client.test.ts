@@ -20,7 +20,7 @@ import {
   createStaticTokenProvider,
   type PasswordTokenProviderOptions,
 } from '../src/tdg/token-provider.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '../tooling/simulator/index.js';
 import { TdgThrottledError } from '../src/tdg/errors.js';
 
 const API_KEY = 'key-7f3a9c1e-secret';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { jobNameFor } from '../src/tdg/job-name.js';
-import { freePort } from '../src/dev/dev-server.js';
+import { freePort } from '../tooling/stack/dev-server.js';
 import {
   TDG_POSSIBLE_DUPLICATE,
   WORKFLOW_TYPE,

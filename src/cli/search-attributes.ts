@@ -1,7 +1,7 @@
 /**
  * Registers the custom search attributes the workflow writes (`TdgJobId`, `TdgJobState`:
  * Keyword; `TdgPossibleDuplicate`: Bool) through Temporal's operator service, idempotently. The dev server gets them
- * from its command line (src/dev/dev-server.ts); any other cluster needs this once per
+ * from its command line (tooling/stack/dev-server.ts); any other cluster needs this once per
  * namespace: `npm run setup` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY/TLS…).
  *
  * Temporal Cloud does not let a namespace's clients add search attributes: there they are

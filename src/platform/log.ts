@@ -185,7 +185,7 @@ export interface CreateServiceLoggerOptions {
   destination?: DestinationStream;
 }
 
-/** A process's logger (src/listener/run.ts, src/simulator/run.ts). */
+/** A process's logger (src/listener/run.ts, tooling/simulator/run.ts). */
 export function createServiceLogger(
   service: Service,
   options: CreateServiceLoggerOptions = {},

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameLocator, Page } from 'playwright-core';
-import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-server.js';
+import { freePort, startDevServer, type DevServer } from '../../tooling/stack/dev-server.js';
 import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
 import { TdgJobs } from '../../src/client/index.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';

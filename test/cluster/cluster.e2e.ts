@@ -32,9 +32,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EmailAppendJobResult } from '../../src/contract/definitions.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
-import { readState, type ClusterState } from '../../src/cluster/stack.js';
-import type { ProcessView } from '../../src/cluster/supervisor.js';
-import { findBinary, TEMPORAL_CLI } from '../../src/dev/temporal-binaries.js';
+import { readState, type ClusterState } from '../../tooling/cluster/stack.js';
+import type { ProcessView } from '../../tooling/cluster/supervisor.js';
+import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
 import {
   unversionedReplacement,
   upgradeBundles,
@@ -213,7 +213,7 @@ beforeAll(async () => {
     [
       '--import',
       'tsx',
-      'src/bin/cluster.ts',
+      'tooling/bin/cluster.ts',
       '--servers',
       '2',
       '--workers',

@@ -14,8 +14,8 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { createActivities, type TdgActivities } from '../../activities/index.js';
-import { startSimulator } from '../../src/simulator/index.js';
-import type { SimulatorOptions } from '../../src/simulator/app.js';
+import { startSimulator } from '../../tooling/simulator/index.js';
+import type { SimulatorOptions } from '../../tooling/simulator/app.js';
 import { activitiesFromConfig, runtimeLogger } from '../../src/worker/activities-from-config.js';
 import type { NotifyConfig } from '../../src/platform/env/notify.js';
 import type { TdgConfig } from '../../src/worker/config.js';

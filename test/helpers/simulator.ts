@@ -12,7 +12,7 @@ import {
   type Simulator,
   type SimulatorOptions,
   type StatsView,
-} from '../../src/simulator/app.js';
+} from '../../tooling/simulator/app.js';
 
 export const API_KEY = 'test-api-key';
 export const USERNAME = 'tester';

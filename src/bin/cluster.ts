@@ -1,4 +1,0 @@
-import { runMain } from '../platform/process.js';
-import { main } from '../cluster/cli.js';
-
-runMain('cluster', () => main(process.argv.slice(2)));

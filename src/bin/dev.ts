@@ -1,4 +1,0 @@
-import { runMain } from '../platform/process.js';
-import { main } from '../dev/index.js';
-
-runMain('dev', () => main(process.argv.includes('--once')));

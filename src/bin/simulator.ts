@@ -1,4 +1,0 @@
-import { runMain } from '../platform/process.js';
-import { main } from '../simulator/index.js';
-
-runMain('simulator', () => main());

@@ -1,4 +1,0 @@
-import { runMain } from '../platform/process.js';
-import { provisionTools } from '../dev/index.js';
-
-runMain('tools', () => Promise.resolve(provisionTools()));

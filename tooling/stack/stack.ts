@@ -1,0 +1,162 @@
+/**
+ * The embedded stack. `npm start` (--once): bring everything up, run "Tutorial Job" end to
+ * end, print it, exit. `npm run dev`: keep it up for the Web UI and the starter.
+ * A part is started here only when its address is not configured: TEMPORAL_ADDRESS unset →
+ * a Temporal dev server (SQLite in .data/, Web UI on 8233); NOTIFY_PUBLIC_URL unset → the
+ * webhook listener on loopback; TDG_BASE_URL unset → the simulator, which then delivers its
+ * notifications to that listener.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { ConfigError } from '../../src/platform/env/schema.js';
+import { loadClientConfig } from '../../src/platform/env/temporal.js';
+import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
+import { connectClient, connectionOptions } from '../../src/platform/temporal-connection.js';
+import { describeStatusLine, outcomeOf, printOutcome } from '../../src/cli/index.js';
+import { TdgJobs } from '../../src/client/index.js';
+import { createTemporalNotifier, startListener } from '../../src/listener/index.js';
+import { startSimulator } from '../simulator/index.js';
+import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
+import { createTdgWorker } from '../../src/worker/factory.js';
+import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../../src/worker/versioning.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { PROJECT_ROOT } from '../../src/platform/project-root.js';
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const randomSecret = (): string => randomBytes(32).toString('hex');
+
+/** `once`: run one job end to end and exit (npm start); otherwise stay up (npm run dev). */
+export async function main(once: boolean): Promise<number> {
+  try {
+    return await runStack(once);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+}
+
+async function runStack(once: boolean): Promise<number> {
+  const startedAt = Date.now();
+  const env: Record<string, string | undefined> = { ...process.env };
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!env.TEMPORAL_ADDRESS) {
+      const dataDir = join(PROJECT_ROOT, '.data');
+      mkdirSync(dataDir, { recursive: true });
+      devServer = await startDevServer({
+        port: 7233,
+        uiPort: 8233,
+        dbFilename: join(dataDir, 'temporal.sqlite'),
+      });
+      stoppers.push(() => devServer!.stop());
+      env.TEMPORAL_ADDRESS = devServer.address;
+      say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
+    }
+
+    const { connection: clientConnection, client } = await connectClient(loadClientConfig(env));
+    stoppers.push(() => clientConnection.close());
+
+    if (!env.NOTIFY_PUBLIC_URL) {
+      env.NOTIFY_SECRET ??= randomSecret();
+      const notifier = createTemporalNotifier(client);
+      const listener = await startListener(
+        { secrets: [env.NOTIFY_SECRET], notifier },
+        { port: Number(env.LISTENER_PORT ?? 8788), host: '127.0.0.1' },
+      );
+      // Signals still in flight must settle before the client connection closes.
+      stoppers.push(async () => {
+        await listener.close();
+        await notifier.idle();
+      });
+      env.NOTIFY_PUBLIC_URL = `${listener.url}/notifications`;
+      say(`webhook listener on ${env.NOTIFY_PUBLIC_URL}`);
+    }
+
+    if (!env.TDG_BASE_URL) {
+      env.TDG_API_KEY ??= randomSecret();
+      env.TDG_USERNAME ??= 'tutorial';
+      env.TDG_PASSWORD ??= randomSecret();
+      const simulator = await startSimulator(
+        {
+          apiKey: env.TDG_API_KEY,
+          username: env.TDG_USERNAME,
+          password: env.TDG_PASSWORD,
+          defaults: { durationMs: 8_000, batches: 5, outcome: 'COMPLETED' },
+        },
+        { port: Number(env.SIMULATOR_PORT ?? 8787), host: '127.0.0.1' },
+      );
+      stoppers.push(() => simulator.close());
+      env.TDG_BASE_URL = simulator.url;
+      say(`TDG simulator on ${simulator.url} (jobs take 8s unless their name says [sim duration=…])`);
+    }
+
+    const config = loadWorkerConfig(env);
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const connection = await NativeConnection.connect(connectionOptions(config));
+    stoppers.push(() => connection.close());
+    const worker = await createTdgWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: activitiesFromConfig(
+        config.tdg,
+        config.notify,
+        undefined,
+        tdgCallsPerSecondPerWorker(config.limits),
+      ),
+      limits: config.limits,
+      // The dev server's data outlives a code change, and nothing keeps an older build's worker
+      // running: AUTO_UPGRADE moves every open run onto the new build instead of stranding it.
+      versioning: { ...config.deployment, defaultBehavior: 'AUTO_UPGRADE' },
+    });
+    const version = describeVersion(workerVersion(worker)!);
+    if (!once) {
+      const running = worker.run();
+      try {
+        await promoteVersion(connection, config.temporal.namespace, workerVersion(worker)!);
+      } catch (err) {
+        worker.shutdown();
+        await running;
+        throw err;
+      }
+      say(
+        `worker ${version} (current) on task queue ${config.temporal.taskQueue}; try: npm run job -- start --name "My Job" --wait`,
+      );
+      say('Ctrl-C stops the stack');
+      await running;
+      return 0;
+    }
+
+    let exitCode = 0;
+    await runAsCurrent(worker, connection, async () => {
+      say(`worker ${version} (current) on task queue ${config.temporal.taskQueue}`);
+      const jobs = new TdgJobs(client, { taskQueue: config.temporal.taskQueue });
+      const started = await jobs.startJob({
+        name: 'Tutorial Job',
+        notificationMethod: config.notify ? 'POST' : null,
+      });
+      say(`started workflow ${started.workflowId}: TDG job ${started.jobId ?? '(not known yet)'}`);
+      const outcome = await outcomeOf(
+        jobs.follow(started.workflowId, {
+          onChange: (status) =>
+            say(
+              `  ${((Date.now() - startedAt) / 1000).toFixed(1)}s job ${status.jobId ?? '-'} ${describeStatusLine(status)}`,
+            ),
+        }),
+      );
+      exitCode = printOutcome(outcome, false, { out: say, err: say });
+      say(`done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+    });
+    return exitCode;
+  } finally {
+    await stopAll();
+  }
+}
