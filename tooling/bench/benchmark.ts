@@ -36,7 +36,7 @@ import {
 } from './lib/args.js';
 import { buildBundles } from './lib/bundles.js';
 import { renderChart } from './lib/chart.js';
-import { startStack } from './lib/dev-stack.js';
+import { startBenchStack } from './lib/bench-stack.js';
 import { engineFlags } from './lib/engine.js';
 import { EngineMonitor } from './lib/engine-usage.js';
 import { historyStats, type HistoryStats } from './lib/history-stats.js';
@@ -203,7 +203,7 @@ log(
 // ---------------------------------------------------------------- the stack
 const runId = Date.now().toString(36);
 const [stack, bundles] = await Promise.all([
-  startStack({
+  startBenchStack({
     seed,
     engine,
     servers,
@@ -216,9 +216,9 @@ const [stack, bundles] = await Promise.all([
     bench: strategies.some((s) => STRATEGIES[s].bundle === 'bench'),
   }),
 ]);
-if (dropRate > 0) stack.sim.simulator.setFaults({ dropNotificationRate: dropRate });
+if (dropRate > 0) stack.simulator.simulator.setFaults({ dropNotificationRate: dropRate });
 log(
-  `${stack.engineDescription} ${stack.address}, simulator ${stack.sim.url}, listener ${stack.listener.url}; bundles built`,
+  `${stack.engine.description} ${stack.engine.address}, simulator ${stack.simulator.url}, listener ${stack.listener.url}; bundles built`,
 );
 
 interface Tracked {
@@ -373,14 +373,14 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
 }
 
 // temporal-server's own count of billable actions, read again after the run (lib/actions-check.ts).
-const actionBaseline = await actionMetricBaseline(stack.metricsUrl(), stack.namespace);
+const actionBaseline = await actionMetricBaseline(stack.engine.metricsUrl(), stack.engine.namespace);
 if (actionBaseline.problem) log(`no server action counter: ${actionBaseline.problem}`);
 
 // The machine is shared: sample the load average during the run so disturbed figures can be recognised.
 const loadSamples: number[] = [];
 const loadSampler = setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 5_000);
 loadSampler.unref();
-const engineMonitor = new EngineMonitor(stack.engineProcesses);
+const engineMonitor = new EngineMonitor(stack.engine.processes);
 engineMonitor.start();
 const selfBefore = selfUsage();
 const runs: StrategyRun[] = [];
@@ -392,7 +392,7 @@ const selfAfter = selfUsage();
 log('all strategies done; reading histories, results and simulator records');
 
 // ---------------------------------------------------------------- measurements
-const simJobs = jobsByWorkflow(stack.sim.simulator.jobs());
+const simJobs = jobsByWorkflow(stack.simulator.simulator.jobs());
 const histories = new Map<string, HistoryStats>();
 const everyTracked = runs.flatMap((r) => r.tracked);
 await mapLimit(everyTracked, 16, async (t) => {
@@ -667,11 +667,20 @@ const correctnessProblems = results.flatMap((r) => [
 ]);
 
 log("billable actions: counting every execution in the namespace, reading the server's action counter");
-const actionsCheck = await checkActions(stack.client, stack.namespace, stack.metricsUrl(), actionBaseline);
+const actionsCheck = await checkActions(
+  stack.client,
+  stack.engine.namespace,
+  stack.engine.metricsUrl(),
+  actionBaseline,
+);
 
 const report: BenchReport = {
   name: runName,
-  engine: { kind: engine, description: stack.engineDescription, servers: engine === 'cluster' ? servers : 1 },
+  engine: {
+    kind: engine,
+    description: stack.engine.description,
+    servers: engine === 'cluster' ? servers : 1,
+  },
   command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   at: new Date().toISOString(),
   machine: {
@@ -715,7 +724,7 @@ const report: BenchReport = {
     harnessPeakRssMiB: Math.round(selfAfter.peakRssBytes / 2 ** 20),
     // Per-name job counts are summarised (duplicates are in the per-strategy results): thousands of names otherwise.
     simulator: (({ jobsCreated, ...rest }) => ({ ...rest, jobsCreated: { total: jobsCreated.total } }))(
-      stack.sim.simulator.stats(),
+      stack.simulator.simulator.stats(),
     ),
   },
   actionsCheck,

@@ -50,7 +50,7 @@ import {
 import type { StatsView } from '../simulator/app.js';
 import { durationFlag, durationRangeFlag, numberFlag, parseCommandLine, RUN_FLAGS } from './lib/args.js';
 import { buildBundles } from './lib/bundles.js';
-import { startStack } from './lib/dev-stack.js';
+import { startBenchStack } from './lib/bench-stack.js';
 import { planJobs } from './lib/job-plan.js';
 import { runBurstPhase, runSlowCreatePhase, type PhaseTarget } from './lib/pressure-phases.js';
 import { machineDescription } from './lib/machine.js';
@@ -152,16 +152,16 @@ log(
 const dataDir = mkdtempSync(join(tmpdir(), 'tdg-chaos-'));
 const dbFilename = join(dataDir, 'temporal.sqlite');
 const [stack, bundles] = await Promise.all([
-  startStack({ dbFilename, seed, devServerLog: join(outDir, `${runName}-dev-server.log`) }),
+  startBenchStack({ dbFilename, seed, devServerLog: join(outDir, `${runName}-dev-server.log`) }),
   buildBundles({ bench: false }),
 ]);
-const proxy = await startRecordingProxy(stack.sim.url);
+const proxy = await startRecordingProxy(stack.simulator.url);
 log(
-  `dev server ${stack.address} (SQLite ${dbFilename}), simulator ${stack.sim.url} behind proxy ${proxy.url}`,
+  `dev server ${stack.engine.address} (SQLite ${dbFilename}), simulator ${stack.simulator.url} behind proxy ${proxy.url}`,
 );
 
 async function putFaults(faults: Record<string, number | boolean>): Promise<void> {
-  const response = await fetch(`${stack.sim.url}/_sim/faults`, {
+  const response = await fetch(`${stack.simulator.url}/_sim/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(faults),
@@ -234,7 +234,7 @@ const chaosDone = (async () => {
     } else {
       const from = Date.now();
       log('stopping the dev server');
-      const { downMs } = await stack.restartDevServer();
+      const { downMs } = await stack.engine.restart();
       devServerDown = { from, to: Date.now() };
       chaosLog.push({ at: from, what: `dev server stopped and restarted (down ${downMs} ms)` });
       log(`dev server back after ${downMs} ms`);
@@ -252,7 +252,7 @@ interface OutageRecord {
 }
 let outage: OutageRecord | null = null;
 const simStats = async (): Promise<StatsView> =>
-  (await (await fetch(`${stack.sim.url}/_sim/stats`)).json()) as StatsView;
+  (await (await fetch(`${stack.simulator.url}/_sim/stats`)).json()) as StatsView;
 const outageDone = (async () => {
   if (outageMs <= 0) return;
   const wait = started + outageOffset - Date.now();
@@ -403,7 +403,7 @@ log('chaos over; checking every workflow');
 const stats = await simStats();
 const outageRecord = outage as OutageRecord | null;
 const seconds = (ms: number): number => Math.round((ms - started) / 100) / 10;
-const simByWorkflow = jobsByWorkflow(stack.sim.simulator.jobs());
+const simByWorkflow = jobsByWorkflow(stack.simulator.simulator.jobs());
 const createdByWorkflow = new Map<string, number>();
 for (const [name, count] of Object.entries(stats.jobsCreated.byName)) {
   const id = workflowIdOfJobName(name);

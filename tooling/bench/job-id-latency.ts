@@ -79,7 +79,7 @@ const figures = Object.fromEntries(
 const summary = {
   runs: RUNS,
   figures,
-  tdgJobsCreated: stack.sim.simulator.stats().jobsCreated.total,
+  tdgJobsCreated: stack.simulator.simulator.stats().jobsCreated.total,
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
   at: new Date().toISOString(),
 };

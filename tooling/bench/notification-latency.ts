@@ -43,7 +43,7 @@ try {
     });
     const result = (await handle.result()) as EmailAppendJobResult;
     const resultAt = Date.now();
-    const sent = stack.sim.simulator
+    const sent = stack.simulator.simulator
       .job(result.jobId)
       ?.notifications.find((n) => n.state === 'COMPLETED')?.sentAt;
     if (!sent) throw new Error(`job ${result.jobId}: no COMPLETED notification was sent`);

@@ -1,5 +1,6 @@
-/** The embedded stack (npm start / npm run dev) and the Temporal binaries it runs. */
-export { main } from './stack.js';
+/** The stack launcher, the embedded stack over it (npm start / npm run dev), and the Temporal binaries they run. */
+export { main } from './embedded.js';
+export { startStack, type Engine, type EngineChoice, type Stack, type StackOptions } from './launcher.js';
 export { startDevServer, freePort, type DevServer, type DevServerOptions } from './dev-server.js';
 export {
   findBinary,

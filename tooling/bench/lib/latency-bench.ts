@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numberFlag, parseCommandLine } from './args.js';
 import { buildBundles } from './bundles.js';
-import { startStack, type BenchStack } from './dev-stack.js';
+import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { RESULTS_DIR } from './paths.js';
 import { spawnWorker, workerConfig } from './worker-process.js';
 
@@ -26,7 +26,7 @@ export async function startLatencyBench(usage: string, name: string): Promise<La
   const runs = parseCommandLine({ usage, options: {}, maxPositionals: 1 }, ({ positionals }) =>
     numberFlag('RUNS', positionals[0], 20, { integer: true }),
   );
-  const stack = await startStack({ seed: 42 });
+  const stack = await startBenchStack({ seed: 42 });
   const bundles = await buildBundles({ bench: false });
   const taskQueue = `bench-${name}`;
   const worker = spawnWorker(

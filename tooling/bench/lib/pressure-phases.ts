@@ -21,7 +21,7 @@ import {
   type JobStatus,
 } from '../../../src/contract/index.js';
 import type { StatsView } from '../../simulator/app.js';
-import type { BenchStack } from './dev-stack.js';
+import type { BenchStack } from './bench-stack.js';
 import { mapLimit } from './map-limit.js';
 import { workflowIdOfJobName } from './sim-jobs.js';
 import { distribution } from './stats.js';
@@ -49,7 +49,7 @@ export interface PhaseTarget {
 const DEFAULT_REQUEST_TIMEOUT_MS = 7_000;
 
 async function simStats(stack: BenchStack): Promise<StatsView> {
-  return (await (await fetch(`${stack.sim.url}/_sim/stats`)).json()) as StatsView;
+  return (await (await fetch(`${stack.simulator.url}/_sim/stats`)).json()) as StatsView;
 }
 
 /** Successful job calls (createJob and getJob answered 200) so far. */

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../../src/platform/project-root.js';
-import type { BenchStack } from './dev-stack.js';
+import type { BenchStack } from './bench-stack.js';
 import { WORKER_MAIN_PATH } from './paths.js';
 import { processUsage, type ProcessUsage } from './process-usage.js';
 
@@ -38,18 +38,18 @@ export function workerConfig(
   },
 ): WorkerProcessConfig {
   return {
-    address: stack.address,
-    namespace: stack.namespace,
+    address: stack.engine.address,
+    namespace: stack.engine.namespace,
     taskQueue,
     bundlePath,
     tdg: {
-      baseUrl: opts.tdgBaseUrl ?? stack.sim.url,
-      apiKey: stack.apiKey,
-      username: stack.username,
-      password: stack.password,
+      baseUrl: opts.tdgBaseUrl ?? stack.simulator.url,
+      apiKey: stack.tdg.apiKey,
+      username: stack.tdg.username,
+      password: stack.tdg.password,
       requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
     },
-    notify: opts.notifications ? { publicUrl: stack.notifyPublicUrl, secret: stack.notifySecret } : null,
+    notify: opts.notifications ? { publicUrl: stack.notify.publicUrl, secret: stack.notify.secret } : null,
     maxConcurrentActivities: opts.maxConcurrentActivities ?? 100,
     maxTdgCallsPerSecond: opts.maxTdgCallsPerSecond,
     ...(opts.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: opts.maxCachedWorkflows }),

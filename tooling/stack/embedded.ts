@@ -6,7 +6,6 @@
  * webhook listener on loopback; TDG_BASE_URL unset → the simulator, which then delivers its
  * notifications to that listener.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -16,16 +15,13 @@ import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/c
 import { connectClient, connectionOptions } from '../../src/platform/temporal-connection.js';
 import { describeStatusLine, outcomeOf, printOutcome } from '../../src/cli/index.js';
 import { TdgJobs } from '../../src/client/index.js';
-import { createTemporalNotifier, startListener } from '../../src/listener/index.js';
-import { startSimulator } from '../simulator/index.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
 import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../../src/worker/versioning.js';
-import { startDevServer, type DevServer } from './dev-server.js';
+import { startStack, type StackOptions } from './launcher.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const randomSecret = (): string => randomBytes(32).toString('hex');
 
 /** `once`: run one job end to end and exit (npm start); otherwise stay up (npm run dev). */
 export async function main(once: boolean): Promise<number> {
@@ -38,64 +34,58 @@ export async function main(once: boolean): Promise<number> {
   }
 }
 
+/** What to start: each part whose address the environment does not configure. */
+function stackOptionsFrom(env: Record<string, string | undefined>): StackOptions {
+  const dataDir = join(PROJECT_ROOT, '.data');
+  if (!env.TEMPORAL_ADDRESS) mkdirSync(dataDir, { recursive: true });
+  return {
+    temporal: env.TEMPORAL_ADDRESS
+      ? { address: env.TEMPORAL_ADDRESS }
+      : {
+          devServer: { port: 7233, uiPort: 8233, dbFilename: join(dataDir, 'temporal.sqlite') },
+        },
+    // The environment's own connection settings (TLS, API key) when TEMPORAL_ADDRESS is given.
+    connect: (address) => connectClient(loadClientConfig({ ...env, TEMPORAL_ADDRESS: address })),
+    listener: !env.NOTIFY_PUBLIC_URL && {
+      port: Number(env.LISTENER_PORT ?? 8788),
+      ...(env.NOTIFY_SECRET ? { secret: env.NOTIFY_SECRET } : {}),
+    },
+    simulator: !env.TDG_BASE_URL && {
+      port: Number(env.SIMULATOR_PORT ?? 8787),
+      ...(env.TDG_API_KEY ? { apiKey: env.TDG_API_KEY } : {}),
+      ...(env.TDG_USERNAME ? { username: env.TDG_USERNAME } : {}),
+      ...(env.TDG_PASSWORD ? { password: env.TDG_PASSWORD } : {}),
+      defaults: { durationMs: 8_000, batches: 5, outcome: 'COMPLETED' },
+    },
+  };
+}
+
 async function runStack(once: boolean): Promise<number> {
   const startedAt = Date.now();
   const env: Record<string, string | undefined> = { ...process.env };
-  const stoppers: (() => Promise<void>)[] = [];
+  const stack = await startStack(stackOptionsFrom(env));
+  const stoppers: (() => Promise<void>)[] = [() => stack.close()];
   const stopAll = async (): Promise<void> => {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
   };
 
   try {
-    let devServer: DevServer | undefined;
+    const { engine, client } = stack;
     if (!env.TEMPORAL_ADDRESS) {
-      const dataDir = join(PROJECT_ROOT, '.data');
-      mkdirSync(dataDir, { recursive: true });
-      devServer = await startDevServer({
-        port: 7233,
-        uiPort: 8233,
-        dbFilename: join(dataDir, 'temporal.sqlite'),
-      });
-      stoppers.push(() => devServer!.stop());
-      env.TEMPORAL_ADDRESS = devServer.address;
-      say(`temporal dev server on ${devServer.address}, Web UI ${devServer.uiUrl ?? '(headless)'}`);
+      env.TEMPORAL_ADDRESS = engine.address;
+      say(`temporal dev server on ${engine.address}, Web UI ${engine.devServer().uiUrl ?? '(headless)'}`);
     }
-
-    const { connection: clientConnection, client } = await connectClient(loadClientConfig(env));
-    stoppers.push(() => clientConnection.close());
-
-    if (!env.NOTIFY_PUBLIC_URL) {
-      env.NOTIFY_SECRET ??= randomSecret();
-      const notifier = createTemporalNotifier(client);
-      const listener = await startListener(
-        { secrets: [env.NOTIFY_SECRET], notifier },
-        { port: Number(env.LISTENER_PORT ?? 8788), host: '127.0.0.1' },
-      );
-      // Signals still in flight must settle before the client connection closes.
-      stoppers.push(async () => {
-        await listener.close();
-        await notifier.idle();
-      });
-      env.NOTIFY_PUBLIC_URL = `${listener.url}/notifications`;
-      say(`webhook listener on ${env.NOTIFY_PUBLIC_URL}`);
+    if (stack.notify) {
+      env.NOTIFY_PUBLIC_URL = stack.notify.publicUrl;
+      env.NOTIFY_SECRET = stack.notify.secret;
+      say(`webhook listener on ${stack.notify.publicUrl}`);
     }
-
-    if (!env.TDG_BASE_URL) {
-      env.TDG_API_KEY ??= randomSecret();
-      env.TDG_USERNAME ??= 'tutorial';
-      env.TDG_PASSWORD ??= randomSecret();
-      const simulator = await startSimulator(
-        {
-          apiKey: env.TDG_API_KEY,
-          username: env.TDG_USERNAME,
-          password: env.TDG_PASSWORD,
-          defaults: { durationMs: 8_000, batches: 5, outcome: 'COMPLETED' },
-        },
-        { port: Number(env.SIMULATOR_PORT ?? 8787), host: '127.0.0.1' },
-      );
-      stoppers.push(() => simulator.close());
-      env.TDG_BASE_URL = simulator.url;
-      say(`TDG simulator on ${simulator.url} (jobs take 8s unless their name says [sim duration=…])`);
+    if (stack.tdg) {
+      env.TDG_BASE_URL = stack.tdg.baseUrl;
+      env.TDG_API_KEY = stack.tdg.apiKey;
+      env.TDG_USERNAME = stack.tdg.username;
+      env.TDG_PASSWORD = stack.tdg.password;
+      say(`TDG simulator on ${stack.tdg.baseUrl} (jobs take 8s unless their name says [sim duration=…])`);
     }
 
     const config = loadWorkerConfig(env);
