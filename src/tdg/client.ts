@@ -248,7 +248,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       if (params.notificationUrl !== undefined && params.notificationMethod !== undefined) {
         body['notification_URL'] = params.notificationUrl;
         body['notification_method'] = params.notificationMethod;
-        // TDG may echo the URL in an error; its signature would let anyone signal the workflow
+        // TDG may echo the URL in an error; its signature would let anyone send the workflow hints
         extraSecrets.push(...signatureOf(params.notificationUrl));
       }
       let sent = false;
