@@ -408,6 +408,17 @@ describe('getJob', () => {
     expect(error).toBeInstanceOf(TdgTimeoutError);
   });
 
+  it("bounds a token request by the client's request timeout", async () => {
+    const tdg = await startTdg(
+      (_req, res) => json(res, 200, COMPLETED_JOB),
+      () => undefined,
+    );
+    const error = await failureOf(clientFor(tdg, { requestTimeoutMs: 200 }).getJob('j'));
+    expect(error).toBeInstanceOf(TdgTimeoutError);
+    expect(error).toMatchObject({ retryable: true, timeoutMs: 200 });
+    expect(error.message).toContain('POST /v3/auth');
+  });
+
   it('reports a refused connection as a retryable network error', async () => {
     const closed = await startServer(() => undefined);
     await closed.close();

@@ -299,13 +299,9 @@ function announce(job: JobState): void {
 }
 
 async function create(job: JobState, input: EmailAppendJobInput): Promise<CreatedJobState> {
-  let created: CreatedJobState;
+  let answer: CreateJobResult;
   try {
-    const answer = await requestJob(job, input);
-    created = Object.assign(job, {
-      jobId: answer.jobId,
-      notificationsRequested: answer.notificationsRequested,
-    });
+    answer = await requestJob(job, input);
   } catch (err) {
     // Whatever the last attempt met, a job still not created at its deadline ended by the deadline.
     const failure =
@@ -317,15 +313,13 @@ async function create(job: JobState, input: EmailAppendJobInput): Promise<Create
     await condition(allHandlersFinished);
     throw failure;
   }
+  const { jobId, notificationsRequested } = answer;
   upsertSearchAttributes([
-    { key: TDG_JOB_ID, value: created.jobId },
+    { key: TDG_JOB_ID, value: jobId },
     { key: TDG_JOB_STATE, value: 'CREATED' },
   ]);
-  log.info('TDG job created', {
-    jobId: created.jobId,
-    notificationsRequested: created.notificationsRequested,
-  });
-  return created;
+  log.info('TDG job created', { jobId, notificationsRequested });
+  return Object.assign(job, { jobId, notificationsRequested });
 }
 
 /**
@@ -430,7 +424,7 @@ function retryDelayMs(attempt: number, err: unknown): number {
   return Math.min(max, initial * (TDG_RETRY_POLICY.backoffCoefficient ?? 2) ** (attempt - 1));
 }
 
-/** One `getJob` answer into the state; a changed state is published as `TdgJobState`. */
+/** One `getJob` answer folded into `job`; a changed job state is published as `TdgJobState`. */
 function fold(job: CreatedJobState, latest: JobSnapshot): void {
   const from = job.snapshot?.state ?? null;
   if (recordCheck(job, latest, new Date().toISOString())) {
@@ -441,7 +435,7 @@ function fold(job: CreatedJobState, latest: JobSnapshot): void {
 
 /**
  * The deadline has passed: one last `getJob` (its own short timeout, since no time remains) so
- * that a job that finished between the last poll and the deadline is reported as it ended.
+ * that a job that finished between the last check and the deadline is reported as it ended.
  * Returns when that answer is terminal; otherwise fails with `JobDeadlineExceeded`.
  */
 async function finalCheck(job: CreatedJobState): Promise<true> {
@@ -466,7 +460,7 @@ async function finalCheck(job: CreatedJobState): Promise<true> {
 }
 
 /**
- * One `getJob`, folded into the state. Returns false when TDG refused it for credentials: the
+ * One `getJob`, folded into `job`. Returns false when TDG refused it for credentials: the
  * workflow then waits (at the cap) for an operator instead of failing.
  */
 async function check(job: CreatedJobState, policy: PollingPolicy): Promise<boolean> {
@@ -638,27 +632,35 @@ async function recordEnd(err: unknown, job: JobState | null): Promise<void> {
  * list) or FAILED (fails with a non-retryable `JobFailed` carrying the same result).
  */
 export async function emailAppendJob(input: EmailAppendJobInput): Promise<EmailAppendJobResult> {
-  let state: JobState | null = null;
+  let job: JobState | null = null;
   try {
-    // Validated at the first run only: a continued run trusts the state it carries.
+    // Validated at the first run only: a continued run trusts what it carries.
     const policy = runPolicy(input);
-    state = initialState(input, workflowInfo().workflowId, Date.now());
-    return await run(input, policy, state);
+    job = initialState(input, workflowInfo().workflowId, Date.now());
+    return await run(input, policy, job);
   } catch (err) {
-    await recordEnd(err, state);
-    throw asWorkflowFailure(err, state);
+    await recordEnd(err, job);
+    throw asWorkflowFailure(err, job);
   }
 }
 
 async function run(
   input: EmailAppendJobInput,
   policy: PollingPolicy,
-  state: JobState,
+  job: JobState,
+): Promise<EmailAppendJobResult> {
+  listen(job);
+  announce(job);
+  return follow(input, policy, hasJob(job) ? job : await create(job, input));
+}
+
+/** Checks and waits until the TDG job ends (or this run continues as new). */
+async function follow(
+  input: EmailAppendJobInput,
+  policy: PollingPolicy,
+  job: CreatedJobState,
 ): Promise<EmailAppendJobResult> {
   const eventCap = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  listen(state);
-  announce(state);
-  const job = hasJob(state) ? state : await create(state, input);
   // A new job has nothing to report yet, and a continued run checked just before it continued:
   // both wait first (the job id is published with this workflow task), unless a hint is pending.
   let waitFirst = !job.hintPending;

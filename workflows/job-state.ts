@@ -1,5 +1,6 @@
 /**
- * What one run of `emailAppendJob` knows about its TDG job, in one object. The `status` query,
+ * What one run of `emailAppendJob` knows about its TDG job, in one object (`job` in the
+ * workflow; `snapshot` in it is the job state, as the last check saw it). The `status` query,
  * the current details, the result and the next run's input are all views of it, so a field
  * added here cannot be forgotten in one of them. Pure (no workflow APIs): unit-tested without
  * a server; the workflow passes in the time.
@@ -72,14 +73,14 @@ export interface JobState {
   createFailure: { type: string; message: string } | null;
 }
 
-/** After `createJob` (or in every continued run) the job id is known. */
+/** A `JobState` once `createJob` answered (or in every continued run): the job id is known. */
 export type CreatedJobState = JobState & { jobId: string };
 
-export function hasJob(state: JobState): state is CreatedJobState {
-  return state.jobId !== null;
+export function hasJob(job: JobState): job is CreatedJobState {
+  return job.jobId !== null;
 }
 
-/** A first run's fresh state, or the state a continued run picks up from `input.carried`. */
+/** A first run's fresh `JobState`, or the one a continued run picks up from `input.carried`. */
 export function initialState(input: EmailAppendJobInput, workflowId: string, nowMs: number): JobState {
   const carried = input.carried;
   return {
@@ -115,64 +116,64 @@ export function initialState(input: EmailAppendJobInput, workflowId: string, now
   };
 }
 
-export function statusOf(state: JobState): JobStatus {
+export function statusOf(job: JobState): JobStatus {
   return {
-    workflowId: state.workflowId,
-    jobId: state.jobId,
-    name: state.name,
-    state: state.snapshot?.state ?? (state.jobId ? 'CREATED' : 'CREATING'),
-    counts: state.snapshot?.counts ?? null,
-    batchList: state.snapshot?.batchList ?? [],
-    checks: state.checks,
-    notifications: state.notifications,
-    notificationsRequested: state.notificationsRequested,
-    nextCheckAt: state.nextCheckAt,
-    lastError: state.lastError,
-    lastNotificationAt: state.lastNotificationAt,
-    lastNotifiedState: state.lastNotifiedState,
-    deadlineAt: state.deadlineAt,
-    runs: state.runs,
-    timeline: state.timeline,
-    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
+    workflowId: job.workflowId,
+    jobId: job.jobId,
+    name: job.name,
+    state: job.snapshot?.state ?? (job.jobId ? 'CREATED' : 'CREATING'),
+    counts: job.snapshot?.counts ?? null,
+    batchList: job.snapshot?.batchList ?? [],
+    checks: job.checks,
+    notifications: job.notifications,
+    notificationsRequested: job.notificationsRequested,
+    nextCheckAt: job.nextCheckAt,
+    lastError: job.lastError,
+    lastNotificationAt: job.lastNotificationAt,
+    lastNotifiedState: job.lastNotifiedState,
+    deadlineAt: job.deadlineAt,
+    runs: job.runs,
+    timeline: job.timeline,
+    possibleDuplicateTdgJob: job.possibleDuplicateTdgJob,
   };
 }
 
-/** The job's outcome once `snapshot` (the state's latest) is terminal. */
-export function resultOf(state: CreatedJobState, snapshot: JobSnapshot): EmailAppendJobResult {
+/** The job's outcome once `snapshot` (its latest job state) is terminal. */
+export function resultOf(job: CreatedJobState, snapshot: JobSnapshot): EmailAppendJobResult {
   return {
-    jobId: state.jobId,
+    jobId: job.jobId,
     state: snapshot.state,
     batchList: snapshot.batchList,
     counts: snapshot.counts,
     createdDate: snapshot.createdDate,
-    timeline: state.timeline,
-    checks: state.checks,
-    notifications: state.notifications,
-    detectedBy: state.trigger,
-    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
+    timeline: job.timeline,
+    checks: job.checks,
+    notifications: job.notifications,
+    detectedBy: job.trigger,
+    possibleDuplicateTdgJob: job.possibleDuplicateTdgJob,
   };
 }
 
 /** What the next run needs; `initialState` reads it back. */
-export function carriedOf(state: CreatedJobState): CarriedState {
+export function carriedOf(job: CreatedJobState): CarriedState {
   return {
-    jobId: state.jobId,
-    notificationsRequested: state.notificationsRequested,
-    startedAt: state.startedAt,
-    deadlineAt: state.deadlineAt,
-    lastSnapshot: state.snapshot,
-    timeline: state.timeline,
-    checks: state.checks,
-    notifications: state.notifications,
-    runs: state.runs,
-    stableChecks: state.stableChecks,
-    lastError: state.lastError,
-    lastNotificationAt: state.lastNotificationAt,
-    lastNotifiedState: state.lastNotifiedState,
-    hintPending: state.hintPending,
-    notFoundSince: state.notFoundSince,
-    possibleDuplicateTdgJob: state.possibleDuplicateTdgJob,
-    followUps: state.followUps,
+    jobId: job.jobId,
+    notificationsRequested: job.notificationsRequested,
+    startedAt: job.startedAt,
+    deadlineAt: job.deadlineAt,
+    lastSnapshot: job.snapshot,
+    timeline: job.timeline,
+    checks: job.checks,
+    notifications: job.notifications,
+    runs: job.runs,
+    stableChecks: job.stableChecks,
+    lastError: job.lastError,
+    lastNotificationAt: job.lastNotificationAt,
+    lastNotifiedState: job.lastNotifiedState,
+    hintPending: job.hintPending,
+    notFoundSince: job.notFoundSince,
+    possibleDuplicateTdgJob: job.possibleDuplicateTdgJob,
+    followUps: job.followUps,
   };
 }
 
@@ -181,19 +182,19 @@ export function carriedOf(state: CreatedJobState): CarriedState {
  * as it is: an outage between two 404s neither confirms nor refutes them). Returns how long TDG
  * has denied the job, 0 when this failure was not a 404.
  */
-export function recordCheckFailure(state: JobState, error: string, notFound: boolean, nowMs: number): number {
-  state.lastError = error;
+export function recordCheckFailure(job: JobState, error: string, notFound: boolean, nowMs: number): number {
+  job.lastError = error;
   if (!notFound) return 0;
-  state.notFoundSince ??= new Date(nowMs).toISOString();
-  return nowMs - Date.parse(state.notFoundSince);
+  job.notFoundSince ??= new Date(nowMs).toISOString();
+  return nowMs - Date.parse(job.notFoundSince);
 }
 
-export function notificationsWorking(state: JobState): boolean {
-  return state.notificationsRequested && state.notifications > 0;
+export function notificationsWorking(job: JobState): boolean {
+  return job.notificationsRequested && job.notifications > 0;
 }
 
-export function remainingMs(state: JobState, nowMs: number): number {
-  return Date.parse(state.deadlineAt) - nowMs;
+export function remainingMs(job: JobState, nowMs: number): number {
+  return Date.parse(job.deadlineAt) - nowMs;
 }
 
 /**
@@ -202,39 +203,39 @@ export function remainingMs(state: JobState, nowMs: number): number {
  * moves the job's state: a hint that says COMPLETED, or nothing readable, only triggers a `getJob`,
  * so a forged or stale hint costs at most one check (and a few follow-ups, see `recordCheck`).
  */
-export function recordNotification(state: JobState, at: string, hintedState: string | null): void {
-  state.notifications += 1;
-  state.lastNotificationAt = at;
-  state.lastNotifiedState = hintedState;
+export function recordNotification(job: JobState, at: string, hintedState: string | null): void {
+  job.notifications += 1;
+  job.lastNotificationAt = at;
+  job.lastNotifiedState = hintedState;
   if (hintedState !== null && isRunningState(hintedState)) return;
-  if (hintedState !== null && isTerminalState(hintedState)) state.followUps = 0;
-  state.hintPending = true;
+  if (hintedState !== null && isTerminalState(hintedState)) job.followUps = 0;
+  job.hintPending = true;
 }
 
-/** Folds one `getJob` answer into the state. Returns whether the job's state changed. */
-export function recordCheck(state: JobState, latest: JobSnapshot, at: string): boolean {
-  state.checks += 1;
-  const changed = latest.state !== state.snapshot?.state;
+/** Folds one `getJob` answer (a check) into `job`. Returns whether the job state changed. */
+export function recordCheck(job: JobState, latest: JobSnapshot, at: string): boolean {
+  job.checks += 1;
+  const changed = latest.state !== job.snapshot?.state;
   if (changed) {
     // A change a notification announced says the channel works: the next one will be
-    // announced too, so only a change found by a poll (a lost notification) resets the backoff.
-    const announced = state.trigger === 'notification' && notificationsWorking(state);
-    state.stableChecks = announced ? state.stableChecks + 1 : 0;
-    state.timeline.push({
+    // announced too, so only a change no notification announced (a lost one) resets the backoff.
+    const announced = job.trigger === 'notification' && notificationsWorking(job);
+    job.stableChecks = announced ? job.stableChecks + 1 : 0;
+    job.timeline.push({
       at,
       state: latest.state,
       completed: latest.counts.completed,
       total: totalBatches(latest.counts),
     });
     // The first entry stays so the timeline still shows when the job was first seen.
-    if (state.timeline.length > MAX_TIMELINE_ENTRIES)
-      state.timeline.splice(1, state.timeline.length - MAX_TIMELINE_ENTRIES);
+    if (job.timeline.length > MAX_TIMELINE_ENTRIES)
+      job.timeline.splice(1, job.timeline.length - MAX_TIMELINE_ENTRIES);
   } else {
-    state.stableChecks += 1;
+    job.stableChecks += 1;
   }
-  state.lastError =
+  job.lastError =
     latest.missingFields.length > 0 ? `TDG response lacked: ${latest.missingFields.join(', ')}` : null;
-  state.snapshot = latest;
-  state.notFoundSince = null;
+  job.snapshot = latest;
+  job.notFoundSince = null;
   return changed;
 }

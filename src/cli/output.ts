@@ -63,7 +63,7 @@ export interface Output {
 
 const DETECTED_BY: Record<CheckTrigger, string> = {
   creation: 'by the first check',
-  timer: 'by a poll timer',
+  timer: 'by a check on its timer',
   notification: 'through a notification',
   manual: 'by a manual check',
   'continue-as-new': 'by the first check of a continued run',

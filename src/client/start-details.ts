@@ -21,7 +21,7 @@ export function staticDetails(
   workflowId: string,
 ): string {
   const method = options.notificationMethod === undefined ? 'POST' : options.notificationMethod;
-  const notify = method ? `${method} to our webhook listener (a hint; getJob decides)` : 'none: polling only';
+  const notify = method ? `${method} to our listener (a hint; a check decides)` : 'none: polling only';
   return [
     `- **job name:** ${escapeMarkdown(options.name)}`,
     `- **notifications:** ${notify}`,

@@ -1,7 +1,7 @@
 /**
- * The webhook listener as a fastify app factory (separate from listen(), so tests use inject()).
- * TDG calls `/notifications/{workflowId}?sig=…` when a job changes; the call is unsigned and its
- * payload undocumented, so the URL's signature is the only proof, and the call is only a hint.
+ * The listener as a fastify app factory (separate from listen(), so tests use inject()).
+ * TDG's notification, a call to `/notifications/{workflowId}?sig=…` when a job changes, is unsigned
+ * and its payload undocumented, so the URL's signature is the only proof, and it is only a hint.
  *
  * Order of checks (each answer is chosen so TDG retries exactly when retrying can help):
  *   signature (401) → workflow id shape (404) → body (413/415/400) → Temporal (202/404/200/503).
@@ -140,7 +140,7 @@ export function buildListenerApp(deps: ListenerDeps): FastifyInstance {
     // The notifier bounds each signal itself; this is the backstop so no handler waits forever.
     handlerTimeout: 15_000,
     forceCloseConnections: 'idle',
-    // HEAD must never run the GET handler: it would signal the workflow.
+    // HEAD must never run the GET handler: it would send the workflow a hint.
     exposeHeadRoutes: false,
     // Percent-encoded ids (unicode, `/`) are up to 12 characters per character of the id.
     routerOptions: { maxParamLength: 4096 },

@@ -1,5 +1,5 @@
 /**
- * `npm run listener`: the webhook listener as a process. Environment: LISTENER_PORT (8788),
+ * `npm run listener`: the listener as a process. Environment: LISTENER_PORT (8788),
  * LISTENER_HOST (0.0.0.0), NOTIFY_SECRET (required, ≥ 32 bytes), NOTIFY_SECRET_PREVIOUS
  * (optional, during rotation), and Temporal's TEMPORAL_* settings (src/platform/env/temporal.ts).
  * Also re-exports startListener so the dev stack and tests can run it in-process.

@@ -25,7 +25,7 @@ import { normalizeJob, parseJsonLeniently, readJobId } from './normalize.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess } from './status-errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-budget.js';
-import type { TokenProvider } from './token-provider.js';
+import type { TokenProvider, TokenRequest } from './token-provider.js';
 
 export interface TdgClientOptions {
   /** e.g. https://api.thedatagroup.com, without the version. */
@@ -34,7 +34,10 @@ export interface TdgClientOptions {
   apiVersion: string;
   apiKey: string;
   tokens: TokenProvider;
-  /** Covers connecting, the headers and the whole body. Default 15 s. */
+  /**
+   * Covers connecting, the headers and the whole body, of each call and of each token request
+   * (passed to `tokens.get`). Default 7 s.
+   */
   requestTimeoutMs?: number;
   /** Defaults to node-fetch over keep-alive agents. */
   fetch?: FetchLike;
@@ -104,6 +107,7 @@ interface JsonRequest {
 export function createTdgClient(options: TdgClientOptions): TdgClient {
   const fetch = options.fetch ?? createKeepAliveFetch();
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const tokenRequest: TokenRequest = { timeoutMs };
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const now = options.now ?? Date.now;
   const jobUrl = joinUrl(options.baseUrl, options.apiVersion, ...JOB_PATH);
@@ -166,12 +170,12 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
     };
 
     await admit(call, callTimeoutMs);
-    const firstToken = await options.tokens.get();
+    const firstToken = await options.tokens.get(tokenRequest);
     req.onSend?.();
     let { response, secrets } = await attempt(firstToken);
     if (response.status === 401) {
       options.tokens.invalidate(firstToken);
-      const secondToken = await options.tokens.get();
+      const secondToken = await options.tokens.get(tokenRequest);
       if (secondToken === firstToken) {
         throw new TdgAuthError(
           `TDG refused the authorization token for ${describe} (HTTP 401) and it cannot be renewed: ` +
@@ -244,7 +248,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       if (params.notificationUrl !== undefined && params.notificationMethod !== undefined) {
         body['notification_URL'] = params.notificationUrl;
         body['notification_method'] = params.notificationMethod;
-        // TDG may echo the URL in an error; its signature would let anyone signal the workflow
+        // TDG may echo the URL in an error; its signature would let anyone send the workflow hints
         extraSecrets.push(...signatureOf(params.notificationUrl));
       }
       let sent = false;

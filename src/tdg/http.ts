@@ -64,7 +64,7 @@ export function keepAliveAgents(maxSockets: number = DEFAULT_MAX_SOCKETS): KeepA
 }
 
 /**
- * node-fetch over process-wide keep-alive agents: a worker polling thousands of jobs then reuses
+ * node-fetch over process-wide keep-alive agents: a worker checking thousands of jobs then reuses
  * TLS connections instead of handshaking per request. Idle sockets are unref'd by Node, so they never
  * keep the process alive. `maxSockets` bounds the connections per host (default 64).
  */

@@ -10,6 +10,7 @@ export {
   createPasswordTokenProvider,
   createStaticTokenProvider,
   type TokenProvider,
+  type TokenRequest,
   type PasswordTokenProviderOptions,
 } from './token-provider.js';
 export {

@@ -17,9 +17,15 @@ import {
 import { parseJsonLeniently, readExpiresInMs, readToken, TOKEN_FIELDS } from './normalize.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess, tdgErrorText } from './status-errors.js';
 
+/** What the client passes with each `get`: a token request is bounded as its own requests are. */
+export interface TokenRequest {
+  /** The client's request timeout (TDG_REQUEST_TIMEOUT). */
+  timeoutMs: number;
+}
+
 export interface TokenProvider {
-  /** A token believed valid; may call TDG. */
-  get(): Promise<string>;
+  /** A token believed valid; may call TDG, within `request.timeoutMs` (default 7 s). */
+  get(request?: TokenRequest): Promise<string>;
   /** TDG refused `token` (401): the next `get` must not return it again if a new one can be had. */
   invalidate(token: string): void;
 }
@@ -50,7 +56,6 @@ export interface PasswordTokenProviderOptions {
   username: string;
   password: string;
   fetch?: FetchLike;
-  requestTimeoutMs?: number;
   /** How long TDG honours a token: 8 hours per its documentation. */
   tokenTtlMs?: number;
   /** Renew this long before expiry, so a token never expires between `get` and TDG reading it. */
@@ -70,7 +75,6 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   const fetch = options.fetch ?? createKeepAliveFetch();
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const ttlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
   const marginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
   // With a short TTL (tests, a simulator) the margin would swallow the whole lifetime: renew at half instead.
@@ -84,7 +88,7 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   // Single flight: concurrent activities that find no valid token share one auth request.
   let inFlight: Promise<string> | undefined;
 
-  async function authenticate(): Promise<string> {
+  async function authenticate(timeoutMs: number): Promise<string> {
     // Measured before the request, so the renewal time errs on the early side.
     const requestedAtMs = now();
     const response = await send({
@@ -151,9 +155,9 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   }
 
   return {
-    get(): Promise<string> {
+    get(request?: TokenRequest): Promise<string> {
       if (cached && now() < cached.renewAtMs) return Promise.resolve(cached.token);
-      inFlight ??= authenticate().finally(() => {
+      inFlight ??= authenticate(request?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS).finally(() => {
         inFlight = undefined;
       });
       return inFlight;

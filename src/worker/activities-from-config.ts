@@ -50,7 +50,6 @@ export function activitiesFromConfig(
           username: tdg.auth.username,
           password: tdg.auth.password,
           tokenTtlMs: tdg.auth.tokenTtlMs,
-          requestTimeoutMs: tdg.requestTimeoutMs,
           fetch,
           ...(tdg.auth.tokenField ? { tokenField: tdg.auth.tokenField } : {}),
           logger,
@@ -60,6 +59,7 @@ export function activitiesFromConfig(
     apiVersion: tdg.apiVersion,
     apiKey: tdg.apiKey,
     tokens,
+    // Also bounds the token provider's requests: the client passes it with each token request.
     requestTimeoutMs: tdg.requestTimeoutMs,
     fetch,
     logger,

@@ -1,12 +1,12 @@
 /**
  * Workflow-side metrics, bundled into the workflow code as an interceptor module (deterministic:
  * metrics are not commands, and the SDK drops them during replay). They count at least once: a
- * workflow task the server refuses (a signal arrived while it ran its local-activity check, say)
+ * workflow task the server refuses (a hint arrived while it ran its local-activity check, say)
  * runs again, not as a replay, and counts again. Beside tdg-metrics.ts on the worker's Prometheus
  * endpoint:
  *
  *   tdg_jobs_finished{state="COMPLETED",detected_by="notification"}  counter: jobs by final state,
- *     and what noticed the end (a notification, a timer's poll, ...); state="workflow_failed" when
+ *     and what noticed the end (a notification, a check on a timer, ...); state="workflow_failed" when
  *     the workflow failed without a job result; a failed workflow's state is its failure type
  *     (JobFailed, JobDeadlineExceeded, …)
  *   tdg_notifications_received                                       counter: jobNotification signals
@@ -15,7 +15,7 @@
  *     noticed, the workflow time from the first jobNotification of this run whose hint names a
  *     terminal state to the workflow's end. Bucket bounds: DETECTION_DELAY_BUCKETS_S (run.ts).
  *
- * Only notification-detected jobs are measured. For a job a timer's poll (or a manual check)
+ * Only notification-detected jobs are measured. For a job a check on a timer (or a manual check)
  * noticed, the delay's upper bound is the time since the check before the one that saw the end,
  * and the workflow's result carries no such time (its timeline records state changes only). A
  * notification whose hint names no readable state (TDG documents no payload) is not a start

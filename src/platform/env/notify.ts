@@ -1,5 +1,5 @@
 /**
- * Webhook notifications: the worker signs `NOTIFY_PUBLIC_URL` links with `NOTIFY_SECRET`; the
+ * Notifications: the worker signs `NOTIFY_PUBLIC_URL` links with `NOTIFY_SECRET`; the
  * listener checks them with the same secret (and `NOTIFY_SECRET_PREVIOUS` during a rotation).
  * Secrets are checked for length only and never echoed.
  */
