@@ -22,15 +22,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { progressLine } from '../src/cli/progress.js';
 import { main } from '../src/cli/starter.js';
 import { setupMain } from '../src/cli/index.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 
 const TEN_THOUSAND = 'x'.repeat(10_000);
 
@@ -184,8 +176,7 @@ interface Run {
 }
 
 describe('against the dev server', () => {
-  let temporal: TemporalHandle;
-  let sim: SimulatorHandle;
+  const { temporal, sim } = useTestStack();
   let jobs: TdgJobs;
 
   /** The CLI in-process: every line it writes, and its exit code. */
@@ -219,13 +210,8 @@ describe('against the dev server', () => {
         },
       );
 
-  beforeAll(async () => {
-    [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+  beforeAll(() => {
     jobs = new TdgJobs(temporal.client, { taskQueue: temporal.taskQueue });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await temporal?.close();
   });
 
   // Defect: bad input answered "No registered handler for update: jobCreated" and left a FAILED workflow.

@@ -17,15 +17,7 @@ import {
 } from '../src/contract/definitions.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
 import type { emailAppendJob } from '../workflows/index.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 import { attributesOf } from './helpers/history.js';
 
 const SECRET = randomBytes(32).toString('hex');
@@ -43,8 +35,7 @@ const capturingLogger = createServiceLogger('listener', {
 });
 const issuedSignatures = new Set<string>();
 
-let temporal: TemporalHandle;
-let sim: SimulatorHandle;
+const { temporal, sim } = useTestStack();
 let listener: RunningListener;
 
 function notificationUrl(workflowId: string, secret = SECRET): string {
@@ -61,8 +52,9 @@ function start(input: EmailAppendJobInput, workflowId = uniqueId('listener')) {
   });
 }
 
+// The listener's own options (two secrets, a capturing logger, running hints forwarded) are more
+// than the launcher's listener takes: it starts here, over the stack's client.
 beforeAll(async () => {
-  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
   listener = await startListener(
     {
       secrets: [SECRET, PREVIOUS_SECRET],
@@ -76,8 +68,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await listener?.close();
-  await sim?.close();
-  await temporal?.close();
 });
 
 describe('listener with the real Temporal notifier', () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +11,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { TdgJobs } from '../src/client/index.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
 import type { EmailAppendJobResult, JobStatus } from '../src/contract/definitions.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { runSimulator, simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 
 const run = promisify(execFile);
 
@@ -219,17 +211,11 @@ async function cliOnTerminal(args: string[], env: Record<string, string>): Promi
 }
 
 describe('starter CLI against the dev server', () => {
-  let temporal: TemporalHandle;
-  let sim: SimulatorHandle;
+  const { temporal, sim } = useTestStack();
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+  beforeAll(() => {
     env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue };
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await temporal?.close();
   });
 
   it('exits 2 with one clear line and usage for a bad command, before touching Temporal', async () => {
