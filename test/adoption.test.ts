@@ -1,8 +1,8 @@
 /**
- * Issue 20: what a team adopting the client and the CLI meets. Each block names the defect it
+ * What a team adopting the client and the CLI meets. Each block names the defect it
  * guards; the CLI runs in-process (`main(argv, io)`) against the suite's dev server.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   DEFAULT_POLLING_POLICY,
