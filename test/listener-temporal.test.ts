@@ -11,12 +11,10 @@ import { startListener, type RunningListener } from '../src/listener/server.js';
 import { classifyTemporalError, createTemporalNotifier } from '../src/listener/temporal-notifier.js';
 import {
   statusQuery,
-  WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
 } from '../src/contract/definitions.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
-import type { emailAppendJob } from '../workflows/index.js';
 import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 import { attributesOf } from './helpers/history.js';
 
@@ -45,11 +43,7 @@ function notificationUrl(workflowId: string, secret = SECRET): string {
 }
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('listener')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
 // The listener's own options (two secrets, a capturing logger, running hints forwarded) are more

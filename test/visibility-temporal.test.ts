@@ -1,30 +1,15 @@
 /** Search-attribute registration against the suite's real dev server, in `default` and in a fresh namespace. */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { ensureSearchAttributes } from '../src/cli/search-attributes.js';
 import { describeError, searchAttributeHint } from '../src/cli/output.js';
 import { TdgJobError, TdgJobs } from '../src/client/index.js';
-import { useTestStack, waitFor } from './helpers/harness.js';
+import { runCommand, useTestStack, waitFor, type CommandResult } from './helpers/harness.js';
 
-const run = promisify(execFile);
-
-async function setupCli(
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/bin/setup.ts'], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function setupCli(env: Record<string, string>): Promise<CommandResult> {
+  return runCommand('npx', ['tsx', 'src/bin/setup.ts'], env);
 }
 
 const { temporal } = useTestStack({ simulator: false });

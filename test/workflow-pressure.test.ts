@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import type { emailAppendJob } from '../workflows/index.js';
 import {
   FailureType,
   MAX_TDG_REQUEST_TIMEOUT_MS,
-  WORKFLOW_TYPE,
   jobNotificationSignal,
   statusQuery,
   type CreateJobRequest,
@@ -26,11 +24,7 @@ const SLOW = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWith
 const { temporal, sim } = useTestStack();
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
 /** What the activity reports when TDG took longer than the request timeout (activities/failures.ts). */

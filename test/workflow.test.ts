@@ -7,7 +7,6 @@ import { TdgJobError, TdgJobs } from '../src/client/index.js';
 import type { emailAppendJob } from '../workflows/index.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
 import {
-  WORKFLOW_TYPE,
   jobNotificationSignal,
   statusQuery,
   type EmailAppendJobInput,
@@ -37,11 +36,7 @@ const FAST = {
 const { temporal, sim } = useTestStack();
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {

@@ -3,10 +3,12 @@
  * HTTP, a worker on the suite's Temporal dev server with a task queue of its own. A test file's
  * stack (client and simulator) comes from the one stack launcher, as `npm start`'s does.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { Client, Connection } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   DefaultLogger,
   NativeConnection,
@@ -23,6 +25,8 @@ import type { NotifyConfig } from '../../src/platform/env/notify.js';
 import type { TdgConfig } from '../../src/worker/config.js';
 import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
+import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../../src/contract/definitions.js';
+import type { emailAppendJob } from '../../workflows/index.js';
 
 export const secret = (): string => randomBytes(24).toString('hex');
 
@@ -138,6 +142,11 @@ export interface TemporalHandle {
   connection: Connection;
   address: string;
   taskQueue: string;
+  /** Starts an emailAppendJob on this task queue. */
+  startJob(
+    input: EmailAppendJobInput,
+    workflowId?: string,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof emailAppendJob>>;
   /** Runs `fn` while a worker with these activities serves this task queue. */
   withWorker<T>(activities: TdgActivities, fn: (worker: Worker) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -182,6 +191,8 @@ async function workerHandle(stack: Stack): Promise<TemporalHandle> {
     connection,
     address,
     taskQueue,
+    startJob: (input, workflowId = uniqueId('wf')) =>
+      client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, { workflowId, taskQueue, args: [input] }),
     async withWorker(activities, fn) {
       const worker = await createTdgWorker({
         connection: nativeConnection,
@@ -253,6 +264,31 @@ function late<T extends object>(what: string, get: () => T | undefined): T {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(handle) : value;
     },
   });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command with `env` over this process's environment; a non-zero exit is a result, not an error. */
+export async function runCommand(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<CommandResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(file, args, {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
