@@ -493,7 +493,7 @@ describe('failures as the workflow sees them', () => {
   });
 });
 
-describe('under pressure (issue 21)', () => {
+describe('under pressure (a tight TDG rate limit, a slow createJob)', () => {
   /** An activity attempt as Temporal starts it: scheduled now, 30 s per attempt unless given. */
   const attemptEnv = (info: Partial<Info> = {}) =>
     quietEnv({

@@ -1,8 +1,8 @@
 /**
- * Issue 20: what a team adopting the client and the CLI meets. Each block names the defect it
+ * What a team adopting the client and the CLI meets. Each block names the defect it
  * guards; the CLI runs in-process (`main(argv, io)`) against the suite's dev server.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   DEFAULT_POLLING_POLICY,
@@ -22,15 +22,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { progressLine } from '../src/cli/progress.js';
 import { main } from '../src/cli/starter.js';
 import { setupMain } from '../src/cli/index.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 
 const TEN_THOUSAND = 'x'.repeat(10_000);
 
@@ -184,8 +176,7 @@ interface Run {
 }
 
 describe('against the dev server', () => {
-  let temporal: TemporalHandle;
-  let sim: SimulatorHandle;
+  const { temporal, sim } = useTestStack();
   let jobs: TdgJobs;
 
   /** The CLI in-process: every line it writes, and its exit code. */
@@ -219,13 +210,8 @@ describe('against the dev server', () => {
         },
       );
 
-  beforeAll(async () => {
-    [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+  beforeAll(() => {
     jobs = new TdgJobs(temporal.client, { taskQueue: temporal.taskQueue });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await temporal?.close();
   });
 
   // Defect: bad input answered "No registered handler for update: jobCreated" and left a FAILED workflow.

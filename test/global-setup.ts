@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../tooling/stack/dev-server.js';
+import { startStack, type Stack } from '../tooling/stack/launcher.js';
 import { findBinary, TEMPORAL_TEST_SERVER } from '../tooling/stack/temporal-binaries.js';
 
 declare module 'vitest' {
@@ -9,15 +9,18 @@ declare module 'vitest' {
   }
 }
 
-let server: DevServer | undefined;
+let stack: Stack | undefined;
 
-/** One real dev server for the whole run; tests isolate themselves by task queue and workflow id. */
+/**
+ * One real dev server for the whole run, started by the stack launcher (engine only: each test
+ * file starts its own client and simulator); tests isolate themselves by task queue and workflow id.
+ */
 export async function setup(project: TestProject): Promise<void> {
-  server = await startDevServer({ uiPort: null });
-  project.provide('temporalAddress', server.address);
+  stack = await startStack({ temporal: { devServer: { uiPort: null } } });
+  project.provide('temporalAddress', stack.engine.address);
   project.provide('timeSkippingServerPath', findBinary(TEMPORAL_TEST_SERVER) ?? '');
 }
 
 export async function teardown(): Promise<void> {
-  await server?.stop();
+  await stack?.close();
 }

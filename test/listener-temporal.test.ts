@@ -11,21 +11,11 @@ import { startListener, type RunningListener } from '../src/listener/server.js';
 import { classifyTemporalError, createTemporalNotifier } from '../src/listener/temporal-notifier.js';
 import {
   statusQuery,
-  WORKFLOW_TYPE,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
 } from '../src/contract/definitions.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
-import type { emailAppendJob } from '../workflows/index.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 import { attributesOf } from './helpers/history.js';
 
 const SECRET = randomBytes(32).toString('hex');
@@ -43,8 +33,7 @@ const capturingLogger = createServiceLogger('listener', {
 });
 const issuedSignatures = new Set<string>();
 
-let temporal: TemporalHandle;
-let sim: SimulatorHandle;
+const { temporal, sim } = useTestStack();
 let listener: RunningListener;
 
 function notificationUrl(workflowId: string, secret = SECRET): string {
@@ -54,15 +43,12 @@ function notificationUrl(workflowId: string, secret = SECRET): string {
 }
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('listener')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
+// The listener's own options (two secrets, a capturing logger, running hints forwarded) are more
+// than the launcher's listener takes: it starts here, over the stack's client.
 beforeAll(async () => {
-  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
   listener = await startListener(
     {
       secrets: [SECRET, PREVIOUS_SECRET],
@@ -76,8 +62,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await listener?.close();
-  await sim?.close();
-  await temporal?.close();
 });
 
 describe('listener with the real Temporal notifier', () => {

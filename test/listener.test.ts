@@ -747,7 +747,7 @@ describe('logs through the production logger (LOG_LEVEL unset: INFO, as the proc
     );
   });
 
-  // Issue 20: the signature only, never a 64-hex run inside a workflow id.
+  // Found adopting the CLI: the signature only, never a 64-hex run inside a workflow id.
   it('keeps a workflow id that contains a 64-hex run readable, and still masks its sig', () => {
     const workflowId = `import-${'ab12'.repeat(16)}-retry`;
     expect(redactUrl(`/notifications/${workflowId}?sig=${SIG}`)).toBe(

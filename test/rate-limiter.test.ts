@@ -1,6 +1,6 @@
 /**
  * The TDG client's token bucket, on vitest's fake clock: pacing, FIFO, and above all that a waiter
- * who gives up (abort or deadline) leaves at once and costs no token (issue 21).
+ * who gives up (abort or deadline) leaves at once and costs no token (no livelock under a rate limit).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TdgThrottledError } from '../src/tdg/errors.js';

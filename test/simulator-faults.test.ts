@@ -13,6 +13,7 @@ import {
   type TdgJobBody,
   USERNAME,
   closeRunning,
+  expectRefused,
   harness,
   receiver,
 } from './helpers/simulator.js';
@@ -183,14 +184,8 @@ describe('fault injection', () => {
 
   it('validates PUT /_sim/faults and applies it at once', async () => {
     const h = harness();
-    const put = (payload: unknown) =>
-      h.inject({
-        method: 'PUT',
-        url: '/_sim/faults',
-        headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify(payload),
-      });
-    for (const [bad, message] of [
+    const put = (payload: unknown) => h.put('/_sim/faults', payload);
+    await expectRefused(h, '/_sim/faults', [
       [{ errorRate: 1.5 }, /errorRate must be a number from 0 to 1/],
       [{ retryAfterSeconds: 1.5 }, /retryAfterSeconds must be a whole number/],
       [{ latencyMs: -1 }, /latencyMs/],
@@ -206,11 +201,7 @@ describe('fault injection', () => {
       [{ completedBatchList: 'half' }, /completedBatchList must be full, missing, empty, short/],
       [{ errorRat: 1 }, /unknown fault field\(s\) errorRat/],
       [[1], /JSON object/],
-    ] as const) {
-      const response = await put(bad);
-      expect(response.statusCode, JSON.stringify(bad)).toBe(400);
-      expect(response.json<{ error: string }>().error).toMatch(message);
-    }
+    ]);
     const ok = await put({ rateLimitRate: 1, retryAfterSeconds: 3 });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ rateLimitRate: 1, retryAfterSeconds: 3, errorRate: 0 });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,34 +12,21 @@ import { TdgJobs } from '../src/client/index.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
 import type { EmailAppendJobResult, JobStatus } from '../src/contract/definitions.js';
 import {
-  connectTemporal,
+  runCommand,
   runSimulator,
   simulatorActivities,
   uniqueId,
+  useTestStack,
   waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
+  type CommandResult,
 } from './helpers/harness.js';
 
 const run = promisify(execFile);
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = CommandResult;
 
-async function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/bin/job.ts', ...args], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCommand('npx', ['tsx', 'src/bin/job.ts', ...args], env);
 }
 
 describe('starter argument validation', () => {
@@ -203,33 +190,18 @@ const CL = CLEAR_LINE.replace(/[[\]\\^$.*+?()|{}]/g, '\\$&');
 const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the starter on a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
-async function cliOnTerminal(args: string[], env: Record<string, string>): Promise<CliResult> {
+function cliOnTerminal(args: string[], env: Record<string, string>): Promise<CliResult> {
   // tsx directly: npx draws a spinner of its own on a terminal.
   const command = `stty cols 160 rows 40 2>/dev/null; exec node_modules/.bin/tsx src/bin/job.ts ${args.map(quote).join(' ')}`;
-  try {
-    const { stdout, stderr } = await run('script', ['-qfec', command, '/dev/null'], {
-      env: { ...process.env, ...env, TERM: 'xterm' },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runCommand('script', ['-qfec', command, '/dev/null'], { ...env, TERM: 'xterm' }, 90_000);
 }
 
 describe('starter CLI against the dev server', () => {
-  let temporal: TemporalHandle;
-  let sim: SimulatorHandle;
+  const { temporal, sim } = useTestStack();
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
+  beforeAll(() => {
     env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue };
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await temporal?.close();
   });
 
   it('exits 2 with one clear line and usage for a bad command, before touching Temporal', async () => {

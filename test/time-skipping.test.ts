@@ -183,7 +183,7 @@ describe('a three-day job on the time-skipping server', () => {
 
 const HOUR = 3_600_000;
 
-describe('a day-long job through a day of TDG outages (issue 11)', () => {
+describe('a day-long job through a day of TDG outages of every kind', () => {
   it('waits out HTML pages, 404s, redirects, resets and 5xx, showing the last error, and completes', async () => {
     const { worker, taskQueue } = await skippingWorker(
       skippingActivities([
@@ -267,7 +267,7 @@ describe('a day-long job through a day of TDG outages (issue 11)', () => {
   }, 240_000);
 });
 
-describe('createJob retries (issue 11)', () => {
+describe('createJob retries through TDG outages', () => {
   async function createdAfter(firstAttemptFaults: Record<string, unknown>) {
     const { worker, taskQueue } = await skippingWorker(
       skippingActivities([], (attempt) => (attempt === 1 ? firstAttemptFaults : {})),

@@ -1,48 +1,23 @@
 /** Search-attribute registration against the suite's real dev server, in `default` and in a fresh namespace. */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { ensureSearchAttributes } from '../src/cli/search-attributes.js';
 import { describeError, searchAttributeHint } from '../src/cli/output.js';
 import { TdgJobError, TdgJobs } from '../src/client/index.js';
-import { connectTemporal, waitFor, type TemporalHandle } from './helpers/harness.js';
+import { runCommand, useTestStack, waitFor, type CommandResult } from './helpers/harness.js';
 
-const run = promisify(execFile);
-
-async function setupCli(
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/bin/setup.ts'], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function setupCli(env: Record<string, string>): Promise<CommandResult> {
+  return runCommand('npx', ['tsx', 'src/bin/setup.ts'], env);
 }
 
-let temporal: TemporalHandle;
-let connection: Connection;
-
-beforeAll(async () => {
-  temporal = await connectTemporal();
-  connection = await Connection.connect({ address: temporal.address });
-});
-afterAll(async () => {
-  await connection?.close();
-  await temporal?.close();
-});
+const { temporal } = useTestStack({ simulator: false });
 
 describe('search attributes on a real Temporal server', () => {
   it('finds all registered in the dev server’s default namespace, every time', async () => {
     for (let i = 0; i < 2; i++) {
-      await expect(ensureSearchAttributes(connection, 'default')).resolves.toEqual({
+      await expect(ensureSearchAttributes(temporal.connection, 'default')).resolves.toEqual({
         namespace: 'default',
         added: [],
         existing: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
@@ -58,12 +33,12 @@ describe('search attributes on a real Temporal server', () => {
 
   it('registers them in a namespace that lacks them, once; starting a job there works only after', async () => {
     const namespace = `tdg-setup-${randomUUID().slice(0, 8)}`;
-    await connection.workflowService.registerNamespace({
+    await temporal.connection.workflowService.registerNamespace({
       namespace,
       workflowExecutionRetentionPeriod: msToTs('1 day'),
     });
     // A new namespace reaches every part of the server after a short cache refresh.
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection: temporal.connection, namespace });
     // No worker polls this queue: start returns without the TDG job id once `jobIdTimeoutMs` is over.
     const jobs = new TdgJobs(client, { taskQueue: `no-worker-${randomUUID()}` });
     const options = { name: 'Setup check', notificationMethod: null, jobIdTimeoutMs: 2_000 };
@@ -84,12 +59,12 @@ describe('search attributes on a real Temporal server', () => {
     expect(describeError(refusal)).toMatch(/TdgJobState/);
     expect(searchAttributeHint(refusal)).toMatch(/npm run setup/);
 
-    await expect(ensureSearchAttributes(connection, namespace)).resolves.toEqual({
+    await expect(ensureSearchAttributes(temporal.connection, namespace)).resolves.toEqual({
       namespace,
       added: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
       existing: [],
     });
-    await expect(ensureSearchAttributes(connection, namespace)).resolves.toMatchObject({
+    await expect(ensureSearchAttributes(temporal.connection, namespace)).resolves.toMatchObject({
       added: [],
       existing: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
     });

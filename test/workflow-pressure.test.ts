@@ -3,51 +3,28 @@
  * that gets no answer, a read that lags TDG's own notification, and a job id published before the
  * first check.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import type { emailAppendJob } from '../workflows/index.js';
 import {
   FailureType,
   MAX_TDG_REQUEST_TIMEOUT_MS,
-  WORKFLOW_TYPE,
   jobNotificationSignal,
   statusQuery,
   type CreateJobRequest,
   type EmailAppendJobInput,
   type JobStatus,
 } from '../src/contract/definitions.js';
-import {
-  connectTemporal,
-  runSimulator,
-  simulatorActivities,
-  uniqueId,
-  waitFor,
-  type SimulatorHandle,
-  type TemporalHandle,
-} from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 
 const EventType = proto.api.enums.v1.EventType;
 const SLOW = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
 
-let temporal: TemporalHandle;
-let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
-});
-afterAll(async () => {
-  await sim?.close();
-  await temporal?.close();
-});
+const { temporal, sim } = useTestStack();
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
 /** What the activity reports when TDG took longer than the request timeout (activities/failures.ts). */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
@@ -7,7 +7,6 @@ import { TdgJobError, TdgJobs } from '../src/client/index.js';
 import type { emailAppendJob } from '../workflows/index.js';
 import { signWorkflowId } from '../src/platform/notify-url.js';
 import {
-  WORKFLOW_TYPE,
   jobNotificationSignal,
   statusQuery,
   type EmailAppendJobInput,
@@ -16,13 +15,12 @@ import {
 } from '../src/contract/definitions.js';
 import {
   capturedLogs,
-  connectTemporal,
   runSimulator,
   secret,
   simulatorActivities,
   uniqueId,
+  useTestStack,
   waitFor,
-  type SimulatorHandle,
   type TemporalHandle,
 } from './helpers/harness.js';
 import { attributesOf, markers, searchAttributeUpserts } from './helpers/history.js';
@@ -35,23 +33,10 @@ const FAST = {
   maxIntervalWithNotificationsMs: 2_000,
 };
 
-let temporal: TemporalHandle;
-let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  [temporal, sim] = await Promise.all([connectTemporal(), runSimulator()]);
-});
-afterAll(async () => {
-  await sim?.close();
-  await temporal?.close();
-});
+const { temporal, sim } = useTestStack();
 
 function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [input],
-  });
+  return temporal.startJob(input, workflowId);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {

@@ -1,11 +1,14 @@
 /**
  * Test wiring over real parts: the simulator on a loopback port, the activities over real
- * HTTP, a worker on the suite's Temporal dev server with a task queue of its own.
+ * HTTP, a worker on the suite's Temporal dev server with a task queue of its own. A test file's
+ * stack (client and simulator) comes from the one stack launcher, as `npm start`'s does.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { inject } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { Client, Connection, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   DefaultLogger,
   NativeConnection,
@@ -14,13 +17,16 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { createActivities, type TdgActivities } from '../../activities/index.js';
-import { startSimulator } from '../../tooling/simulator/index.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import type { SimulatorOptions } from '../../tooling/simulator/app.js';
+import { launchSimulator, startStack, type Stack } from '../../tooling/stack/launcher.js';
 import { activitiesFromConfig, runtimeLogger } from '../../src/worker/activities-from-config.js';
 import type { NotifyConfig } from '../../src/platform/env/notify.js';
 import type { TdgConfig } from '../../src/worker/config.js';
 import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
+import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../../src/contract/definitions.js';
+import type { emailAppendJob } from '../../workflows/index.js';
 
 export const secret = (): string => randomBytes(24).toString('hex');
 
@@ -53,15 +59,17 @@ export interface SimJob {
   getJobCalls: number;
 }
 
+/** The tests' simulators are the launcher's (generated credentials) with a fixed seed. */
+const TEST_SIMULATOR: Partial<SimulatorOptions> = { seed: 7 };
+
+/** A simulator of its own, for a test that needs one configured apart from its file's stack. */
 export async function runSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<SimulatorHandle> {
-  const options: SimulatorOptions = {
-    apiKey: secret(),
-    username: 'tester',
-    password: secret(),
-    seed: 7,
-    ...overrides,
-  };
-  const sim = await startSimulator(options, { port: 0, host: '127.0.0.1' });
+  const { simulator, options } = await launchSimulator({ ...TEST_SIMULATOR, ...overrides });
+  return simulatorHandle(simulator, options);
+}
+
+/** The control helpers over a running simulator; `close` stops it. */
+function simulatorHandle(sim: RunningSimulator, options: SimulatorOptions): SimulatorHandle {
   // Read from each request's headers on the raw server, next to Fastify's own handler.
   const tokens = new Set<string>();
   sim.simulator.app.server.on('request', (request: IncomingMessage) => {
@@ -131,8 +139,14 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export interface TemporalHandle {
   client: Client;
+  connection: Connection;
   address: string;
   taskQueue: string;
+  /** Starts an emailAppendJob on this task queue. */
+  startJob(
+    input: EmailAppendJobInput,
+    workflowId?: string,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof emailAppendJob>>;
   /** Runs `fn` while a worker with these activities serves this task queue. */
   withWorker<T>(activities: TdgActivities, fn: (worker: Worker) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -157,16 +171,28 @@ function quietRuntime(): void {
   Runtime.install({ logger });
 }
 
+/** A client (and worker connection) for a Temporal engine already running; `close` ends both. */
 export async function connectTemporal(address: string = inject('temporalAddress')): Promise<TemporalHandle> {
   quietRuntime();
-  const connection = await Connection.connect({ address });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection });
+  return workerHandle(await startStack({ temporal: { address } }));
+}
+
+/** The stack's client, and a worker connection of its own; `close` closes both and the stack. */
+async function workerHandle(stack: Stack): Promise<TemporalHandle> {
+  const { client, connection } = stack;
+  const address = stack.engine.address;
+  const nativeConnection = await NativeConnection.connect({ address }).catch(async (err: unknown) => {
+    await stack.close();
+    throw err;
+  });
   const taskQueue = `test-${randomUUID()}`;
   return {
     client,
+    connection,
     address,
     taskQueue,
+    startJob: (input, workflowId = uniqueId('wf')) =>
+      client.workflow.start<typeof emailAppendJob>(WORKFLOW_TYPE, { workflowId, taskQueue, args: [input] }),
     async withWorker(activities, fn) {
       const worker = await createTdgWorker({
         connection: nativeConnection,
@@ -181,10 +207,88 @@ export async function connectTemporal(address: string = inject('temporalAddress'
       return runAsCurrent(worker, nativeConnection, () => fn(worker));
     },
     async close() {
-      await connection.close();
       await nativeConnection.close();
+      await stack.close();
     },
   };
+}
+
+export interface TestStackOptions {
+  /** The simulator's options over the tests' defaults, or false for a file that needs none. */
+  simulator?: false | Partial<SimulatorOptions>;
+}
+
+/** A test file's stack; its handles are valid inside tests and hooks registered after `useTestStack`. */
+export interface TestStack {
+  temporal: TemporalHandle;
+  sim: SimulatorHandle;
+}
+
+/**
+ * Starts a stack on the suite's dev server for the calling file or describe block (beforeAll) and
+ * closes it after (afterAll): a client, a worker connection with a task queue of its own, a simulator.
+ */
+export function useTestStack(options: TestStackOptions = {}): TestStack {
+  let current: { temporal: TemporalHandle; sim: SimulatorHandle | undefined } | undefined;
+  beforeAll(async () => {
+    quietRuntime();
+    const overrides = options.simulator === false ? false : { ...TEST_SIMULATOR, ...options.simulator };
+    const stack = await startStack({
+      temporal: { address: inject('temporalAddress') },
+      simulator: overrides,
+    });
+    const temporal = await workerHandle(stack);
+    let sim: SimulatorHandle | undefined;
+    if (stack.simulator && stack.tdg && overrides) {
+      const { apiKey, username, password } = stack.tdg;
+      sim = simulatorHandle(stack.simulator, { ...overrides, apiKey, username, password });
+    }
+    current = { temporal, sim };
+  });
+  afterAll(async () => {
+    await current?.temporal.close();
+  });
+  return {
+    temporal: late('the test stack', () => current?.temporal),
+    sim: late("the test stack's simulator", () => current?.sim),
+  };
+}
+
+/** Stands for the handle `get` returns once it is there; a use before then throws. */
+function late<T extends object>(what: string, get: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const handle = get();
+      if (handle === undefined) throw new Error(`${what} is not running (used outside its tests?)`);
+      const value: unknown = Reflect.get(handle, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(handle) : value;
+    },
+  });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command with `env` over this process's environment; a non-zero exit is a result, not an error. */
+export async function runCommand(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<CommandResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(file, args, {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -30,6 +30,8 @@ export interface Harness {
   /** Logs in and creates a job; returns the token and job id. */
   job(body: Record<string, unknown>): Promise<{ token: string; jobId: string }>;
   stats(): Promise<StatsView>;
+  /** PUTs a JSON body to a control route (`/_sim/faults`, `/_sim/settings`). */
+  put(url: string, payload: unknown): Promise<LightMyRequestResponse>;
 }
 
 /** What a test started: closed after each test by `afterEach(closeRunning)`. */
@@ -96,7 +98,27 @@ export function harness(overrides: Partial<SimulatorOptions> = {}): Harness {
     async stats() {
       return (await inject({ method: 'GET', url: '/_sim/stats' })).json<StatsView>();
     },
+    put: (url, payload) =>
+      inject({
+        method: 'PUT',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      }),
   };
+}
+
+/** Each body PUT to a control route is refused with 400 and an error that matches its pattern. */
+export async function expectRefused(
+  h: Harness,
+  url: string,
+  cases: readonly (readonly [unknown, RegExp])[],
+): Promise<void> {
+  for (const [bad, message] of cases) {
+    const response = await h.put(url, bad);
+    expect(response.statusCode, JSON.stringify(bad)).toBe(400);
+    expect(response.json<{ error: string }>().error).toMatch(message);
+  }
 }
 
 export interface TdgJobBody {

@@ -568,7 +568,7 @@ const ratios = ours
       }))
   : [];
 
-// ---------------------------------------------------------------- targets (issue 12)
+// ---------------------------------------------------------------- targets (notification modes)
 const timerLoop = byId.get('timer-loop');
 const activityRetry = byId.get('activity-retry');
 const oursPolling = byId.get('ours-polling');
@@ -618,12 +618,12 @@ if (ours && activityRetry) {
     measured: `${ours.historyEventsPerJobHour} vs ${activityRetry.historyEventsPerJobHour} (×${ratio(ours.historyEventsPerJobHour, activityRetry.historyEventsPerJobHour)})`,
   });
 }
-// Issue 18: what a job costs in the unit Temporal Cloud bills.
+// Billable actions: what a job costs in the unit Temporal Cloud bills.
 const others = results.filter((r) => r.strategy !== 'ours');
 if (ours && others.length > 0) {
   const cheapest = others.reduce((a, b) => (b.actionsPerJob.mean < a.actionsPerJob.mean ? b : a));
   targets.push({
-    target: 'issue 18: billable actions per job, ours (a) the lowest of all strategies',
+    target: 'billable actions per job, ours (a) the lowest of all strategies',
     met: others.every((r) => ours.actionsPerJob.mean < r.actionsPerJob.mean),
     measured: `${ours.actionsPerJob.mean} vs ${others.map((r) => `(${r.letter}) ${r.actionsPerJob.mean}`).join(', ')} (lowest other: (${cheapest.letter}))`,
   });

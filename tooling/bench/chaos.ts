@@ -9,9 +9,9 @@
  *   - TDG is fully unavailable once (`PUT /_sim/faults {"outage": true}`: 503 on every route) for
  *     several minutes of real time, scaled like the job durations, while jobs run. The other outages
  *     the simulator knows (HTML 200, 3xx, 404, resets, hangs) stay off here: the workflow does not
- *     survive all of them yet (issue 11 item 1).
+ *     survive all of them yet (a getJob outage can use up an activity's attempts).
  *
- * Then two pressure phases (issue 21; tooling/bench/lib/pressure-phases.ts), each with its own worker: a
+ * Then two pressure phases (tooling/bench/lib/pressure-phases.ts), each with its own worker: a
  * burst of COMPLETED hints (10× the rate's worth) under a tight TDG rate limit while new jobs start,
  * and TDG answering createJob in 9 s and in 25 s against the 7 s request timeout. Their targets
  * (start-to-job-id, status and checkNow p99 ≤ 2 s during the burst; ≤ 2 TDG jobs per slow-created
@@ -260,7 +260,7 @@ const outageDone = (async () => {
   await chaosDone;
   // Not yet waiting for the restarted worker to poll: an outage that hits its getJob polls uses up
   // activity attempts, and an unreadable answer after the 5th attempt then fails the workflow
-  // (issue 11 item 1). Until that is fixed the outage mostly refuses the restarted worker's login.
+  // (the gap the outages still leave). Until that is fixed the outage mostly refuses the restarted worker's login.
   const before = await simStats();
   const from = Date.now();
   await putFaults({ outage: true });
@@ -640,7 +640,7 @@ const worstDiagnoses = await mapLimit(
 const detectedBy: Record<string, number> = {};
 for (const o of outcomes) if (o.detectedBy) detectedBy[o.detectedBy] = (detectedBy[o.detectedBy] ?? 0) + 1;
 
-// ---------------------------------------------------------------- pressure phases (issue 21)
+// ---------------------------------------------------------------- pressure phases
 const phaseContext = {
   stack,
   bundlePath: bundles.ours,
@@ -775,7 +775,7 @@ const md = [
     `notifications ${stats.notifications.delivered} delivered, ${stats.notifications.dropped} dropped, ${stats.notifications.failed} failed. ` +
     `Worker: ${report.worker.cpuSeconds} CPU s over all its processes, peak RSS ${report.worker.peakRssMiB} MiB. Detected by: ${JSON.stringify(detectedBy)}.`,
   '',
-  '| target (issue 6) | met |',
+  '| target (chaos run) | met |',
   '| --- | --- |',
   ...report.targets.map(
     (t) => `| ${t.target} | ${t.met ? 'yes' : '**no**'}${'note' in t && t.note ? ` — ${t.note}` : ''} |`,
@@ -806,7 +806,7 @@ const md = [
         '',
       ]
     : ['No duplicate TDG job.', '']),
-  '## Pressure phases (issue 21)',
+  '## Pressure phases',
   '',
   `Burst: ${burst.openJobs} open jobs, ${burst.hints} COMPLETED hints at once at ${burst.ratePerSecond} TDG calls/s ` +
     `(10× the rate's worth), ${burst.newJobs} new jobs started during it. Start-to-job-id p99 ${burst.startToJobIdMs.p99} ms ` +
@@ -825,7 +825,7 @@ const md = [
       .join('; ') +
     '.',
   '',
-  '| target (issue 21) | met |',
+  '| target (pressure phases) | met |',
   '| --- | --- |',
   ...pressureTargets.map(
     (t) => `| ${t.target} | ${t.met ? 'yes' : '**no**'}${t.note ? ` — ${t.note}` : ''} |`,

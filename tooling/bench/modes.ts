@@ -87,7 +87,7 @@ const row = (mode: string, r: StrategyResult): string =>
   `${fmt(r.historyEventsPerJob)} | ${fmt(r.historyEventsPerJobHour)} | ${fmt(r.historyEventsPerOpenHour)} | ` +
   `${fmt(r.actionsPerJob.mean)} |`;
 
-// What a job costs in the unit Temporal Cloud bills (issue 18): strategies × modes, and the target.
+// What a job costs in the unit Temporal Cloud bills (billable actions): strategies × modes, and the target.
 const strategyIds = [...new Set(reports.flatMap(({ report }) => report.results.map((r) => r.strategy)))];
 const resultOf = (report: BenchReport, id: string): StrategyResult | undefined =>
   report.results.find((r) => r.strategy === id);
@@ -117,7 +117,7 @@ const actionsSection = [
     return `| (${first?.letter ?? '?'}) ${first?.label ?? id} | ${cells.join(' | ')} |`;
   }),
   '',
-  `Target (issue 18): ours (a) the lowest of all four strategies in every mode — **${lowestInEveryMode ? 'met' : 'not met'}** (the lowest of each mode in bold).`,
+  `Target (billable actions): ours (a) the lowest of all four strategies in every mode — **${lowestInEveryMode ? 'met' : 'not met'}** (the lowest of each mode in bold).`,
   '',
   ...reports.flatMap(({ mode, report }) =>
     report.actionsCheck

@@ -119,18 +119,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let simulator: RunningSimulator | null = null;
     let tdg: SimulatedTdg | null = null;
     if (options.simulator) {
-      const { port, host, ...overrides } = options.simulator;
-      const simulatorOptions: SimulatorOptions = {
-        apiKey: randomSecret(),
-        username: 'tutorial',
-        password: randomSecret(),
-        ...overrides,
-      };
-      const running = await startSimulator(simulatorOptions, { port: port ?? 0, host: host ?? '127.0.0.1' });
-      stoppers.push(() => running.close());
-      simulator = running;
-      const { apiKey, username, password } = simulatorOptions;
-      tdg = { baseUrl: running.url, apiKey, username, password };
+      const launched = await launchSimulator(options.simulator);
+      stoppers.push(() => launched.simulator.close());
+      ({ simulator, tdg } = launched);
     }
 
     return { engine, client, connection, simulator, tdg, listener, notify, close: stopAll };
@@ -138,6 +129,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The TDG simulator as the stack starts it, missing credentials generated; on its own for a caller
+ * that needs another simulator next to a stack's (the tests' specially configured ones). The caller closes it.
+ */
+export async function launchSimulator(
+  choice: { port?: number; host?: string } & Partial<SimulatorOptions> = {},
+): Promise<{ simulator: RunningSimulator; options: SimulatorOptions; tdg: SimulatedTdg }> {
+  const { port, host, ...overrides } = choice;
+  const options: SimulatorOptions = {
+    apiKey: randomSecret(),
+    username: 'tutorial',
+    password: randomSecret(),
+    ...overrides,
+  };
+  const simulator = await startSimulator(options, { port: port ?? 0, host: host ?? '127.0.0.1' });
+  const { apiKey, username, password } = options;
+  return { simulator, options, tdg: { baseUrl: simulator.url, apiKey, username, password } };
 }
 
 function startEngine(choice: EngineChoice): Promise<Engine> {

@@ -1,5 +1,5 @@
 /**
- * The chaos run's pressure phases (issue 21), each on its own task queue and worker process:
+ * The chaos run's pressure phases, each on its own task queue and worker process:
  *
  *   - burst: a tight TDG rate limit, jobs open, then 10× the rate's worth of COMPLETED hints at
  *     once while new jobs start; measures start-to-job-id, status-query and checkNow latency
@@ -8,7 +8,7 @@
  *   - slow create: TDG answers createJob in 9 s and in 25 s (`[sim createLatency=…]`) against the
  *     default 7 s request timeout; counts the TDG jobs each workflow made and whether it is marked.
  *
- * Each phase returns its figures and its targets (the issue's), met or not.
+ * Each phase returns its figures and its targets, met or not.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';

@@ -247,7 +247,7 @@ export function ratiosTable(ratios: readonly Ratios[]): string {
 
 export function targetsTable(targets: readonly TargetCheck[]): string {
   if (targets.length === 0) return '';
-  const rows = ['| target (issue 12) | measured | met |', '| --- | --- | --- |'];
+  const rows = ['| target (notification modes) | measured | met |', '| --- | --- | --- |'];
   for (const t of targets)
     rows.push(`| ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`);
   return rows.join('\n');
