@@ -361,7 +361,7 @@ describe('against the dev server', () => {
 
   // Defect: a failed start without --workflow-id never printed the generated id.
   it('prints the generated workflow id, also when the start fails', async () => {
-    const run = await cli(['start', '--name', 'generated', '--timeout', '1s']);
+    const run = await cli(['start', '--name', 'generated', '--timeout', '3s']);
     expect(run.code).toBe(8);
     const id = /workflow id: (\S+) \(generated\)/.exec(run.err)?.[1];
     expect(id).toMatch(/^tdg-generated-/);
