@@ -16,10 +16,12 @@ export const TDG_POSSIBLE_DUPLICATE = defineSearchAttributeKey(
   SearchAttributeType.BOOL,
 );
 /**
- * The `TdgJobState` a starter sets when it starts the workflow (nothing created yet); the workflow
- * then does not upsert its own CREATING, an event per job saved.
+ * `TdgJobState` and `status` while TDG's job is not created yet. A starter sets it when it starts the
+ * workflow (the workflow then upserts nothing, an event per job saved); the workflow sets it when
+ * none did. Our own states besides TDG's are this one and the ends in `recordEnd` (CANCELLED,
+ * DEADLINE_EXCEEDED, ERROR); CREATED, set once `createJob` answers, is TDG's own first state.
  */
-export const STARTED_JOB_STATE = 'PENDING';
+export const NOT_CREATED_STATE = 'CREATING';
 /** Every custom search attribute the workflow writes: the namespace must have each, with its type. */
 export const SEARCH_ATTRIBUTES = [TDG_JOB_ID, TDG_JOB_STATE, TDG_POSSIBLE_DUPLICATE] as const;
 export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((key) => key.name);
