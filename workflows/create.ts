@@ -147,7 +147,11 @@ function createFailure(job: JobTracker, err: unknown): unknown {
   if (remaining(job) <= 0 && !isCancellation(err) && notRetriedClass(err) === undefined)
     return deadlineExceeded(job.state);
   if (notRetriedClass(err) !== undefined)
-    return typedFailure(failureTypeOf(err) ?? FailureType.Unexpected, `createJob failed: ${causeMessage(err)}`, job.state);
+    return typedFailure(
+      failureTypeOf(err) ?? FailureType.Unexpected,
+      `createJob failed: ${causeMessage(err)}`,
+      job.state,
+    );
   return asWorkflowFailure(err, job.state);
 }
 
@@ -155,7 +159,8 @@ function createFailure(job: JobTracker, err: unknown): unknown {
 function failureSummary(failure: unknown): { type: string; message: string } {
   if (failure instanceof ApplicationFailure)
     return { type: failure.type ?? 'ApplicationFailure', message: failure.message };
-  if (isCancellation(failure)) return { type: FailureType.JobCancelled, message: 'cancelled during createJob' };
+  if (isCancellation(failure))
+    return { type: FailureType.JobCancelled, message: 'cancelled during createJob' };
   return { type: 'Unexpected', message: failure instanceof Error ? failure.message : String(failure) };
 }
 

@@ -122,17 +122,17 @@ export function onCreated(job: JobState, answer: CreateJobResult): CreatedJobSta
 }
 
 /** A `createJob` attempt failed and another follows; `error` is shown in `status`. */
-export function onCreateAttemptFailed(job: JobState, error: string): JobState {
+export function onCreateAttemptFailed<S extends JobState>(job: S, error: string): S {
   return { ...job, lastError: error };
 }
 
 /** A `createJob` attempt's outcome is unknown: TDG may hold a job of this workflow. */
-export function onPossibleDuplicate(job: JobState): JobState {
+export function onPossibleDuplicate<S extends JobState>(job: S): S {
   return { ...job, possibleDuplicateTdgJob: true };
 }
 
 /** `createJob` failed for good: a `jobCreated` update waiting on it answers with this. */
-export function onCreateFailed(job: JobState, failure: { type: string; message: string }): JobState {
+export function onCreateFailed<S extends JobState>(job: S, failure: { type: string; message: string }): S {
   return { ...job, createFailure: { type: failure.type, message: failure.message } };
 }
 
@@ -142,7 +142,7 @@ export function onCreateFailed(job: JobState, failure: { type: string; message: 
  * never moves the TDG state: a hint that says COMPLETED, or nothing readable, only triggers a
  * `getJob`, so a forged or stale hint costs at most one check (and a few follow-ups).
  */
-export function onHint(job: JobState, at: string, hintedState: string | null): JobState {
+export function onHint<S extends JobState>(job: S, at: string, hintedState: string | null): S {
   const counted = { ...job, notifications: job.notifications + 1, lastNotificationAt: at };
   const hinted = { ...counted, lastNotifiedState: hintedState };
   if (hintedState !== null && isRunningState(hintedState)) return hinted;
@@ -151,7 +151,7 @@ export function onHint(job: JobState, at: string, hintedState: string | null): J
 }
 
 /** An accepted `checkNow`: the next wait ends at once. */
-export function onManualCheckRequested(job: JobState, nowMs: number): JobState {
+export function onManualCheckRequested<S extends JobState>(job: S, nowMs: number): S {
   return { ...job, checkRequested: true, lastManualCheckAtMs: nowMs };
 }
 
@@ -159,19 +159,19 @@ export function onManualCheckRequested(job: JobState, nowMs: number): JobState {
  * The workflow waits until `nextCheckAt` (or a hint or a manual check); a follow-up this wait
  * counts as is used up (see `followUpDelayMs`).
  */
-export function onWaitStarted(job: JobState, nextCheckAt: string): JobState {
+export function onWaitStarted<S extends JobState>(job: S, nextCheckAt: string): S {
   const followUps =
     job.followUps === null || FOLLOW_UP_DELAYS_MS[job.followUps] === undefined ? null : job.followUps + 1;
   return { ...job, nextCheckAt, followUps };
 }
 
 /** The wait ended; `trigger` is what ended it, and what the next check is credited to. */
-export function onWoken(job: JobState, trigger: CheckTrigger): JobState {
+export function onWoken<S extends JobState>(job: S, trigger: CheckTrigger): S {
   return { ...job, trigger };
 }
 
 /** A check begins: hints and manual requests so far are answered by it. */
-export function onCheckStarted(job: JobState, nowMs: number): JobState {
+export function onCheckStarted<S extends JobState>(job: S, nowMs: number): S {
   return {
     ...job,
     hintPending: false,
@@ -183,12 +183,17 @@ export function onCheckStarted(job: JobState, nowMs: number): JobState {
 }
 
 /** One `getJob` answer (a check) folded in. */
-export function onCheckAnswered(job: JobState, latest: JobSnapshot, at: string): JobState {
+export function onCheckAnswered<S extends JobState>(job: S, latest: JobSnapshot, at: string): S {
   const changed = latest.state !== job.snapshot?.state;
   // A change a working notification announced says the channel works: the next one will be
   // announced too, so only a change no notification announced (a lost one) resets the backoff.
   const announced = job.trigger === 'notification' && notificationsWorking(job);
-  const entry = { at, state: latest.state, completed: latest.counts.completed, total: totalBatches(latest.counts) };
+  const entry = {
+    at,
+    state: latest.state,
+    completed: latest.counts.completed,
+    total: totalBatches(latest.counts),
+  };
   return {
     ...job,
     checks: job.checks + 1,
@@ -205,18 +210,23 @@ export function onCheckAnswered(job: JobState, latest: JobSnapshot, at: string):
  * A check failed with `error`. A 404 starts or continues the not-found period; anything else leaves
  * it as it is: an outage between two 404s neither confirms nor refutes them.
  */
-export function onCheckFailed(job: JobState, error: string, notFound: boolean, nowMs: number): JobState {
+export function onCheckFailed<S extends JobState>(
+  job: S,
+  error: string,
+  notFound: boolean,
+  nowMs: number,
+): S {
   const notFoundSince = notFound ? (job.notFoundSince ?? new Date(nowMs).toISOString()) : job.notFoundSince;
   return { ...job, lastError: error, notFoundSince };
 }
 
 /** A check is over, answered or not: a `checkNow` waiting on it may answer. */
-export function onCheckFinished(job: JobState): JobState {
+export function onCheckFinished<S extends JobState>(job: S): S {
   return { ...job, checking: false, checksFinished: job.checksFinished + 1 };
 }
 
 /** The TDG job ended: no check is coming. */
-export function onJobEnded(job: JobState): JobState {
+export function onJobEnded<S extends JobState>(job: S): S {
   return { ...job, nextCheckAt: null };
 }
 

@@ -30,11 +30,16 @@ export class JobTracker {
   #state: JobState;
 
   constructor(initial: JobState) {
-    this.#state = initial;
+    this.#state = Object.freeze(initial);
   }
 
   get state(): JobState {
     return this.#state;
+  }
+
+  #set(next: JobState): void {
+    // Frozen as well as read-only: an assignment that slipped past the types throws.
+    this.#state = Object.freeze(next);
   }
 
   /** No transition but `created` sets the job id, and none clears it. */
@@ -43,43 +48,43 @@ export class JobTracker {
   }
 
   created(answer: CreateJobResult): asserts this is CreatedJobTracker {
-    this.#state = onCreated(this.#state, answer);
+    this.#set(onCreated(this.#state, answer));
   }
   createAttemptFailed(error: string): void {
-    this.#state = onCreateAttemptFailed(this.#state, error);
+    this.#set(onCreateAttemptFailed(this.#state, error));
   }
   possibleDuplicate(): void {
-    this.#state = onPossibleDuplicate(this.#state);
+    this.#set(onPossibleDuplicate(this.#state));
   }
   createFailed(failure: { type: string; message: string }): void {
-    this.#state = onCreateFailed(this.#state, failure);
+    this.#set(onCreateFailed(this.#state, failure));
   }
   hint(at: string, hintedState: string | null): void {
-    this.#state = onHint(this.#state, at, hintedState);
+    this.#set(onHint(this.#state, at, hintedState));
   }
   manualCheckRequested(nowMs: number): void {
-    this.#state = onManualCheckRequested(this.#state, nowMs);
+    this.#set(onManualCheckRequested(this.#state, nowMs));
   }
   waitStarted(nextCheckAt: string): void {
-    this.#state = onWaitStarted(this.#state, nextCheckAt);
+    this.#set(onWaitStarted(this.#state, nextCheckAt));
   }
   woken(trigger: CheckTrigger): void {
-    this.#state = onWoken(this.#state, trigger);
+    this.#set(onWoken(this.#state, trigger));
   }
   checkStarted(nowMs: number): void {
-    this.#state = onCheckStarted(this.#state, nowMs);
+    this.#set(onCheckStarted(this.#state, nowMs));
   }
   checkAnswered(latest: JobSnapshot, at: string): void {
-    this.#state = onCheckAnswered(this.#state, latest, at);
+    this.#set(onCheckAnswered(this.#state, latest, at));
   }
   checkFailed(error: string, notFound: boolean, nowMs: number): void {
-    this.#state = onCheckFailed(this.#state, error, notFound, nowMs);
+    this.#set(onCheckFailed(this.#state, error, notFound, nowMs));
   }
   checkFinished(): void {
-    this.#state = onCheckFinished(this.#state);
+    this.#set(onCheckFinished(this.#state));
   }
   jobEnded(): void {
-    this.#state = onJobEnded(this.#state);
+    this.#set(onJobEnded(this.#state));
   }
 }
 
