@@ -394,7 +394,7 @@ describe('getJob', () => {
     const started = Date.now();
     const error = await failureOf(clientFor(tdg, { requestTimeoutMs: 200 }).getJob('j'));
     expect(error).toBeInstanceOf(TdgTimeoutError);
-    expect(error).toMatchObject({ retryable: true, timeoutMs: 200 });
+    expect(error).toMatchObject({ retryable: true, requestTimeoutMs: 200 });
     expect(error.message).toContain('within 200 ms');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -415,7 +415,7 @@ describe('getJob', () => {
     );
     const error = await failureOf(clientFor(tdg, { requestTimeoutMs: 200 }).getJob('j'));
     expect(error).toBeInstanceOf(TdgTimeoutError);
-    expect(error).toMatchObject({ retryable: true, timeoutMs: 200 });
+    expect(error).toMatchObject({ retryable: true, requestTimeoutMs: 200 });
     expect(error.message).toContain('POST /v3/auth');
   });
 
