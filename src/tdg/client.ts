@@ -91,7 +91,7 @@ export interface CallOptions {
 }
 
 export interface TdgClient {
-  /** The configured request timeout (TDG_REQUEST_TIMEOUT), which a call's `escalatedRequestTimeoutMs` replaces. */
+  /** The configured request timeout (TDG_REQUEST_TIMEOUT); a call's `escalatedRequestTimeoutMs` replaces it. */
   readonly requestTimeoutMs: number;
   /** Creates an Asynchronous Job; resolves to TDG's job id. */
   createJob(params: CreateJobParams, call?: CallOptions): Promise<string>;
