@@ -50,10 +50,10 @@ export function attemptDeadlineAt(timing: AttemptTiming, startedAtMs: number): n
  * 3. Deadline (`attemptDeadlineAt`, passed to the client as `deadlineAt`): an escalated call no longer
  *    fits four times in an attempt, and need not. What bounds it is the attempt's deadline: the
  *    client waits for a rate-limit slot only while the deadline still leaves the escalated timeout,
- *    waits for a token (a refresh after a 401 included) no later than the deadline, and cuts each
- *    request's timeout to the time left before it. So an escalated request plus its token refresh
- *    ends inside one attempt with our own TdgTimeoutError, never with Temporal's start-to-close
- *    timeout.
+ *    stops waiting for a token (a refresh after a 401 included) at the deadline, and cuts the job
+ *    request's timeout to the time left before it (src/tdg/client.ts). So an escalated request plus
+ *    its token refresh ends inside one attempt with our own TdgTimeoutError, never with Temporal's
+ *    start-to-close timeout.
  */
 export function escalatedRequestTimeoutMs(
   requestTimeoutMs: number,
