@@ -100,14 +100,15 @@ export class TdgNetworkError extends TdgError {
   }
 }
 
-/** No complete answer within the per-request timeout. */
+/** No complete answer within the request's timeout (or no token for it before the attempt's deadline). */
 export class TdgTimeoutError extends TdgError {
   override readonly name = 'TdgTimeoutError';
   readonly retryable = true;
 
   constructor(
     message: string,
-    readonly timeoutMs: number,
+    /** The time the request was given: its `requestTimeoutMs` as sent (src/tdg/http.ts). */
+    readonly requestTimeoutMs: number,
   ) {
     super(message);
   }
