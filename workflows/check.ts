@@ -65,7 +65,7 @@ function fold(job: CreatedJobTracker, latest: JobSnapshot): void {
   job.checkAnswered(latest, new Date().toISOString());
   if (latest.state !== from) {
     showTdgState(latest.state);
-    log.info('TDG job state changed', { jobId: job.state.jobId, from, to: latest.state });
+    log.info('TDG state changed', { jobId: job.state.jobId, from, to: latest.state });
   }
 }
 
