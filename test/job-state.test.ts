@@ -4,11 +4,7 @@ import {
   DEFAULT_DEADLINE_MS,
   FOLLOW_UP_DELAYS_MS,
   MAX_TIMELINE_ENTRIES,
-  followUpDelayMs,
-  hasJob,
   initialState,
-  isFinished,
-  notFoundForMs,
   onCheckAnswered,
   onCheckFailed,
   onCheckFinished,
@@ -22,12 +18,20 @@ import {
   onPossibleDuplicate,
   onWaitStarted,
   onWoken,
-  remainingMs,
   type CreatedJobState,
   type JobState,
 } from '../workflows/job-state.js';
 import { JobTracker } from '../workflows/job-tracker.js';
-import { carriedOf, resultOf, statusOf } from '../workflows/job-views.js';
+import {
+  carriedOf,
+  followUpDelayMs,
+  hasJob,
+  isFinished,
+  notFoundForMs,
+  remainingMs,
+  resultOf,
+  statusOf,
+} from '../workflows/job-views.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');
 const input: EmailAppendJobInput = { name: 'job' };

@@ -13,7 +13,7 @@ import {
   notRetriedClass,
   typedFailure,
 } from './failures.js';
-import { isFinished, notFoundForMs, remainingMs } from './job-state.js';
+import { isFinished, notFoundForMs, remainingMs } from './job-views.js';
 import type { CreatedJobTracker } from './job-tracker.js';
 import { getJobWithin, tdgActivities } from './tdg-calls.js';
 import { TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';

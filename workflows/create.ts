@@ -29,7 +29,7 @@ import {
   retryDelayMs,
   typedFailure,
 } from './failures.js';
-import { remainingMs } from './job-state.js';
+import { remainingMs } from './job-views.js';
 import type { CreatedJobTracker, JobTracker } from './job-tracker.js';
 import { CREATE_PRIORITY, tdgActivities } from './tdg-calls.js';
 import { publish, showCreated, showPossibleDuplicate } from './visibility.js';

@@ -22,9 +22,9 @@ import {
   type PollingPolicy,
 } from '../src/contract/index.js';
 import { check } from './check.js';
-import { followUpDelayMs, notificationsWorking, remainingMs } from './job-state.js';
+import { notificationsWorking } from './job-state.js';
 import type { CreatedJobTracker } from './job-tracker.js';
-import { carriedOf, resultOf } from './job-views.js';
+import { carriedOf, followUpDelayMs, remainingMs, resultOf } from './job-views.js';
 import { nextPollDelayMs } from './schedule.js';
 import { publish } from './visibility.js';
 

@@ -16,9 +16,9 @@ import {
   type JobCreated,
   type JobStatus,
 } from '../src/contract/index.js';
-import { isFinished, type JobState } from './job-state.js';
+import type { JobState } from './job-state.js';
 import type { JobTracker } from './job-tracker.js';
-import { statusOf } from './job-views.js';
+import { isFinished, statusOf } from './job-views.js';
 
 export function setUpHandlers(job: JobTracker): void {
   setHandler(statusQuery, () => statusOf(job.state));

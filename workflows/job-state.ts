@@ -144,10 +144,10 @@ export function onCreateFailed<S extends JobState>(job: S, failure: { type: stri
  */
 export function onHint<S extends JobState>(job: S, at: string, hintedState: string | null): S {
   const counted = { ...job, notifications: job.notifications + 1, lastNotificationAt: at };
-  const hinted = { ...counted, lastNotifiedState: hintedState };
-  if (hintedState !== null && isRunningState(hintedState)) return hinted;
+  if (hintedState !== null && isRunningState(hintedState))
+    return { ...counted, lastNotifiedState: hintedState };
   const followUps = hintedState !== null && isTerminalState(hintedState) ? 0 : job.followUps;
-  return { ...hinted, followUps, hintPending: true };
+  return { ...counted, lastNotifiedState: hintedState, followUps, hintPending: true };
 }
 
 /** An accepted `checkNow`: the next wait ends at once. */
@@ -188,12 +188,8 @@ export function onCheckAnswered<S extends JobState>(job: S, latest: JobSnapshot,
   // A change a working notification announced says the channel works: the next one will be
   // announced too, so only a change no notification announced (a lost one) resets the backoff.
   const announced = job.trigger === 'notification' && notificationsWorking(job);
-  const entry = {
-    at,
-    state: latest.state,
-    completed: latest.counts.completed,
-    total: totalBatches(latest.counts),
-  };
+  const { completed } = latest.counts;
+  const entry = { at, state: latest.state, completed, total: totalBatches(latest.counts) };
   return {
     ...job,
     checks: job.checks + 1,
@@ -236,34 +232,6 @@ function boundedTimeline(timeline: TimelineEntry[]): TimelineEntry[] {
   return timeline;
 }
 
-// ── Questions about a state ─────────────────────────────────────────────────────────────────────
-
-export function hasJob(job: JobState): job is CreatedJobState {
-  return job.jobId !== null;
-}
-
-/** The last check saw COMPLETED or FAILED. */
-export function isFinished(job: JobState): boolean {
-  return job.snapshot !== null && isTerminalState(job.snapshot.state);
-}
-
 export function notificationsWorking(job: JobState): boolean {
   return job.notificationsRequested && job.notifications > 0;
-}
-
-export function remainingMs(job: JobState, nowMs: number): number {
-  return Date.parse(job.deadlineAt) - nowMs;
-}
-
-/** How long TDG has denied the job (404 with no answer since); 0 when it has not. */
-export function notFoundForMs(job: JobState, nowMs: number): number {
-  return job.notFoundSince === null ? 0 : nowMs - Date.parse(job.notFoundSince);
-}
-
-/**
- * The next follow-up's delay, seconds then minutes, until TDG agrees with a hint that said the job
- * ended or the follow-ups run out and the normal schedule alone takes over. undefined: none is due.
- */
-export function followUpDelayMs(job: JobState): number | undefined {
-  return job.followUps === null ? undefined : FOLLOW_UP_DELAYS_MS[job.followUps];
 }

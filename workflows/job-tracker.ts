@@ -4,7 +4,6 @@
  */
 import type { CheckTrigger, CreateJobResult, JobSnapshot } from '../src/contract/index.js';
 import {
-  hasJob,
   onCheckAnswered,
   onCheckFailed,
   onCheckFinished,
@@ -21,6 +20,7 @@ import {
   type CreatedJobState,
   type JobState,
 } from './job-state.js';
+import { hasJob } from './job-views.js';
 
 /**
  * The one changing reference to a job's state. Its methods are the transitions above and nothing

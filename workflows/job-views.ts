@@ -5,12 +5,13 @@
  */
 import {
   NOT_CREATED_STATE,
+  isTerminalState,
   type CarriedState,
   type EmailAppendJobResult,
   type JobSnapshot,
   type JobStatus,
 } from '../src/contract/index.js';
-import type { CreatedJobState, JobState } from './job-state.js';
+import { FOLLOW_UP_DELAYS_MS, type CreatedJobState, type JobState } from './job-state.js';
 
 /** `status`'s state once `createJob` answered and before the first check: TDG's own first state. */
 const CREATED_STATE = 'CREATED';
@@ -74,4 +75,32 @@ export function carriedOf(job: CreatedJobState): CarriedState {
     possibleDuplicateTdgJob: job.possibleDuplicateTdgJob,
     followUps: job.followUps,
   };
+}
+
+// ── Questions about a state ─────────────────────────────────────────────────────────────────────
+
+export function hasJob(job: JobState): job is CreatedJobState {
+  return job.jobId !== null;
+}
+
+/** The last check saw COMPLETED or FAILED. */
+export function isFinished(job: JobState): boolean {
+  return job.snapshot !== null && isTerminalState(job.snapshot.state);
+}
+
+export function remainingMs(job: JobState, nowMs: number): number {
+  return Date.parse(job.deadlineAt) - nowMs;
+}
+
+/** How long TDG has denied the job (404 with no answer since); 0 when it has not. */
+export function notFoundForMs(job: JobState, nowMs: number): number {
+  return job.notFoundSince === null ? 0 : nowMs - Date.parse(job.notFoundSince);
+}
+
+/**
+ * The next follow-up's delay, seconds then minutes, until TDG agrees with a hint that said the job
+ * ended or the follow-ups run out and the normal schedule alone takes over. undefined: none is due.
+ */
+export function followUpDelayMs(job: JobState): number | undefined {
+  return job.followUps === null ? undefined : FOLLOW_UP_DELAYS_MS[job.followUps];
 }
