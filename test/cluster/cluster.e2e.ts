@@ -10,8 +10,9 @@
  *
  * Then every job must complete, none be lost, and each workflow have created exactly one TDG job,
  * except a workflow whose first createJob fell in the crash window (allowed two; reported).
- * Also: no secret of the stack appears in any process's log. And a workflow change shipped as a new
- * Worker Deployment version while jobs run, with its negative control (test/cluster/upgrade.ts).
+ * Also: no secret of the stack appears in any process's log. And the upgrade from the previous
+ * release (releases.json) to the current workflow code as a new Worker Deployment version while
+ * jobs run, with its negative control (test/cluster/upgrade.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -378,7 +379,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     }
   });
 
-  it('ships a workflow change as a new version while jobs run: none fails, v1 drains (and replacing workers instead breaks them)', async () => {
+  it('upgrades from the previous release as a new version while jobs run: none fails, v1 drains (and replacing workers with an incompatible change instead breaks them)', async () => {
     const cli = findBinary(TEMPORAL_CLI);
     if (!cli) throw new Error('temporal CLI not found (npm run tools)');
     const current = state();
@@ -406,19 +407,24 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       notificationMethod: 'POST',
       say: line,
     };
-    const bundles = await upgradeBundles();
-    expect(bundles.v2BuildId).not.toBe(bundles.v1BuildId);
+    const { release, upgrade: upgradeBundle, negativeControl } = await upgradeBundles();
+    line(
+      `upgrade: v1 is release ${release.version} (${release.commit.slice(0, 12)}, ${upgradeBundle.v1BuildId}), ` +
+        `v2 the current code (${upgradeBundle.v2BuildId})`,
+    );
+    expect(upgradeBundle.v2BuildId).not.toBe(upgradeBundle.v1BuildId);
     const [upgrade, replaced] = await Promise.all([
-      versionedUpgrade(stack, bundles, {
+      versionedUpgrade(stack, upgradeBundle, {
         runId,
         v1Jobs: 6,
         v2Jobs: 3,
         completeWithinMs: 480_000,
         drainWithinMs: 300_000,
       }),
-      unversionedReplacement(stack, bundles, { runId, jobs: 3, observeMs: 240_000 }),
+      unversionedReplacement(stack, negativeControl, { runId, jobs: 3, observeMs: 240_000 }),
     ]);
     const figures = {
+      release,
       upgrade: { ...upgrade, problems: upgradeProblems(upgrade) },
       negativeControl: { ...replaced, problems: upgradeProblems(replaced) },
     };
@@ -428,7 +434,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
 
     expect(figures.upgrade.problems).toEqual([]);
     expect(upgrade.ndeFailures).toBe(0);
-    expect(upgrade.jobsPerVersion[bundles.v2BuildId]).toBeGreaterThanOrEqual(3);
+    expect(upgrade.jobsPerVersion[upgradeBundle.v2BuildId]).toBeGreaterThanOrEqual(3);
     // The same checks catch the rollout without versioning: running jobs stuck on non-determinism.
     expect(replaced.ndeFailures).toBeGreaterThan(0);
     expect(replaced.completed).toBe(0);

@@ -1,16 +1,20 @@
 /**
- * The upgrade scenario of `npm run test:cluster`: a workflow change shipped as a new Worker
- * Deployment version while jobs run, and the same change shipped the wrong way.
+ * The upgrade scenario of `npm run test:cluster`: the current workflow code shipped as a new Worker
+ * Deployment version while jobs of the previous release run, and an incompatible change shipped the
+ * wrong way.
  *
- * Versioned: v1 (workflows/ as they are) runs jobs; v2 (test/fixtures/upgraded-workflow.ts: one
- * timer more, which no v1 history replays) starts beside it and is promoted with the operator's
- * command (`temporal worker deployment set-current-version`). v1 keeps serving its pinned runs;
- * each moves to v2 when it next wakes (continue-as-new, AUTO_UPGRADE) or completes on v1. Once
- * `describe-version` says v1 is drained its worker stops. Jobs started after the promotion run on v2.
+ * Versioned: v1 (the previous release's workflow code: the newest commit in releases.json, taken
+ * out of git and bundled as that release did, test/cluster/release.ts) runs jobs; v2 (workflows/ as
+ * they are now) starts beside it and is promoted with the operator's command (`temporal worker
+ * deployment set-current-version`). v1 keeps serving its pinned runs; each moves to v2 when it next
+ * wakes (continue-as-new, AUTO_UPGRADE) or completes on v1. Once `describe-version` says v1 is
+ * drained its worker stops. Jobs started after the promotion run on v2. Both versions' workers run
+ * the current activities, as both images' workers would during a rollout.
  *
- * Negative control: the same change rolled out by replacing unversioned v1 workers with v2 ones.
- * The running jobs' next workflow tasks fail with a non-determinism error, and the checks below
- * (`upgradeProblems`) say so: the scenario can fail.
+ * Negative control: unversioned workers of the current code replaced by ones of
+ * test/fixtures/upgraded-workflow.ts (one timer more, which no history of the current code
+ * replays) while jobs run. The running jobs' next workflow tasks fail with a non-determinism error,
+ * and the checks below (`upgradeProblems`) say so: the scenario can fail.
  *
  * The workers run in the test process, on task queues of their own, so the cluster's supervised
  * workers (which restart whenever they exit) serve the other test undisturbed.
@@ -29,12 +33,14 @@ import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { bundleWorkflows, createTdgWorker, WORKFLOW_METRICS_PATH } from '../../src/worker/factory.js';
 import { buildIdOf } from '../../src/worker/versioning.js';
+import { previousRelease, quietLogger, releaseBundle, type Release } from './release.js';
 
 const run = promisify(execFile);
 const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
 const NDE = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
 
-export const V2_WORKFLOW_PATH = join(PROJECT_ROOT, 'test', 'fixtures', 'upgraded-workflow.ts');
+/** The negative control's replacement: the current code with a change no running job replays. */
+export const INCOMPATIBLE_WORKFLOW_PATH = join(PROJECT_ROOT, 'test', 'fixtures', 'upgraded-workflow.ts');
 
 export interface UpgradeStack {
   address: string;
@@ -58,17 +64,34 @@ export interface Bundles {
   v2BuildId: string;
 }
 
-const noop = (): void => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, log: noop, warn: noop, error: console.error };
+/** The versioned upgrade's pair (previous release → current) and the negative control's (current → incompatible). */
+export interface UpgradeBundles {
+  release: Release;
+  upgrade: Bundles;
+  negativeControl: Bundles;
+}
 
-export async function upgradeBundles(): Promise<Bundles> {
-  const v1 = await bundleWorkflows();
-  const v2 = await bundleWorkflowCode({
-    workflowsPath: V2_WORKFLOW_PATH,
+export async function upgradeBundles(): Promise<UpgradeBundles> {
+  const release = previousRelease();
+  // One after another: webpack on a shared 2-core machine.
+  const previous = await releaseBundle(release);
+  const current = await bundleWorkflows();
+  const incompatible = await bundleWorkflowCode({
+    workflowsPath: INCOMPATIBLE_WORKFLOW_PATH,
     workflowInterceptorModules: [WORKFLOW_METRICS_PATH],
-    logger: quiet,
+    logger: quietLogger,
   });
-  return { v1, v2: { code: v2.code }, v1BuildId: buildIdOf(v1.code), v2BuildId: buildIdOf(v2.code) };
+  const pair = (v1: WorkflowBundle, v2: WorkflowBundle): Bundles => ({
+    v1,
+    v2,
+    v1BuildId: buildIdOf(v1.code),
+    v2BuildId: buildIdOf(v2.code),
+  });
+  return {
+    release,
+    upgrade: pair(previous, current),
+    negativeControl: pair(current, { code: incompatible.code }),
+  };
 }
 
 /** One run of a job's continue-as-new chain. */
@@ -424,7 +447,7 @@ export async function versionedUpgrade(
   }
 }
 
-/** The negative control: unversioned v1 workers replaced by unversioned v2 ones while jobs run. */
+/** The negative control: unversioned v1 workers replaced by unversioned v2 ones while jobs run (v2 incompatible). */
 export async function unversionedReplacement(
   stack: UpgradeStack,
   bundles: Bundles,
@@ -440,7 +463,9 @@ export async function unversionedReplacement(
     started = await startJobs(stack, taskQueue, taskQueue, o.jobs);
     await stopWorker(v1);
     workers.push(await newWorker(stack, connection, taskQueue, bundles.v2, null));
-    stack.say(`negative control: ${o.jobs} jobs started on unversioned v1, whose worker was replaced by v2`);
+    stack.say(
+      `negative control: ${o.jobs} jobs started on an unversioned worker, replaced by one with an incompatible change`,
+    );
     const deadline = Date.now() + o.observeMs;
     let views: JobView[] = [];
     for (;;) {
