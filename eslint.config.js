@@ -137,6 +137,22 @@ export default tseslint.config(
   },
   ...layers,
   {
+    // The job's state changes by the named transitions of job-state.ts only (its fields are read-only
+    // too; this also catches a cast that strips that).
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/job-state.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "AssignmentExpression > MemberExpression.left[object.property.name='state'], UpdateExpression > MemberExpression[object.property.name='state'], AssignmentExpression > MemberExpression.left[object.name='job']",
+          message: 'A job state changes by a transition of workflows/job-state.ts, never by assignment.',
+        },
+      ],
+    },
+  },
+  {
     files: ['activities/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly, noTooling] }] },
   },

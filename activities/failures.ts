@@ -1,10 +1,11 @@
 /**
- * Translates the TDG client's typed errors into the `ApplicationFailure`s the workflow sees. Retryable
- * ones leave the pacing to the retries (the activity's policy for getJob, the workflow's loop for
- * createJob), except that TDG's Retry-After, when given, overrides the next delay.
+ * Translates the TDG client's typed errors into the `ApplicationFailure`s the workflow sees, each with
+ * its `TdgFailureDetails` (src/contract). Retryable ones leave the pacing to the retries (the
+ * activity's policy for getJob, the workflow's loop for createJob), except that TDG's Retry-After,
+ * when given, overrides the next delay.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../src/contract/index.js';
+import { FailureType, type TdgFailureDetails } from '../src/contract/index.js';
 import type { AnyTdgError, TdgHttpErrorReason } from '../src/tdg/index.js';
 
 /** The TDG client's error names: activities know the client's errors by type only, never by import. */
@@ -31,9 +32,24 @@ const TYPE_BY_REASON: Record<TdgHttpErrorReason, FailureType> = {
   rejected: FailureType.InvalidJobRequest,
 };
 
+function failure(
+  type: FailureType,
+  tdg: AnyTdgError,
+  details: TdgFailureDetails,
+  nextRetryDelayMs?: number,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message: tdg.message,
+    nonRetryable: !tdg.retryable,
+    ...(nextRetryDelayMs === undefined ? {} : { nextRetryDelay: nextRetryDelayMs }),
+    details: [details],
+  });
+}
+
 /**
  * An ApplicationFailure for a TDG client error; any other error (a cancellation, a bug) is returned
- * as is. Each failure's details carry `createOutcome` (createJob only; null for getJob).
+ * as is. `createOutcome` is set for createJob's failures, null for getJob's.
  */
 export function toApplicationFailure(err: unknown): unknown {
   const tdg = asTdgError(err);
@@ -41,50 +57,45 @@ export function toApplicationFailure(err: unknown): unknown {
   const createOutcome = tdg.createOutcome ?? null;
   switch (tdg.name) {
     case 'TdgAuthError':
-      return ApplicationFailure.create({
-        type: FailureType.NotAuthenticated,
-        message: tdg.message,
-        nonRetryable: true,
-        details: [{ status: tdg.status ?? null, createOutcome }],
+      return failure(FailureType.NotAuthenticated, tdg, {
+        kind: 'unauthenticated',
+        status: tdg.status ?? null,
+        createOutcome,
       });
     case 'TdgHttpError':
-      return ApplicationFailure.create({
-        type: TYPE_BY_REASON[tdg.reason],
-        message: tdg.message,
-        nonRetryable: !tdg.retryable,
-        ...(tdg.retryable && tdg.retryAfterMs !== undefined ? { nextRetryDelay: tdg.retryAfterMs } : {}),
-        details: [
-          {
-            status: tdg.status,
-            retryAfterMs: tdg.retryAfterMs ?? null,
-            bodyPreview: tdg.bodyPreview,
-            createOutcome,
-          },
-        ],
-      });
+      return failure(
+        TYPE_BY_REASON[tdg.reason],
+        tdg,
+        {
+          kind: 'refused',
+          status: tdg.status,
+          retryAfterMs: tdg.retryAfterMs ?? null,
+          bodyPreview: tdg.bodyPreview,
+          createOutcome,
+        },
+        tdg.retryable ? tdg.retryAfterMs : undefined,
+      );
     case 'TdgNetworkError':
-    case 'TdgTimeoutError':
-      return ApplicationFailure.create({
-        type: FailureType.TdgUnavailable,
-        message: tdg.message,
-        nonRetryable: false,
-        details: [{ code: tdg.name === 'TdgNetworkError' ? (tdg.code ?? null) : 'TIMEOUT', createOutcome }],
+      return failure(FailureType.TdgUnavailable, tdg, {
+        kind: 'unreachable',
+        code: tdg.code ?? null,
+        createOutcome,
       });
+    case 'TdgTimeoutError':
+      return failure(FailureType.TdgUnavailable, tdg, { kind: 'timed-out', createOutcome });
     case 'TdgThrottledError':
       // Our own limit, not TDG's: nothing was sent, so no TDG job can exist for a createJob.
-      return ApplicationFailure.create({
-        type: FailureType.RateLimited,
-        message: tdg.message,
-        nonRetryable: false,
-        nextRetryDelay: tdg.retryAfterMs,
-        details: [{ retryAfterMs: tdg.retryAfterMs, createOutcome }],
-      });
+      return failure(
+        FailureType.RateLimited,
+        tdg,
+        { kind: 'throttled', retryAfterMs: tdg.retryAfterMs, createOutcome },
+        tdg.retryAfterMs,
+      );
     case 'TdgMalformedResponseError':
-      return ApplicationFailure.create({
-        type: FailureType.TdgMalformedResponse,
-        message: tdg.message,
-        nonRetryable: false,
-        details: [{ bodyPreview: tdg.bodyPreview, createOutcome }],
+      return failure(FailureType.TdgMalformedResponse, tdg, {
+        kind: 'unreadable',
+        bodyPreview: tdg.bodyPreview,
+        createOutcome,
       });
   }
 }

@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { CreateJobRequest, CreateJobResult, JobSnapshot } from '../src/contract/index.js';
 import type { CallOptions, CreateJobParams, TdgClient, TdgLogger } from '../src/tdg/index.js';
-import { attemptDeadlineAt, requestTimeoutMs } from './call-budget.js';
+import { attemptDeadlineAt, escalatedRequestTimeoutMs } from './call-budget.js';
 import { toApplicationFailure } from './failures.js';
 
 const silentLogger: TdgLogger = { info: () => undefined, warn: () => undefined };
@@ -29,9 +29,13 @@ export function createActivities(deps: ActivityDeps) {
    * failures. A local activity never waits for a rate-limit token: it would hold its workflow task
    * (and heartbeat it), so without a free token it fails at once with `RateLimited` and the workflow
    * goes on with an activity, which the task queue's rate limit paces. An activity waits, but only
-   * as long as its attempt leaves its request the whole timeout.
+   * as long as its attempt leaves its request the whole timeout. The request timeout escalates on a
+   * retry and the attempt's deadline bounds it: the rule is `escalatedRequestTimeoutMs`'s.
    */
-  async function callTdg<T>(run: (call: CallOptions) => Promise<T>, timeoutOverrideMs?: number): Promise<T> {
+  async function callTdg<T>(
+    run: (call: CallOptions) => Promise<T>,
+    workflowRequestTimeoutMs?: number,
+  ): Promise<T> {
     const context = currentContext();
     const call: CallOptions = { logger: context?.log ?? deps.logger ?? silentLogger };
     if (context) {
@@ -40,11 +44,19 @@ export function createActivities(deps: ActivityDeps) {
       call.rateLimit = info.isLocal ? 'now' : 'wait';
       // A local attempt keeps the configured timeout: a longer one would hold its workflow task.
       const attempt = info.isLocal ? 1 : info.attempt;
-      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, attempt, timeoutOverrideMs);
+      call.escalatedRequestTimeoutMs = escalatedRequestTimeoutMs(
+        deps.tdg.requestTimeoutMs,
+        attempt,
+        workflowRequestTimeoutMs,
+      );
       const deadlineAt = attemptDeadlineAt(info, Date.now());
       if (deadlineAt !== undefined) call.deadlineAt = deadlineAt;
-    } else if (timeoutOverrideMs !== undefined) {
-      call.timeoutMs = requestTimeoutMs(deps.tdg.requestTimeoutMs, 1, timeoutOverrideMs);
+    } else if (workflowRequestTimeoutMs !== undefined) {
+      call.escalatedRequestTimeoutMs = escalatedRequestTimeoutMs(
+        deps.tdg.requestTimeoutMs,
+        1,
+        workflowRequestTimeoutMs,
+      );
     }
     try {
       return await run(call);

@@ -471,7 +471,7 @@ describe('failures as the workflow sees them', () => {
     const closed = activitiesFor(sim, { tokens: 'static', baseUrl: 'http://127.0.0.1:9' }).activities;
     expect(await failureOf(run(quietEnv(), closed.createJob, request('wf-refused')))).toMatchObject({
       type: FailureType.TdgUnavailable,
-      details: [{ code: 'ECONNREFUSED', createOutcome: 'not-sent' }],
+      details: [{ kind: 'unreachable', code: 'ECONNREFUSED', createOutcome: 'not-sent' }],
     });
   });
 
@@ -560,7 +560,7 @@ describe('under pressure (a tight TDG rate limit, a slow createJob)', () => {
     const timedOut = await failureOf(run(attemptEnv(), activities.createJob, request('wf-slow-create')));
     expect(timedOut).toMatchObject({
       type: FailureType.TdgUnavailable,
-      details: [{ code: 'TIMEOUT', createOutcome: 'unknown' }],
+      details: [{ kind: 'timed-out', createOutcome: 'unanswered' }],
     });
     // TDG made the job all the same: exactly why the next attempt must not time out again.
     expect(sim.simulator.jobs()).toHaveLength(1);
@@ -585,7 +585,7 @@ describe('under pressure (a tight TDG rate limit, a slow createJob)', () => {
       ),
     );
     const took = Date.now() - started;
-    expect(failure).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ code: 'TIMEOUT' }] });
+    expect(failure).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ kind: 'timed-out' }] });
     expect(took).toBeGreaterThanOrEqual(1_500);
     expect(took).toBeLessThan(2_000);
   });
@@ -596,7 +596,7 @@ describe('under pressure (a tight TDG rate limit, a slow createJob)', () => {
     const { jobId } = await run(attemptEnv(), activities.createJob, request('wf-slow-get'));
     await setFaults(sim, { getJobLatencyMs: 1_500 });
     const first = await failureOf(run(attemptEnv({ attempt: 1 }), activities.getJob, jobId));
-    expect(first).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ code: 'TIMEOUT' }] });
+    expect(first).toMatchObject({ type: FailureType.TdgUnavailable, details: [{ kind: 'timed-out' }] });
     // The local attempt keeps the configured timeout whatever its number: it holds a workflow task.
     const local = await failureOf(run(attemptEnv({ attempt: 3, isLocal: true }), activities.getJob, jobId));
     expect(local).toMatchObject({ type: FailureType.TdgUnavailable });

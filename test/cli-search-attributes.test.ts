@@ -188,13 +188,13 @@ describe('search attributes on a real Temporal server', () => {
     try {
       // Visibility answers with no worker at all: the state set at start is searchable.
       const listed = await waitFor(async () => {
-        const pending = await jobs.listJobs({ state: 'PENDING', limit: 50 });
+        const pending = await jobs.listJobs({ state: 'CREATING', limit: 50 });
         const mine = pending.filter((job) => job.workflowId === started.workflowId);
         return mine.length === 1 ? mine : undefined;
       });
       expect(listed[0]).toMatchObject({
         workflowId: started.workflowId,
-        state: 'PENDING',
+        state: 'CREATING',
         name: 'Setup check',
       });
     } finally {

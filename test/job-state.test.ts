@@ -1,26 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
-import {
-  hintedStateOf,
-  type CarriedState,
-  type EmailAppendJobInput,
-  type JobSnapshot,
-} from '../src/contract/index.js';
-import { MAX_DEADLINE_MS, runPolicy, validateInput } from '../workflows/input.js';
+import { hintedStateOf, type EmailAppendJobInput, type JobSnapshot } from '../src/contract/index.js';
 import {
   DEFAULT_DEADLINE_MS,
+  FOLLOW_UP_DELAYS_MS,
   MAX_TIMELINE_ENTRIES,
-  carriedOf,
+  followUpDelayMs,
   hasJob,
   initialState,
-  recordCheck,
-  recordCheckFailure,
-  recordNotification,
+  isFinished,
+  notFoundForMs,
+  onCheckAnswered,
+  onCheckFailed,
+  onCheckFinished,
+  onCheckStarted,
+  onCreateAttemptFailed,
+  onCreated,
+  onCreateFailed,
+  onHint,
+  onJobEnded,
+  onManualCheckRequested,
+  onPossibleDuplicate,
+  onWaitStarted,
+  onWoken,
   remainingMs,
-  resultOf,
-  statusOf,
   type CreatedJobState,
+  type JobState,
 } from '../workflows/job-state.js';
+import { JobTracker } from '../workflows/job-tracker.js';
+import { carriedOf, resultOf, statusOf } from '../workflows/job-views.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00.000Z');
 const input: EmailAppendJobInput = { name: 'job' };
@@ -38,7 +45,12 @@ function snapshot(state: string, completed = 0, missingFields: string[] = []): J
 }
 
 function created(): CreatedJobState {
-  return Object.assign(initialState(input, 'wf-1', NOW), { jobId: 'j1', notificationsRequested: true });
+  return onCreated(initialState(input, 'wf-1', NOW), { jobId: 'j1', notificationsRequested: true });
+}
+
+/** `recordCheck` of 1.0: the state after one answer, and whether the TDG state changed. */
+function answered(job: JobState, latest: JobSnapshot, at: string): [JobState, boolean] {
+  return [onCheckAnswered(job, latest, at), latest.state !== job.snapshot?.state];
 }
 
 describe('job state', () => {
@@ -70,9 +82,9 @@ describe('job state', () => {
   });
 
   it('carries what the next run needs and picks it up again, one run later', () => {
-    const first = created();
-    recordCheck(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z');
-    recordNotification(first, '2026-11-28T12:00:02.000Z', null);
+    let first = created();
+    first = onCheckAnswered(first, snapshot('IN_PROGRESS', 1), '2026-11-28T12:00:01.000Z');
+    first = onHint(first, '2026-11-28T12:00:02.000Z', null);
     const carried = carriedOf(first);
     const next = initialState({ ...input, carried }, 'wf-1', NOW + 3_600_000);
     expect(hasJob(next)).toBe(true);
@@ -90,10 +102,9 @@ describe('job state', () => {
   });
 
   it('carries the last error and no pending hint when the last check saw everything', () => {
-    const first = created();
-    recordNotification(first, '2026-11-28T12:00:02.000Z', null);
-    first.hintPending = false; // the check after the hint cleared it
-    recordCheck(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
+    let first = onHint(created(), '2026-11-28T12:00:02.000Z', null);
+    first = onCheckStarted(first, NOW); // the check after the hint clears it
+    first = onCheckAnswered(first, snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
     const next = initialState({ ...input, carried: carriedOf(first) }, 'wf-1', NOW);
     expect(next.hintPending).toBe(false);
     expect(next.lastError).toBe('TDG response lacked: created_date');
@@ -101,57 +112,72 @@ describe('job state', () => {
   });
 
   it('resets the backoff on a polled change and counts stable checks otherwise', () => {
-    const state = created();
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't1')).toBe(true);
+    let [state, changed] = answered(created(), snapshot('IN_PROGRESS'), 't1');
+    expect(changed).toBe(true);
     expect(state.stableChecks).toBe(0);
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't2')).toBe(false);
-    expect(recordCheck(state, snapshot('IN_PROGRESS'), 't3')).toBe(false);
+    [state, changed] = answered(state, snapshot('IN_PROGRESS'), 't2');
+    expect(changed).toBe(false);
+    [state, changed] = answered(state, snapshot('IN_PROGRESS'), 't3');
+    expect(changed).toBe(false);
     expect(state.stableChecks).toBe(2);
     expect(state.checks).toBe(3);
-    expect(recordCheck(state, snapshot('COMPLETED', 3), 't4')).toBe(true);
+    [state, changed] = answered(state, snapshot('COMPLETED', 3), 't4');
+    expect(changed).toBe(true);
     expect(state.stableChecks).toBe(0);
     expect(state.timeline.map((e) => e.state)).toEqual(['IN_PROGRESS', 'COMPLETED']);
   });
 
   it('keeps the backoff on a change a working notification announced', () => {
-    const state = created();
-    recordCheck(state, snapshot('IN_PROGRESS'), 't1');
-    recordCheck(state, snapshot('IN_PROGRESS'), 't2');
-    recordNotification(state, 't3', null);
-    state.trigger = 'notification';
-    recordCheck(state, snapshot('COMPLETED', 3), 't4');
+    let state: JobState = onCheckAnswered(created(), snapshot('IN_PROGRESS'), 't1');
+    state = onCheckAnswered(state, snapshot('IN_PROGRESS'), 't2');
+    state = onWoken(onHint(state, 't3', null), 'notification');
+    state = onCheckAnswered(state, snapshot('COMPLETED', 3), 't4');
     expect(state.stableChecks).toBe(2);
   });
 
   it('a hint that says the job ended starts the follow-ups; a running one does not', () => {
-    const state = created();
-    recordNotification(state, 't1', 'IN_PROGRESS');
+    let state = onHint(created(), 't1', 'IN_PROGRESS');
     expect(state.followUps).toBeNull();
-    recordNotification(state, 't2', 'COMPLETED');
+    state = onHint(state, 't2', 'COMPLETED');
     expect(state.followUps).toBe(0);
     expect(carriedOf(state).followUps).toBe(0);
   });
 
+  it('each wait uses one follow-up delay, seconds then minutes, until they run out', () => {
+    let state: JobState = onHint(created(), 't1', 'COMPLETED');
+    const delays: (number | undefined)[] = [];
+    for (let i = 0; i <= FOLLOW_UP_DELAYS_MS.length; i++) {
+      delays.push(followUpDelayMs(state));
+      state = onWaitStarted(state, `t${i}`);
+    }
+    expect(delays).toEqual([...FOLLOW_UP_DELAYS_MS, undefined]);
+    expect(state.followUps).toBeNull();
+    expect(state.nextCheckAt).toBe(`t${FOLLOW_UP_DELAYS_MS.length}`);
+    expect(followUpDelayMs(created())).toBeUndefined();
+  });
+
   it('reports missing fields and clears the report on a complete answer', () => {
-    const state = created();
-    recordCheck(state, snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
+    let state = onCheckAnswered(created(), snapshot('IN_PROGRESS', 0, ['created_date']), 't1');
     expect(state.lastError).toBe('TDG response lacked: created_date');
-    recordCheck(state, snapshot('IN_PROGRESS'), 't2');
+    state = onCheckAnswered(state, snapshot('IN_PROGRESS'), 't2');
     expect(state.lastError).toBeNull();
   });
 
   it('times a 404 from the first one, keeps it through other failures, and forgets it on an answer', () => {
-    const state = created();
-    expect(recordCheckFailure(state, 'HTTP 404', true, NOW)).toBe(0);
-    expect(recordCheckFailure(state, 'HTTP 502', false, NOW + 60_000)).toBe(0);
+    let state = onCheckFailed(created(), 'HTTP 404', true, NOW);
+    expect(notFoundForMs(state, NOW)).toBe(0);
+    state = onCheckFailed(state, 'HTTP 502', false, NOW + 60_000);
     expect(state.lastError).toBe('HTTP 502');
-    expect(recordCheckFailure(state, 'HTTP 404', true, NOW + 120_000)).toBe(120_000);
+    state = onCheckFailed(state, 'HTTP 404', true, NOW + 120_000);
+    expect(notFoundForMs(state, NOW + 120_000)).toBe(120_000);
     // Carried: a continue-as-new in the middle does not restart the count.
-    const next = initialState({ ...input, carried: carriedOf(state) }, 'wf-1', NOW + 130_000);
-    expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 180_000)).toBe(180_000);
-    recordCheck(next, snapshot('IN_PROGRESS'), 't');
+    let next = initialState({ ...input, carried: carriedOf(state) }, 'wf-1', NOW + 130_000);
+    next = onCheckFailed(next, 'HTTP 404', true, NOW + 180_000);
+    expect(notFoundForMs(next, NOW + 180_000)).toBe(180_000);
+    next = onCheckAnswered(next, snapshot('IN_PROGRESS'), 't');
     expect([next.notFoundSince, next.lastError]).toEqual([null, null]);
-    expect(recordCheckFailure(next, 'HTTP 404', true, NOW + 240_000)).toBe(0);
+    next = onCheckFailed(next, 'HTTP 404', true, NOW + 240_000);
+    expect(notFoundForMs(next, NOW + 240_000)).toBe(0);
   });
 
   it('reads the state a notification names, any case, and nothing unreadable', () => {
@@ -173,8 +199,7 @@ describe('job state', () => {
       ['FINISHED', true],
       [null, true],
     ] as const) {
-      const state = created();
-      recordNotification(state, 't', hinted);
+      const state = onHint(created(), 't', hinted);
       expect([hinted, state.hintPending]).toEqual([hinted, wakes]);
       expect(state.notifications).toBe(1);
       expect(state.lastNotifiedState).toBe(hinted);
@@ -182,19 +207,18 @@ describe('job state', () => {
   });
 
   it('bounds the timeline but keeps its first entry', () => {
-    const state = created();
-    for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++) recordCheck(state, snapshot(`S${i}`), `t${i}`);
+    let state: JobState = created();
+    for (let i = 0; i < MAX_TIMELINE_ENTRIES + 10; i++)
+      state = onCheckAnswered(state, snapshot(`S${i}`), `t${i}`);
     expect(state.timeline).toHaveLength(MAX_TIMELINE_ENTRIES);
     expect(state.timeline[0]!.state).toBe('S0');
     expect(state.timeline.at(-1)!.state).toBe(`S${MAX_TIMELINE_ENTRIES + 9}`);
   });
 
   it('makes the status and the result views of the same state', () => {
-    const state = created();
-    recordNotification(state, '2026-11-28T12:00:02.000Z', null);
-    state.trigger = 'notification';
+    let state = onWoken(onHint(created(), '2026-11-28T12:00:02.000Z', null), 'notification');
     const done = snapshot('COMPLETED', 3);
-    recordCheck(state, done, 't1');
+    state = onCheckAnswered(state, done, 't1');
     expect(statusOf(state)).toMatchObject({
       jobId: 'j1',
       state: 'COMPLETED',
@@ -219,47 +243,78 @@ describe('job state', () => {
   });
 });
 
-describe('input validation', () => {
-  const rejection = (bad: EmailAppendJobInput): unknown => {
-    try {
-      validateInput(bad);
-    } catch (err) {
-      return err;
-    }
-    return undefined;
-  };
+describe('job state transitions', () => {
+  const fresh = (): JobState => initialState(input, 'wf-1', NOW);
 
-  it('bounds the deadline so that no accepted value can fail a workflow task', () => {
-    for (const deadlineMs of [1e16, MAX_DEADLINE_MS + 1, Number.NaN, Infinity, 999, '5000' as unknown]) {
-      const err = rejection({ ...input, deadlineMs: deadlineMs as number });
-      expect(err).toBeInstanceOf(ApplicationFailure);
-      expect(err).toMatchObject({ type: 'InvalidWorkflowInput', nonRetryable: true });
-      expect((err as Error).message).toMatch(/deadlineMs/);
-    }
-    for (const deadlineMs of [1_000, 60_000, MAX_DEADLINE_MS]) {
-      expect(() => validateInput({ ...input, deadlineMs })).not.toThrow();
-      // The deadline's date is computed from the start: any accepted value is a valid date.
-      expect(() => new Date(Date.now() + deadlineMs).toISOString()).not.toThrow();
-      expect(() => initialState({ ...input, deadlineMs }, 'wf-1', Date.now())).not.toThrow();
-    }
+  it('onCreated: the job id and whether notifications were requested; status says CREATED', () => {
+    const state = onCreated(fresh(), { jobId: 'j9', notificationsRequested: false });
+    expect([hasJob(state), state.jobId, state.notificationsRequested]).toEqual([true, 'j9', false]);
+    expect(statusOf(state).state).toBe('CREATED');
   });
 
-  it('bounds jobNotFoundAfterMs and defaults it to an hour', () => {
-    for (const bad of [-1, MAX_DEADLINE_MS + 1, Number.NaN, '60000' as unknown]) {
-      const err = rejection({ ...input, jobNotFoundAfterMs: bad as number });
-      expect((err as Error).message).toMatch(/jobNotFoundAfterMs/);
-    }
-    expect(() => validateInput({ ...input, jobNotFoundAfterMs: 0 })).not.toThrow();
-    expect(initialState(input, 'wf-1', NOW).jobNotFoundAfterMs).toBe(60 * 60_000);
-    expect(initialState({ ...input, jobNotFoundAfterMs: 5_000 }, 'wf-1', NOW).jobNotFoundAfterMs).toBe(5_000);
+  it('onCreateAttemptFailed shows the error; onPossibleDuplicate marks the job; onCreateFailed keeps the failure', () => {
+    const failedOnce = onCreateAttemptFailed(fresh(), 'ApplicationFailure: HTTP 503');
+    expect(statusOf(failedOnce)).toMatchObject({ lastError: 'ApplicationFailure: HTTP 503', jobId: null });
+    const marked = onPossibleDuplicate(failedOnce);
+    expect([failedOnce.possibleDuplicateTdgJob, marked.possibleDuplicateTdgJob]).toEqual([false, true]);
+    const failed = onCreateFailed(marked, { type: 'NotPermitted', message: 'no' });
+    expect(failed.createFailure).toEqual({ type: 'NotPermitted', message: 'no' });
+    expect(failed.possibleDuplicateTdgJob).toBe(true);
   });
 
-  it('validates only the first run: a continued run trusts its carried state', () => {
-    // As if a later release were stricter than the one that started the job.
-    const lenient: EmailAppendJobInput = { name: 'x'.repeat(500), deadlineMs: 1e16, polling: { jitter: 0 } };
-    expect(rejection(lenient)).toMatchObject({ type: 'InvalidWorkflowInput' });
-    const carried: CarriedState = carriedOf(created());
-    expect(runPolicy({ ...lenient, carried })).toMatchObject({ jitter: 0, initialIntervalMs: 5_000 });
-    expect(() => initialState({ ...lenient, carried }, 'wf-1', NOW)).not.toThrow();
+  it('onManualCheckRequested asks for a check and times it; onCheckStarted answers hints and requests so far', () => {
+    const requested = onManualCheckRequested(onHint(created(), 't', null), NOW);
+    expect([requested.checkRequested, requested.lastManualCheckAtMs, requested.hintPending]).toEqual([
+      true,
+      NOW,
+      true,
+    ]);
+    const waiting = onWaitStarted(requested, '2026-11-28T12:05:00.000Z');
+    const started = onCheckStarted(waiting, NOW + 5);
+    expect(started).toMatchObject({
+      checkRequested: false,
+      hintPending: false,
+      nextCheckAt: null,
+      checking: true,
+      lastCheckStartedAtMs: NOW + 5,
+    });
+  });
+
+  it('onCheckFinished counts finished checks, answered or not; onJobEnded leaves no next check', () => {
+    const started = onCheckStarted(created(), NOW);
+    const finished = onCheckFinished(onCheckFailed(started, 'HTTP 502', false, NOW));
+    expect([finished.checking, finished.checksFinished]).toEqual([false, 1]);
+    expect(onCheckFinished(finished).checksFinished).toBe(2);
+    const ended = onJobEnded(onWaitStarted(finished, '2026-11-28T12:05:00.000Z'));
+    expect(ended.nextCheckAt).toBeNull();
+  });
+
+  it('onWoken credits the next check to what ended the wait', () => {
+    expect(onWoken(created(), 'manual').trigger).toBe('manual');
+    expect(isFinished(onCheckAnswered(created(), snapshot('FAILED'), 't'))).toBe(true);
+  });
+
+  it('every transition returns a new state and leaves the one it was given as it was', () => {
+    const before = onHint(created(), 't', 'COMPLETED');
+    const copy = structuredClone(before);
+    onCheckAnswered(before, snapshot('COMPLETED', 3), 't1');
+    onCheckFailed(before, 'HTTP 404', true, NOW);
+    onWaitStarted(before, 't2');
+    onCheckStarted(before, NOW);
+    onManualCheckRequested(before, NOW);
+    onCheckFinished(before);
+    expect(before).toEqual(copy);
+  });
+
+  it('outside job-state.ts the state is read-only: it changes through the tracker by name only', () => {
+    const job: JobTracker = new JobTracker(fresh());
+    const state = job.state;
+    // @ts-expect-error a field of the job's state cannot be assigned outside job-state.ts
+    expect(() => (state.checks = 1)).toThrow(TypeError);
+    job.hint('t', null);
+    expect([state.notifications, job.state.notifications]).toEqual([0, 1]);
+    expect(job.hasJob()).toBe(false);
+    job.created({ jobId: 'j1', notificationsRequested: true });
+    expect(job.hasJob() && job.state.jobId).toBe('j1');
   });
 });

@@ -22,7 +22,7 @@ describe('polling schedule', () => {
   });
 
   it('notification-first: polls are the safety net from the start, at the cap without notifications', () => {
-    const first = { stableChecks: 0, notificationsWorking: false, notificationFirst: true };
+    const first = { stableChecks: 0, notificationsWorking: false, notificationsRequested: true };
     expect(nextPollDelayMs(noJitter, first, mid)).toBe(noJitter.maxIntervalMs);
     expect(nextPollDelayMs(noJitter, { ...first, stableChecks: 50 }, mid)).toBe(noJitter.maxIntervalMs);
     // Once notifications arrive the safety net grows towards the longer cap.

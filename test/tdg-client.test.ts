@@ -394,7 +394,7 @@ describe('getJob', () => {
     const started = Date.now();
     const error = await failureOf(clientFor(tdg, { requestTimeoutMs: 200 }).getJob('j'));
     expect(error).toBeInstanceOf(TdgTimeoutError);
-    expect(error).toMatchObject({ retryable: true, timeoutMs: 200 });
+    expect(error).toMatchObject({ retryable: true, requestTimeoutMs: 200 });
     expect(error.message).toContain('within 200 ms');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -415,8 +415,48 @@ describe('getJob', () => {
     );
     const error = await failureOf(clientFor(tdg, { requestTimeoutMs: 200 }).getJob('j'));
     expect(error).toBeInstanceOf(TdgTimeoutError);
-    expect(error).toMatchObject({ retryable: true, timeoutMs: 200 });
+    expect(error).toMatchObject({ retryable: true, requestTimeoutMs: 200 });
     expect(error.message).toContain('POST /v3/auth');
+  });
+
+  it("waits for a token refresh after a 401 no later than the call's deadline", async () => {
+    // The call uses most of its attempt and is refused; the refresh that follows never answers.
+    let authRequests = 0;
+    const tdg = await startTdg(
+      (_req, res) => {
+        setTimeout(() => json(res, 401, { message: 'token expired' }), 900);
+      },
+      (_req, res) => {
+        authRequests++;
+        if (authRequests === 1) json(res, 200, { token: 'tok-1' });
+      },
+    );
+    const client = clientFor(tdg, { requestTimeoutMs: 1_000 });
+    const started = Date.now();
+    const error = await failureOf(
+      client.getJob('j', { escalatedRequestTimeoutMs: 1_200, deadlineAt: started + 1_500 }),
+    );
+    const took = Date.now() - started;
+    expect(authRequests).toBe(2);
+    expect(error).toBeInstanceOf(TdgTimeoutError);
+    expect(error.message).toContain("before the attempt's deadline");
+    // The refresh alone may take 1 s: waited for in full it would end ~1.9 s in, past the deadline.
+    expect(took).toBeGreaterThanOrEqual(1_400);
+    expect(took).toBeLessThan(1_700);
+  });
+
+  it("cuts an escalated request to the time left before the call's deadline", async () => {
+    const tdg = await startTdg(() => undefined);
+    const client = clientFor(tdg, { requestTimeoutMs: 200 });
+    const started = Date.now();
+    const error = await failureOf(
+      client.getJob('j', { escalatedRequestTimeoutMs: 5_000, deadlineAt: started + 800 }),
+    );
+    const took = Date.now() - started;
+    expect(error).toBeInstanceOf(TdgTimeoutError);
+    expect((error as TdgTimeoutError).requestTimeoutMs).toBeLessThanOrEqual(800);
+    expect(took).toBeGreaterThanOrEqual(700);
+    expect(took).toBeLessThan(1_000);
   });
 
   it('reports a refused connection as a retryable network error', async () => {

@@ -15,7 +15,7 @@ export interface ScheduleState {
    * The job was created with a notification URL and waits notification-first: polls are only the
    * safety net from the start, so they start at the cap without notifications (`maxIntervalMs`).
    */
-  notificationFirst?: boolean;
+  notificationsRequested?: boolean;
 }
 
 /** The defaults with `overrides` applied; throws a RangeError naming every problem. */
@@ -40,7 +40,7 @@ export function intervalCapMs(policy: PollingPolicy, state: ScheduleState): numb
  */
 export function nextPollDelayMs(policy: PollingPolicy, state: ScheduleState, random: () => number): number {
   const cap = intervalCapMs(policy, state);
-  const start = state.notificationFirst
+  const start = state.notificationsRequested
     ? Math.min(Math.max(policy.maxIntervalMs, policy.minIntervalWithNotificationsMs), cap)
     : state.notificationsWorking
       ? Math.min(Math.max(policy.initialIntervalMs, policy.minIntervalWithNotificationsMs), cap)

@@ -22,7 +22,7 @@ const COMMANDS = {
   cancel: ['cancel ID [--json]', 'cancel the job: the workflow records its TDG job and ends CANCELLED'],
   list: [
     'list [--state STATE] [--limit N] [--json]',
-    'recent jobs from visibility, newest first (STATE: PENDING, CREATING, CREATED, WAITING_FOR_UPLOAD, QUEUED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, DEADLINE_EXCEEDED, ERROR)',
+    'recent jobs from visibility, newest first (STATE: CREATING, CREATED, WAITING_FOR_UPLOAD, QUEUED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, DEADLINE_EXCEEDED, ERROR)',
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -53,11 +53,10 @@ export class UsageError extends Error {
 
 const DEFAULT_TIMEOUT_MS = { start: 60_000, status: 5_000, check: 30_000 } as const;
 /**
- * The states `list --state` filters on: ours (PENDING, CREATING, CREATED and the final
- * CANCELLED, DEADLINE_EXCEEDED, ERROR) and TDG's known ones. Anything else is a typo.
+ * The states `list --state` filters on: ours (CREATING, and the final CANCELLED, DEADLINE_EXCEEDED,
+ * ERROR) and TDG's known ones, CREATED first. Anything else is a typo.
  */
 export const KNOWN_STATES = [
-  'PENDING',
   'CREATING',
   'CREATED',
   'WAITING_FOR_UPLOAD',

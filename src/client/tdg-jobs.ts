@@ -27,7 +27,7 @@ import {
   FailureType,
   formatDuration,
   TDG_JOB_ID,
-  STARTED_JOB_STATE,
+  NOT_CREATED_STATE,
   TDG_JOB_STATE,
   WORKFLOW_TYPE,
   checkNowUpdate,
@@ -161,7 +161,7 @@ export class TdgJobs {
       memo: { jobName: options.name, startToken },
       staticSummary: `TDG job ${options.name}`,
       staticDetails: staticDetails(options, workflowId),
-      typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: STARTED_JOB_STATE }]),
+      typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: NOT_CREATED_STATE }]),
     });
     const waitMs = options.jobIdTimeoutMs ?? DEFAULT_JOB_ID_TIMEOUT_MS;
     const deadline = Date.now() + waitMs;

@@ -16,10 +16,12 @@ export const TDG_POSSIBLE_DUPLICATE = defineSearchAttributeKey(
   SearchAttributeType.BOOL,
 );
 /**
- * The `TdgJobState` a starter sets when it starts the workflow (nothing created yet); the workflow
- * then does not upsert its own CREATING, an event per job saved.
+ * `TdgJobState` and `status` while TDG's job is not created yet. A starter sets it when it starts the
+ * workflow (the workflow then upserts nothing, an event per job saved); the workflow sets it when
+ * none did. Our own states besides TDG's are this one and the ends in `recordEnd` (CANCELLED,
+ * DEADLINE_EXCEEDED, ERROR); CREATED, set once `createJob` answers, is TDG's own first state.
  */
-export const STARTED_JOB_STATE = 'PENDING';
+export const NOT_CREATED_STATE = 'CREATING';
 /** Every custom search attribute the workflow writes: the namespace must have each, with its type. */
 export const SEARCH_ATTRIBUTES = [TDG_JOB_ID, TDG_JOB_STATE, TDG_POSSIBLE_DUPLICATE] as const;
 export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((key) => key.name);
@@ -115,9 +117,11 @@ export interface CreateJobRequest {
   /** null: send no notification URL, rely on polling alone. */
   notificationMethod: NotificationMethod | null;
   /**
-   * This attempt's request timeout instead of the worker's TDG_REQUEST_TIMEOUT: after an attempt
-   * whose outcome is unknown (TDG may be slower than the timeout), give the next one more time.
-   * Capped to MAX_TDG_REQUEST_TIMEOUT_MS (and to the attempt's remaining time).
+   * This attempt's request timeout for the job call, chosen by the workflow instead of the worker's
+   * escalation of TDG_REQUEST_TIMEOUT: after an attempt whose outcome is unknown (TDG may be slower
+   * than the timeout), give the next one more time. Capped to MAX_TDG_REQUEST_TIMEOUT_MS, and cut to
+   * the attempt's remaining time (the rule: `escalatedRequestTimeoutMs` in activities/call-budget.ts,
+   * where this is `workflowRequestTimeoutMs`).
    */
   requestTimeoutMs?: number;
 }
@@ -263,14 +267,17 @@ export const MIN_MANUAL_CHECK_SPACING_MS = 1_000;
 /**
  * How long one attempt of a TDG activity may run (its start-to-close timeout). The workflow gives it
  * to every TDG activity (workflows/tdg-activity-options.ts); the worker's configuration checks its
- * own limits against it: the shutdown grace must cover one attempt, and the HTTP request timeouts
- * of the most requests one attempt can make must fit inside it (src/platform/env/).
+ * own limits against it (src/worker/config.ts): the shutdown grace must cover one attempt, and
+ * TDG_REQUEST_TIMEOUT × the requests one attempt can make must fit inside it — the start-up half of
+ * the request timeout's rule (`escalatedRequestTimeoutMs` in activities/call-budget.ts).
  */
 export const TDG_ATTEMPT_TIMEOUT_MS = 30_000;
 
 /**
- * The longest request timeout an activity gives one TDG request: the attempt minus room to obtain a
- * token (rate limit, auth) and to report the outcome before the attempt's own timeout.
+ * The most a retried attempt's escalated request timeout may ask for (activities/call-budget.ts):
+ * the attempt less 2 s, its 1 s report margin and at least 1 s in which to wait for a rate-limit
+ * slot. A token request before the call takes from the same attempt: the client cuts the request to
+ * the time left before the attempt's deadline, so even this one never outlives the attempt.
  */
 export const MAX_TDG_REQUEST_TIMEOUT_MS = TDG_ATTEMPT_TIMEOUT_MS - 2_000;
 

@@ -3,3 +3,4 @@ export * from './definitions.js';
 export * from './duration.js';
 export * from './markdown.js';
 export * from './job-input.js';
+export * from './tdg-failures.js';

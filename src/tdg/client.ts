@@ -10,6 +10,7 @@ import {
   TdgError,
   TdgMalformedResponseError,
   TdgThrottledError,
+  TdgTimeoutError,
 } from './errors.js';
 import {
   createKeepAliveFetch,
@@ -35,8 +36,9 @@ export interface TdgClientOptions {
   apiKey: string;
   tokens: TokenProvider;
   /**
-   * Covers connecting, the headers and the whole body, of each call and of each token request
-   * (passed to `tokens.get`). Default 7 s.
+   * TDG_REQUEST_TIMEOUT: covers connecting, the headers and the whole body, of each call and of each
+   * token request (passed to `tokens.get`). Default 7 s. A call's `escalatedRequestTimeoutMs`
+   * replaces it for that call's job request (activities/call-budget.ts has the rule).
    */
   requestTimeoutMs?: number;
   /** Defaults to node-fetch over keep-alive agents. */
@@ -72,11 +74,16 @@ export interface CreateJobParams {
 export interface CallOptions {
   signal?: AbortSignal;
   logger?: TdgLogger;
-  /** This call's request timeout instead of the client's `requestTimeoutMs` (e.g. escalated after a timeout). */
-  timeoutMs?: number;
+  /**
+   * This call's job request timeout instead of the client's `requestTimeoutMs`: the activity
+   * escalates it on a retried attempt, up to MAX_TDG_REQUEST_TIMEOUT_MS (activities/call-budget.ts).
+   * Token requests keep `requestTimeoutMs`.
+   */
+  escalatedRequestTimeoutMs?: number;
   /**
    * Epoch ms by which the call must be over (the activity attempt's end): the wait for a rate-limit
-   * token ends early enough to leave the request its whole timeout, and no request outlives it.
+   * token ends early enough to leave the request its whole (escalated) timeout, the wait for an
+   * authorization token ends by it, and every request's timeout is cut to the time left before it.
    */
   deadlineAt?: number;
   /** Default `wait`. */
@@ -84,7 +91,7 @@ export interface CallOptions {
 }
 
 export interface TdgClient {
-  /** The configured request timeout, which a call's `timeoutMs` overrides. */
+  /** The configured request timeout (TDG_REQUEST_TIMEOUT); a call's `escalatedRequestTimeoutMs` replaces it. */
   readonly requestTimeoutMs: number;
   /** Creates an Asynchronous Job; resolves to TDG's job id. */
   createJob(params: CreateJobParams, call?: CallOptions): Promise<string>;
@@ -106,8 +113,8 @@ interface JsonRequest {
 
 export function createTdgClient(options: TdgClientOptions): TdgClient {
   const fetch = options.fetch ?? createKeepAliveFetch();
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const tokenRequest: TokenRequest = { timeoutMs };
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const tokenRequest: TokenRequest = { requestTimeoutMs };
   const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const now = options.now ?? Date.now;
   const jobUrl = joinUrl(options.baseUrl, options.apiVersion, ...JOB_PATH);
@@ -117,7 +124,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       : createRateLimiter({ perSecond: options.maxCallsPerSecond, now });
 
   /** Takes this call's rate-limit token, or throws without sending (TdgThrottledError, or the abort reason). */
-  async function admit(call: CallOptions, requestMs: number): Promise<void> {
+  async function admit(call: CallOptions, escalatedRequestTimeoutMs: number): Promise<void> {
     if (limiter === null) return;
     if (call.rateLimit === 'now') {
       const taken = limiter.tryTake();
@@ -132,20 +139,47 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
     await limiter.take({
       ...(call.signal ? { signal: call.signal } : {}),
       // A token that arrives later would leave the request less than its timeout.
-      ...(call.deadlineAt === undefined ? {} : { deadlineAt: call.deadlineAt - requestMs }),
+      ...(call.deadlineAt === undefined ? {} : { deadlineAt: call.deadlineAt - escalatedRequestTimeoutMs }),
     });
+  }
+
+  /**
+   * The token for a call, waited for no later than the call's deadline: a refresh after a 401 may
+   * start when the escalated request has used the attempt up. The token request itself keeps its
+   * `requestTimeoutMs` and goes on for the other calls that share it (the provider's single flight).
+   */
+  async function tokenFor(call: CallOptions, describe: string): Promise<string> {
+    const token = options.tokens.get(tokenRequest);
+    const leftMs = call.deadlineAt === undefined ? Infinity : Math.max(0, call.deadlineAt - now());
+    // The token request's own timeout ends first: nothing to add.
+    if (leftMs >= requestTimeoutMs) return token;
+    const late = new TdgTimeoutError(
+      `No TDG authorization token for ${describe} within the ${leftMs} ms left before the attempt's deadline`,
+      leftMs,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(late), leftMs);
+    });
+    try {
+      return await Promise.race([token, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends with the current token; on 401 renews the token once, since TDG tokens expire after 8 h. */
   async function request(req: JsonRequest, call: CallOptions): Promise<{ text: string; secrets: string[] }> {
     const describe = describeRequest(req.method, req.url);
-    const callTimeoutMs = call.timeoutMs ?? timeoutMs;
-    // Never past the caller's deadline: our own timeout error then says what happened, instead of
-    // the attempt being killed with its outcome unknown.
-    const requestTimeoutMs = (): number =>
+    const escalatedRequestTimeoutMs = call.escalatedRequestTimeoutMs ?? requestTimeoutMs;
+    // The deadline clamp. An escalated request (up to 28 s) after a token request no longer fits the
+    // attempt the start-up check sized for four requests of `requestTimeoutMs`: cut it to the time
+    // left before the attempt's deadline, so our own TdgTimeoutError says what happened instead of
+    // Temporal killing the attempt with its outcome unknown (activities/call-budget.ts has the rule).
+    const clampedRequestTimeoutMs = (): number =>
       call.deadlineAt === undefined
-        ? callTimeoutMs
-        : Math.max(1, Math.min(callTimeoutMs, call.deadlineAt - now()));
+        ? escalatedRequestTimeoutMs
+        : Math.max(1, Math.min(escalatedRequestTimeoutMs, call.deadlineAt - now()));
     const attempt = async (token: string): Promise<{ response: RawResponse; secrets: string[] }> => {
       const secrets = [options.apiKey, token, ...(req.extraSecrets ?? [])];
       const headers: Record<string, string> = {
@@ -161,7 +195,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
         url: req.url,
         headers,
         ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-        timeoutMs: requestTimeoutMs(),
+        requestTimeoutMs: clampedRequestTimeoutMs(),
         ...(call.signal ? { signal: call.signal } : {}),
         describe,
         secrets,
@@ -169,13 +203,13 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
       return { response, secrets };
     };
 
-    await admit(call, callTimeoutMs);
-    const firstToken = await options.tokens.get(tokenRequest);
+    await admit(call, escalatedRequestTimeoutMs);
+    const firstToken = await tokenFor(call, describe);
     req.onSend?.();
     let { response, secrets } = await attempt(firstToken);
     if (response.status === 401) {
       options.tokens.invalidate(firstToken);
-      const secondToken = await options.tokens.get(tokenRequest);
+      const secondToken = await tokenFor(call, describe);
       if (secondToken === firstToken) {
         throw new TdgAuthError(
           `TDG refused the authorization token for ${describe} (HTTP 401) and it cannot be renewed: ` +
@@ -233,7 +267,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
   }
 
   return {
-    requestTimeoutMs: timeoutMs,
+    requestTimeoutMs,
 
     async createJob(params, call = {}) {
       if ((params.notificationUrl === undefined) !== (params.notificationMethod === undefined)) {

@@ -7,6 +7,8 @@
  * from TDG's own response text, which is passed through `redact` first in case TDG echoes a secret.
  */
 
+import type { CreateOutcome } from '../contract/index.js';
+
 const REDACTED = '[redacted]';
 export const BODY_PREVIEW_CHARS = 200;
 
@@ -30,13 +32,6 @@ export function previewBody(text: string, secrets: readonly string[], maxChars =
   return text.length > maxChars ? `${preview}…` : preview;
 }
 
-/**
- * What a failed `createJob` may have left at TDG: `not-sent` (the job request never reached TDG,
- * or TDG answered it with a refusal: no job exists, a retry is safe) or `unknown` (TDG may have
- * created a job whose id we never read: a retry can create a second one).
- */
-export type CreateOutcome = 'not-sent' | 'unknown';
-
 /** Connection errors that happen before a request leaves this machine. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
@@ -48,9 +43,11 @@ export abstract class TdgError extends Error {
 
 /**
  * Classifies an error of the job request itself (the token was obtained and the request was about to
- * be sent): a refusal (4xx) or a connection never opened created nothing; anything else may have.
+ * be sent): a refusal (4xx) or a connection never opened created nothing; a timeout may have left a
+ * job TDG was still making; anything else may have created one.
  */
 export function createOutcomeOf(err: unknown): CreateOutcome {
+  if (err instanceof TdgTimeoutError) return 'unanswered';
   if (err instanceof TdgHttpError) return err.status < 500 ? 'not-sent' : 'unknown';
   if (err instanceof TdgAuthError) return 'not-sent';
   if (err instanceof TdgNetworkError)
@@ -103,14 +100,15 @@ export class TdgNetworkError extends TdgError {
   }
 }
 
-/** No complete answer within the per-request timeout. */
+/** No complete answer within the request's timeout (or no token for it before the attempt's deadline). */
 export class TdgTimeoutError extends TdgError {
   override readonly name = 'TdgTimeoutError';
   readonly retryable = true;
 
   constructor(
     message: string,
-    readonly timeoutMs: number,
+    /** The time the request was given: its `requestTimeoutMs` as sent (src/tdg/http.ts). */
+    readonly requestTimeoutMs: number,
   ) {
     super(message);
   }

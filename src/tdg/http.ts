@@ -84,7 +84,12 @@ export interface SendRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
-  timeoutMs: number;
+  /**
+   * This request's timeout, from connecting to the last byte of the body: the client's
+   * `requestTimeoutMs` (TDG_REQUEST_TIMEOUT), or for a job call its escalated timeout cut to the
+   * attempt's deadline (src/tdg/client.ts).
+   */
+  requestTimeoutMs: number;
   /** Cancellation from the caller (the activity's cancellation signal); its reason is rethrown as is. */
   signal?: AbortSignal;
   /** "POST /v3/auth": used in messages instead of the full URL. */
@@ -99,7 +104,7 @@ export interface RawResponse {
   location: string | null;
 }
 
-/** Sends one request and reads the whole body, both within `timeoutMs`. */
+/** Sends one request and reads the whole body, both within `requestTimeoutMs`. */
 export async function send(request: SendRequest): Promise<RawResponse> {
   const { signal: callerSignal } = request;
   if (callerSignal?.aborted) throw abortReason(callerSignal);
@@ -109,7 +114,7 @@ export async function send(request: SendRequest): Promise<RawResponse> {
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
-  }, request.timeoutMs);
+  }, request.requestTimeoutMs);
   const forwardAbort = (): void => controller.abort();
   callerSignal?.addEventListener('abort', forwardAbort, { once: true });
 
@@ -132,8 +137,8 @@ export async function send(request: SendRequest): Promise<RawResponse> {
   } catch (err) {
     if (timedOut) {
       throw new TdgTimeoutError(
-        `TDG did not answer ${request.describe} within ${request.timeoutMs} ms`,
-        request.timeoutMs,
+        `TDG did not answer ${request.describe} within ${request.requestTimeoutMs} ms`,
+        request.requestTimeoutMs,
       );
     }
     if (callerSignal?.aborted) throw abortReason(callerSignal);

@@ -19,12 +19,12 @@ import { DEFAULT_MAX_RETRY_AFTER_MS, errorForStatus, isSuccess, tdgErrorText } f
 
 /** What the client passes with each `get`: a token request is bounded as its own requests are. */
 export interface TokenRequest {
-  /** The client's request timeout (TDG_REQUEST_TIMEOUT). */
-  timeoutMs: number;
+  /** The client's request timeout (TDG_REQUEST_TIMEOUT); never escalated on a retry. */
+  requestTimeoutMs: number;
 }
 
 export interface TokenProvider {
-  /** A token believed valid; may call TDG, within `request.timeoutMs` (default 7 s). */
+  /** A token believed valid; may call TDG, within `request.requestTimeoutMs` (default 7 s). */
   get(request?: TokenRequest): Promise<string>;
   /** TDG refused `token` (401): the next `get` must not return it again if a new one can be had. */
   invalidate(token: string): void;
@@ -88,7 +88,7 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   // Single flight: concurrent activities that find no valid token share one auth request.
   let inFlight: Promise<string> | undefined;
 
-  async function authenticate(timeoutMs: number): Promise<string> {
+  async function authenticate(requestTimeoutMs: number): Promise<string> {
     // Measured before the request, so the renewal time errs on the early side.
     const requestedAtMs = now();
     const response = await send({
@@ -101,7 +101,7 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
         Accept: 'application/json',
       },
       body: JSON.stringify({ username: options.username, password: options.password }),
-      timeoutMs,
+      requestTimeoutMs,
       describe,
       secrets,
     });
@@ -157,7 +157,7 @@ export function createPasswordTokenProvider(options: PasswordTokenProviderOption
   return {
     get(request?: TokenRequest): Promise<string> {
       if (cached && now() < cached.renewAtMs) return Promise.resolve(cached.token);
-      inFlight ??= authenticate(request?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS).finally(() => {
+      inFlight ??= authenticate(request?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS).finally(() => {
         inFlight = undefined;
       });
       return inFlight;

@@ -2,9 +2,9 @@
  * The worker process's environment: `TEMPORAL_*`, the TDG API (`TDG_*`), notifications
  * (`NOTIFY_*`), and its own limits, endpoints, versioning and logging (`WORKER_*`, `LOG_LEVEL`,
  * `NODE_ENV`). The limits are checked against one activity attempt (TDG_ATTEMPT_TIMEOUT_MS, shared
- * with the workflow): WORKER_SHUTDOWN_GRACE covers an attempt, TDG_REQUEST_TIMEOUT × the requests an
- * attempt can make fits inside one (src/tdg/request-budget.ts), and the TDG HTTP pool has a socket
- * per activity slot.
+ * with the workflow): WORKER_SHUTDOWN_GRACE covers an attempt, TDG_REQUEST_TIMEOUT × the requests a
+ * first attempt can make fits inside one (src/tdg/request-budget.ts; how a retry escalates it within
+ * the attempt: activities/call-budget.ts), and the TDG HTTP pool has a socket per activity slot.
  */
 import { z } from 'zod';
 import { TDG_ATTEMPT_TIMEOUT_MS } from '../contract/definitions.js';

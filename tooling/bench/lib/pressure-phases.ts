@@ -13,6 +13,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TdgJobs } from '../../../src/client/tdg-jobs.js';
+// The configured request timeout the pressure phases run against: the worker's default.
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../../src/tdg/index.js';
 import {
   WORKFLOW_TYPE,
   jobNotificationSignal,
@@ -44,9 +46,6 @@ export interface PhaseTarget {
   /** A speed target is reported, never fails the run (timings depend on the machine's load). */
   speed?: boolean;
 }
-
-/** The configured request timeout the slow-create phase runs against (the worker's default). */
-const DEFAULT_REQUEST_TIMEOUT_MS = 7_000;
 
 async function simStats(stack: BenchStack): Promise<StatsView> {
   return (await (await fetch(`${stack.simulator.url}/_sim/stats`)).json()) as StatsView;

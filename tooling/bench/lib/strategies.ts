@@ -2,7 +2,7 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
-  STARTED_JOB_STATE,
+  NOT_CREATED_STATE,
   TDG_JOB_STATE,
   WORKFLOW_TYPE,
   type EmailAppendJobInput,
@@ -106,7 +106,7 @@ export async function startStrategy(
       return client.workflow.start(WORKFLOW_TYPE, {
         ...common,
         args: [input],
-        typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: STARTED_JOB_STATE }]),
+        typedSearchAttributes: new TypedSearchAttributes([{ key: TDG_JOB_STATE, value: NOT_CREATED_STATE }]),
       });
     }
     case 'timer-loop':

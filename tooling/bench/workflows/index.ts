@@ -10,7 +10,7 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import { isTerminalState } from '../../../src/contract/index.js';
 import {
-  FATAL_TDG_FAILURE_TYPES,
+  NOT_RETRIED_TDG_FAILURE_TYPES,
   TDG_ATTEMPT_TIMEOUT,
   TDG_RETRY_POLICY,
 } from '../../../workflows/tdg-activity-options.js';
@@ -64,7 +64,7 @@ export async function activityRetryJob(input: FixedIntervalJobInput): Promise<Fi
       initialInterval: input.intervalMs,
       backoffCoefficient: 1,
       maximumInterval: input.intervalMs,
-      nonRetryableErrorTypes: FATAL_TDG_FAILURE_TYPES,
+      nonRetryableErrorTypes: NOT_RETRIED_TDG_FAILURE_TYPES,
     },
   });
   const snapshot = await pollUntilTerminal(jobId);
