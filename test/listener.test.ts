@@ -1,7 +1,7 @@
 /**
  * The webhook listener with an in-memory WorkflowNotifier (the app's injected port): every HTTP
  * answer, over inject() and over a real socket, plus a fuzz run and the no-secrets-in-logs rule.
- * The real Temporal notifier is exercised in listener-temporal.test.ts.
+ * The real Temporal notifier is exercised in listener-temporal-notifier.test.ts.
  */
 import { mulberry32 } from '../src/platform/prng.js';
 import { once } from 'node:events';

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -131,9 +132,13 @@ export function simulatorActivities(
 export { createActivities };
 
 let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundled once per test file (each file runs in its own fork). */
+/**
+ * The workflow bundle the suite's global setup built once for the run; bundled here, once per test
+ * file, where no global setup provides one (the browser suite).
+ */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflows();
+  const prebuilt = inject('workflowBundlePath') as string | undefined;
+  bundle ??= prebuilt ? readFile(prebuilt, 'utf8').then((code) => ({ code })) : bundleWorkflows();
   return bundle;
 }
 
@@ -255,7 +260,7 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
 }
 
 /** Stands for the handle `get` returns once it is there; a use before then throws. */
-function late<T extends object>(what: string, get: () => T | undefined): T {
+export function late<T extends object>(what: string, get: () => T | undefined): T {
   return new Proxy({} as T, {
     get(_target, key) {
       const handle = get();

@@ -1,40 +1,32 @@
 /**
- * How the workflow holds up when TDG is slow or inconsistent, on a real dev server: a createJob
- * that gets no answer, a read that lags TDG's own notification, and a job id published before the
- * first check.
+ * workflows/create.ts on a real dev server: the createJob attempt policy. An attempt that gets no
+ * answer (marked a possible duplicate, retried at once with a patient timeout, given up as
+ * CreateOutcomeUnknown), a refusal, cancellation during createJob, and the job id published by the
+ * workflow task that saw createJob return. Retries through TDG outages over days, and answers that
+ * stay unreadable: test/create.time-skipping.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { temporal as proto } from '@temporalio/proto';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
-  FailureType,
   MAX_TDG_REQUEST_TIMEOUT_MS,
-  jobNotificationSignal,
   statusQuery,
   type CreateJobRequest,
-  type EmailAppendJobInput,
   type JobStatus,
 } from '../src/contract/definitions.js';
-import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
-
-const EventType = proto.api.enums.v1.EventType;
-const SLOW = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxIntervalWithNotificationsMs: 60_000 };
+import { capturedLogs, simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
+import {
+  EventType,
+  FAST,
+  SLOW,
+  TRIAL_KEY,
+  failureOf,
+  noAnswer,
+  searchAttributesOf,
+  withTrialAccount,
+} from './helpers/workflow.js';
 
 const { temporal, sim } = useTestStack();
-
-function start(input: EmailAppendJobInput, workflowId = uniqueId('wf')) {
-  return temporal.startJob(input, workflowId);
-}
-
-/** What the activity reports when TDG took longer than the request timeout (activities/failures.ts). */
-function noAnswer(): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.TdgUnavailable,
-    message: 'POST /v3/async/append/email/job timed out',
-    details: [{ code: 'TIMEOUT', createOutcome: 'unknown' }],
-  });
-}
 
 describe('a createJob that gets no answer', () => {
   it('marks the workflow at once and retries at once with a patient request timeout', async () => {
@@ -49,7 +41,10 @@ describe('a createJob that gets no answer', () => {
       },
     };
     await temporal.withWorker(activities, async () => {
-      const handle = await start({ name: uniqueId('slow-create') + ' [sim duration=1s]', polling: SLOW });
+      const handle = await temporal.startJob({
+        name: uniqueId('slow-create') + ' [sim duration=1s]',
+        polling: SLOW,
+      });
       const status = await waitFor(async () => {
         const s = await handle.query(statusQuery);
         return s.jobId ? s : undefined;
@@ -85,7 +80,7 @@ describe('a createJob that gets no answer', () => {
     };
     await temporal.withWorker(activities, async () => {
       const workflowId = uniqueId('never-answered');
-      const handle = await start({ name: 'never answered', polling: SLOW }, workflowId);
+      const handle = await temporal.startJob({ name: 'never answered', polling: SLOW }, workflowId);
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
@@ -98,35 +93,43 @@ describe('a createJob that gets no answer', () => {
   });
 });
 
-describe('a read that lags the notification', () => {
-  it('follows a COMPLETED hint up within seconds when getJob still says IN_PROGRESS', async () => {
-    const base = simulatorActivities(sim);
-    let staleAnswers = 0;
-    const activities = {
-      ...base,
-      getJob: async (jobId: string) => {
-        const answer = await base.getJob(jobId);
-        // TDG's read lags its notification: the first check after the hint sees the old state.
-        if (answer.state === 'COMPLETED' && staleAnswers++ === 0)
-          return { ...answer, state: 'IN_PROGRESS', batchList: [] };
-        return answer;
+describe('a createJob that TDG refuses', () => {
+  it('fails fast and clearly when the account may not use the async API', async () => {
+    await withTrialAccount(temporal, async () => {
+      const handle = await temporal.startJob({ name: uniqueId('trial'), polling: FAST });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('NotPermitted');
+      expect(failure.message).toMatch(/createJob failed/);
+      expect(failure.message).not.toContain(TRIAL_KEY);
+      expect((await searchAttributesOf(handle)).state).toBe('ERROR');
+    });
+  });
+});
+
+describe('cancellation during createJob', () => {
+  it('records the TDG job when cancellation arrives during createJob, then ends CANCELLED', async () => {
+    const name = uniqueId('cancel-create') + ' [sim duration=1h batches=1]';
+    const real = simulatorActivities(sim);
+    let createStarted = false;
+    const slowCreate = {
+      ...real,
+      createJob: async (request: Parameters<typeof real.createJob>[0]) => {
+        createStarted = true;
+        await new Promise((r) => setTimeout(r, 2_000));
+        return real.createJob(request);
       },
     };
-    await temporal.withWorker(activities, async () => {
-      const handle = await start({ name: uniqueId('lagging') + ' [sim duration=500ms]', polling: SLOW });
-      await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
-      await new Promise((r) => setTimeout(r, 1_000));
-      const hintedAt = Date.now();
-      await handle.signal(jobNotificationSignal, {
-        method: 'POST',
-        receivedAt: new Date().toISOString(),
-        fields: { state: 'COMPLETED' },
-      });
-      const result = await handle.result();
-      expect(result.state).toBe('COMPLETED');
-      expect(result.checks).toBe(2);
-      // The safety net alone would take 60 s; the first follow-up comes 5 s after the stale answer.
-      expect(Date.now() - hintedAt).toBeLessThan(20_000);
+    await temporal.withWorker(slowCreate, async () => {
+      const handle = await temporal.startJob({ name, polling: FAST });
+      await waitFor(() => Promise.resolve(createStarted ? true : undefined));
+      await handle.cancel();
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      const created = (await sim.jobs()).filter((j) => j.name.includes(handle.workflowId));
+      expect(created).toHaveLength(1);
+      expect(await searchAttributesOf(handle)).toEqual({ jobId: created[0]!.jobId, state: 'CANCELLED' });
+      expect(capturedLogs.join('\n')).toMatch(new RegExp(`workflow ends CANCELLED.*${created[0]!.jobId}`));
     });
   });
 });
@@ -134,7 +137,10 @@ describe('a read that lags the notification', () => {
 describe('the job id', () => {
   it('is published by the workflow task that saw createJob return, before any check (polling only)', async () => {
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const handle = await start({ name: uniqueId('published') + ' [sim duration=1s]', polling: SLOW });
+      const handle = await temporal.startJob({
+        name: uniqueId('published') + ' [sim duration=1s]',
+        polling: SLOW,
+      });
       await waitFor(async () => ((await handle.query(statusQuery)).jobId ? true : undefined));
       const events = (await handle.fetchHistory()).events ?? [];
       const types = events.map((e) => e.eventType);

@@ -1,12 +1,15 @@
+/**
+ * The starter as a process (`npm run job`, src/bin/job.ts through tsx), as a person or a script runs
+ * it: help, a checkout whose path contains a space, and every command against the suite's dev server,
+ * on a pipe and on a pseudo-terminal. Its commands in-process: test/cli-starter.test.ts.
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
-import { EXIT_CODE_LINES, ExitCode, exitCodeFor } from '../src/cli/output.js';
+import { usageOf } from '../src/cli/args.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { TdgJobs } from '../src/client/index.js';
 import { CLEAR_LINE } from '../src/cli/progress.js';
@@ -29,68 +32,7 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return runCommand('npx', ['tsx', 'src/bin/job.ts', ...args], env);
 }
 
-describe('starter argument validation', () => {
-  it.each([
-    [[], /a command is required/],
-    [['start'], /--name is required/],
-    [['start', '--name', '   '], /--name is required/],
-    [['start', '--name', 'x'.repeat(201)], /at most 200/],
-    [['start', '--name', 'x', '--notify', 'SMS'], /--notify must be GET, POST or none/],
-    [['start', '--name', 'x', '--deadline', 'tomorrow'], /--deadline/],
-    [['start', '--name', 'x', '--workflow-id', 'has space'], /not a valid workflow id/],
-    [['status'], /a workflow id is required/],
-    [['result', '../etc'], /not a valid workflow id/],
-    [['list', '--limit', '0'], /--limit/],
-    [['start', '--name', 'x', '--bogus'], /Unknown option/],
-    [['launch'], /unknown command "launch"/],
-    [['status', 'wf-1', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
-    [['status', 'wf-1', '--timeout', '10m'], /--timeout must be between 100ms and 5m/],
-    [['status', 'wf-1', '--name', 'x'], /"status" does not take --name/],
-    [['list', '--state', 'in progress!'], /--state must be a TDG job state/],
-    [['list', '--wait'], /"list" does not take --wait/],
-    [['notify', 'wf-1', 'extra'], /unexpected argument "extra"/],
-  ])('%j is refused', (argv, message) => {
-    expect(() => parseCommand(argv)).toThrow(UsageError);
-    expect(() => parseCommand(argv)).toThrow(message);
-  });
-
-  it('accepts a complete start command', () => {
-    expect(
-      parseCommand(['start', '--name', 'Job', '--notify', 'get', '--deadline', '2d', '--wait', '--json']),
-    ).toEqual({
-      kind: 'start',
-      name: 'Job',
-      notificationMethod: 'GET',
-      deadlineMs: 2 * 86_400_000,
-      timeoutMs: 60_000,
-      wait: true,
-      json: true,
-    });
-    expect(parseCommand(['start', '--name', 'Job', '--notify', 'none'])).toMatchObject({
-      notificationMethod: null,
-    });
-  });
-
-  it('accepts status with a query timeout and list with a state filter', () => {
-    expect(parseCommand(['status', 'wf-1'])).toEqual({
-      kind: 'status',
-      workflowId: 'wf-1',
-      timeoutMs: 5_000,
-      json: false,
-    });
-    expect(parseCommand(['status', 'wf-1', '--timeout', '1.5s', '--json'])).toMatchObject({
-      timeoutMs: 1_500,
-    });
-    expect(parseCommand(['list', '--state', 'in_progress', '--limit', '5'])).toEqual({
-      kind: 'list',
-      state: 'IN_PROGRESS',
-      limit: 5,
-      json: false,
-    });
-  });
-});
-
-describe('starter help and exit codes', () => {
+describe('starter help', () => {
   it.each([[['--help']], [['-h']], [['help']]])('%j prints the whole usage and exits 0', async (argv) => {
     const result = await cli(argv, {});
     expect(result.code).toBe(0);
@@ -101,17 +43,6 @@ describe('starter help and exit codes', () => {
   });
 
   it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
-    '%s --help prints that command only',
-    (command) => {
-      expect(parseCommand([command, '--help'])).toEqual({ kind: 'help', command });
-      expect(parseCommand(['help', command])).toEqual({ kind: 'help', command });
-      expect(usageOf(command as 'start')).toMatch(new RegExp(`^usage: npm run job -- ${command} `));
-      // Its synopsis, what it does and the exit codes: no other command's lines.
-      expect(usageOf(command as 'start').split('\n')).toHaveLength(2 + EXIT_CODE_LINES.split('\n').length);
-    },
-  );
-
-  it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
     "npm run job -- %s --help prints that command's usage and exits 0",
     async (command) => {
       const result = await cli([command, '--help'], {});
@@ -120,38 +51,6 @@ describe('starter help and exit codes', () => {
       expect(result.stdout).toBe(`${usageOf(command as 'start')}\n`);
     },
   );
-
-  it('exit 5 means Temporal did not answer; anything unexpected is 6, a missing workflow 4', () => {
-    const unavailable = Object.assign(new Error('14 UNAVAILABLE: connection refused'), {
-      code: 14,
-      details: '',
-      metadata: {},
-    });
-    // The client turns whatever Temporal threw into a typed error; the exit code follows its type.
-    const codeFor = (err: unknown): number =>
-      exitCodeFor(new TdgJobs({} as Client, { taskQueue: 'q' }).toJobError(err, 'wf-1'));
-    expect(codeFor(new ServiceError('query failed', { cause: unavailable }))).toBe(ExitCode.unreachable);
-    expect(codeFor(new TypeError("Cannot read properties of undefined (reading 'state')"))).toBe(
-      ExitCode.unexpected,
-    );
-    expect(codeFor(new ServiceError('permission denied'))).toBe(ExitCode.unexpected);
-    expect(codeFor(new WorkflowNotFoundError('gone', 'wf-1', undefined))).toBe(ExitCode.notFound);
-    expect(exitCodeFor(new TypeError('a bug in the starter itself'))).toBe(ExitCode.unexpected);
-  });
-
-  it('notify is the old name of check', () => {
-    expect(parseCommand(['notify', 'wf-1'])).toEqual({
-      kind: 'check',
-      workflowId: 'wf-1',
-      timeoutMs: 30_000,
-      json: false,
-    });
-    expect(parseCommand(['cancel', 'wf-1', '--json'])).toEqual({
-      kind: 'cancel',
-      workflowId: 'wf-1',
-      json: true,
-    });
-  });
 });
 
 describe('a checkout whose path contains a space', () => {

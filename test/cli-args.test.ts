@@ -1,0 +1,108 @@
+/** src/cli/args.ts: the starter's arguments, parsed and refused before anything touches Temporal. */
+import { describe, expect, it } from 'vitest';
+import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
+import { EXIT_CODE_LINES } from '../src/cli/output.js';
+
+const TEN_THOUSAND = 'x'.repeat(10_000);
+
+describe('starter argument validation', () => {
+  it.each([
+    [[], /a command is required/],
+    [['start'], /--name is required/],
+    [['start', '--name', '   '], /--name is required/],
+    [['start', '--name', 'x'.repeat(201)], /at most 200/],
+    [['start', '--name', 'x', '--notify', 'SMS'], /--notify must be GET, POST or none/],
+    [['start', '--name', 'x', '--deadline', 'tomorrow'], /--deadline/],
+    [['start', '--name', 'x', '--workflow-id', 'has space'], /not a valid workflow id/],
+    [['status'], /a workflow id is required/],
+    [['result', '../etc'], /not a valid workflow id/],
+    [['list', '--limit', '0'], /--limit/],
+    [['start', '--name', 'x', '--bogus'], /Unknown option/],
+    [['launch'], /unknown command "launch"/],
+    [['status', 'wf-1', '--timeout', 'soon'], /--timeout: invalid duration "soon"/],
+    [['status', 'wf-1', '--timeout', '10m'], /--timeout must be between 100ms and 5m/],
+    [['status', 'wf-1', '--name', 'x'], /"status" does not take --name/],
+    [['list', '--state', 'in progress!'], /--state must be a TDG job state/],
+    [['list', '--wait'], /"list" does not take --wait/],
+    [['notify', 'wf-1', 'extra'], /unexpected argument "extra"/],
+  ])('%j is refused', (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(UsageError);
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+
+  it('accepts a complete start command', () => {
+    expect(
+      parseCommand(['start', '--name', 'Job', '--notify', 'get', '--deadline', '2d', '--wait', '--json']),
+    ).toEqual({
+      kind: 'start',
+      name: 'Job',
+      notificationMethod: 'GET',
+      deadlineMs: 2 * 86_400_000,
+      timeoutMs: 60_000,
+      wait: true,
+      json: true,
+    });
+    expect(parseCommand(['start', '--name', 'Job', '--notify', 'none'])).toMatchObject({
+      notificationMethod: null,
+    });
+  });
+
+  it('accepts status with a query timeout and list with a state filter', () => {
+    expect(parseCommand(['status', 'wf-1'])).toEqual({
+      kind: 'status',
+      workflowId: 'wf-1',
+      timeoutMs: 5_000,
+      json: false,
+    });
+    expect(parseCommand(['status', 'wf-1', '--timeout', '1.5s', '--json'])).toMatchObject({
+      timeoutMs: 1_500,
+    });
+    expect(parseCommand(['list', '--state', 'in_progress', '--limit', '5'])).toEqual({
+      kind: 'list',
+      state: 'IN_PROGRESS',
+      limit: 5,
+      json: false,
+    });
+  });
+
+  // Defect: `start --deadline 367d` was accepted and left a FAILED workflow behind.
+  it('the CLI refuses what the workflow would refuse, with the reason (exit 2)', () => {
+    expect(() => parseCommand(['start', '--name', 'x', '--deadline', '367d'])).toThrow(
+      /--deadline must be between 1s and 366d/,
+    );
+    expect(() => parseCommand(['start', '--name', TEN_THOUSAND])).toThrow(/--name must be at most 200/);
+  });
+
+  // Defect: `list --state bogus` exited 0 with an empty list.
+  it('list --state bogus is a usage error; known states pass', () => {
+    expect(() => parseCommand(['list', '--state', 'bogus'])).toThrow(/--state must be a TDG job state/);
+    expect(parseCommand(['list', '--state', 'cancelled'])).toMatchObject({ state: 'CANCELLED' });
+  });
+});
+
+describe('starter help and command names', () => {
+  it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
+    '%s --help prints that command only',
+    (command) => {
+      expect(parseCommand([command, '--help'])).toEqual({ kind: 'help', command });
+      expect(parseCommand(['help', command])).toEqual({ kind: 'help', command });
+      expect(usageOf(command as 'start')).toMatch(new RegExp(`^usage: npm run job -- ${command} `));
+      // Its synopsis, what it does and the exit codes: no other command's lines.
+      expect(usageOf(command as 'start').split('\n')).toHaveLength(2 + EXIT_CODE_LINES.split('\n').length);
+    },
+  );
+
+  it('notify is the old name of check', () => {
+    expect(parseCommand(['notify', 'wf-1'])).toEqual({
+      kind: 'check',
+      workflowId: 'wf-1',
+      timeoutMs: 30_000,
+      json: false,
+    });
+    expect(parseCommand(['cancel', 'wf-1', '--json'])).toEqual({
+      kind: 'cancel',
+      workflowId: 'wf-1',
+      json: true,
+    });
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * src/cli/starter.ts, the starter CLI's commands (`main(argv, io)`), run in-process against the
+ * suite's dev server: exit codes, --json documents, closed workflows, no worker. Each block that
+ * guards a past defect names it. The CLI as a process (`npm run job`): test/starter-process.test.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TdgJobs } from '../src/client/index.js';
+import { main } from '../src/cli/starter.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
+import { jobsOf, workflowExists } from './helpers/workflow.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+describe('against the dev server', () => {
+  const { temporal, sim } = useTestStack();
+  let jobs: TdgJobs;
+
+  /** The CLI in-process: every line it writes, and its exit code. */
+  async function cli(argv: string[], env: Record<string, string> = {}): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const saved = { ...process.env };
+    Object.assign(
+      process.env,
+      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue },
+      env,
+    );
+    try {
+      const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  beforeAll(() => {
+    jobs = jobsOf(temporal);
+  });
+
+  it('start --deadline 367d: exit 2, one JSON error document, no workflow', async () => {
+    const workflowId = uniqueId('cli-bad');
+    const run = await cli([
+      'start',
+      '--name',
+      'x',
+      '--workflow-id',
+      workflowId,
+      '--deadline',
+      '367d',
+      '--json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.out)).toMatchObject({ error: { type: 'UsageError', message: /366d/ } });
+    expect(await workflowExists(temporal, workflowId)).toBe(false);
+  });
+
+  it('closed means closed: start again, status, check, cancel and list agree on how it ended', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const workflowId = uniqueId('closed');
+      const name = `${uniqueId('closed')} [sim duration=1h batches=2]`;
+      const started = await jobs.startJob({ name, workflowId, notificationMethod: null });
+      expect(started.alreadyStarted).toBe(false);
+      await jobs.cancel(workflowId);
+      await jobs.waitForResult(workflowId).catch(() => undefined);
+
+      // Defect: status on a cancelled job showed WAITING_FOR_UPLOAD … next check.
+      const status = await jobs.getStatus(workflowId);
+      expect(status).toMatchObject({ source: 'closed', status: { ending: 'CANCELLED', state: 'CANCELLED' } });
+      const shown = await cli(['status', workflowId]);
+      expect(shown.code).toBe(0);
+      expect(shown.out).toMatch(/CANCELLED/);
+      expect(shown.out).not.toMatch(/next check/);
+      const listed = await waitFor(async () => {
+        const all = await jobs.listJobs({ state: 'CANCELLED', limit: 1000 });
+        return all.find((job) => job.workflowId === workflowId);
+      });
+      expect(listed.state).toBe('CANCELLED');
+
+      // Defect: check on a finished job exited 4 WorkflowNotFound; cancel said "cancellation requested".
+      const check = await cli(['check', workflowId, '--json']);
+      expect(check.code).toBe(3);
+      expect(JSON.parse(check.out)).toMatchObject({
+        error: { type: 'CheckRefused', closed: { ending: 'CANCELLED' } },
+      });
+      const cancel = await cli(['cancel', workflowId]);
+      expect(cancel.code).toBe(3);
+      expect(cancel.err).toMatch(/^CancelRefused: workflow .* already ended CANCELLED/);
+
+      // Defect: starting the closed id again printed "TDG job id not known yet" with alreadyStarted: true.
+      const again = await cli(['start', '--name', 'corrected', '--workflow-id', workflowId, '--json']);
+      expect(again.code).toBe(3);
+      const doc = JSON.parse(again.out) as { error: { type: string; message: string } };
+      expect(doc.error.type).toBe('WorkflowClosed');
+      expect(doc.error.message).toMatch(/already ended CANCELLED.*start anew with another workflow id/);
+    });
+  });
+
+  // Defect: check with no worker waited 880 s; start with no worker was silent, then blamed TDG.
+  it('no worker: check and start give up within their timeout and say no worker polls the queue', async () => {
+    const workflowId = uniqueId('no-worker');
+    // A queue no worker has ever polled (the server lists a stopped worker's pollers for minutes).
+    const taskQueue = uniqueId('no-worker-queue');
+    const start = await cli(
+      ['start', '--name', 'nobody', '--workflow-id', workflowId, '--timeout', '2s', '--json'],
+      {
+        TEMPORAL_TASK_QUEUE: taskQueue,
+      },
+    );
+    expect(start.code).toBe(8);
+    const doc = JSON.parse(start.out) as { error: { type: string; message: string; workflowId: string } };
+    expect(doc.error).toMatchObject({ type: 'WorkerUnavailable', workflowId });
+    expect(doc.error.message).toContain(`no worker is polling task queue ${taskQueue}`);
+    const began = Date.now();
+    const check = await cli(['check', workflowId, '--timeout', '2s'], { TEMPORAL_TASK_QUEUE: taskQueue });
+    expect(Date.now() - began).toBeLessThan(15_000);
+    expect(check.code).toBe(8);
+    expect(check.err).toContain(`no worker is polling task queue ${taskQueue}`);
+    const status = await cli(['status', workflowId, '--timeout', '1s'], { TEMPORAL_TASK_QUEUE: taskQueue });
+    expect(status.code).toBe(0);
+    expect(status.out).toContain(`no worker is polling task queue ${taskQueue}`);
+    await temporal.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+
+  // Defect: a failed start without --workflow-id never printed the generated id.
+  it('prints the generated workflow id, also when the start fails', async () => {
+    const run = await cli(['start', '--name', 'generated', '--timeout', '3s']);
+    expect(run.code).toBe(8);
+    const id = /workflow id: (\S+) \(generated\)/.exec(run.err)?.[1];
+    expect(id).toMatch(/^tdg-generated-/);
+    await temporal.client.workflow.getHandle(id!).terminate('test over');
+  });
+
+  it('a missing namespace exits 7 NamespaceNotFound, not 5', async () => {
+    const run = await cli(['list', '--json'], { TEMPORAL_NAMESPACE: uniqueId('no-such-namespace') });
+    expect(JSON.parse(run.out)).toMatchObject({ error: { type: 'NamespaceNotFound' } });
+    expect(run.code).toBe(7);
+  });
+
+  // Defect: errors were plain text on stderr with an empty stdout.
+  it('--json: every command prints exactly one JSON document, success or failure', async () => {
+    const missing = uniqueId('missing');
+    const runs = [
+      await cli(['list', '--json']),
+      await cli(['list', '--state', 'bogus', '--json']),
+      await cli(['status', missing, '--json']),
+      await cli(['result', missing, '--json']),
+      await cli(['check', missing, '--json']),
+      await cli(['cancel', missing, '--json']),
+      await cli(['start', '--json']),
+      await cli(['status', 'x', '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+      await cli(['status', 'x', '--json'], { TEMPORAL_TLS: 'maybe' }),
+    ];
+    for (const run of runs) expect(() => JSON.parse(run.out) as unknown).not.toThrow();
+    expect(runs.map((r) => r.code)).toEqual([0, 2, 4, 4, 4, 4, 2, 5, 2]);
+    expect(runs.slice(1).map((r) => (JSON.parse(r.out) as { error: { type: string } }).error.type)).toEqual([
+      'UsageError',
+      'WorkflowNotFound',
+      'WorkflowNotFound',
+      'WorkflowNotFound',
+      'WorkflowNotFound',
+      'UsageError',
+      'TemporalUnavailable',
+      'InvalidConfig',
+    ]);
+  });
+});
