@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { TdgJobError } from '../src/client/index.js';
 import {
-  jobNotificationSignal,
+  hintSignal,
   statusQuery,
   type EmailAppendJobResult,
   type JobStatus,
@@ -26,7 +26,7 @@ describe('hints', () => {
       await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
       await new Promise((r) => setTimeout(r, 800));
       const hintedAt = Date.now();
-      await handle.signal(jobNotificationSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
+      await handle.signal(hintSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
       const result: EmailAppendJobResult = await handle.result();
       expect(Date.now() - hintedAt).toBeLessThan(30_000); // the timer alone would take 60 s
       expect(result.state).toBe('COMPLETED');
@@ -56,7 +56,7 @@ describe('hints', () => {
       // The safety net: the first poll waits the cap without notifications.
       expect(Date.parse(created.nextCheckAt!) - Date.now()).toBeGreaterThan(50_000);
 
-      await handle.signal(jobNotificationSignal, hint({ job_id: created.jobId!, state: 'IN_PROGRESS' }));
+      await handle.signal(hintSignal, hint({ job_id: created.jobId!, state: 'IN_PROGRESS' }));
       await settled();
       const told = await handle.query(statusQuery);
       expect(told).toMatchObject({
@@ -66,7 +66,7 @@ describe('hints', () => {
         state: 'CREATED',
       });
 
-      await handle.signal(jobNotificationSignal, hint({ job_id: created.jobId!, state: 'COMPLETED' }));
+      await handle.signal(hintSignal, hint({ job_id: created.jobId!, state: 'COMPLETED' }));
       // Only getJob moves the state: the job is not finished, whatever the hint said.
       const checked = await waitFor(async () => {
         const s = await handle.query(statusQuery);
@@ -74,7 +74,7 @@ describe('hints', () => {
       });
       expect(checked.state).not.toBe('COMPLETED');
       await settled();
-      await handle.signal(jobNotificationSignal, hint());
+      await handle.signal(hintSignal, hint());
       await waitFor(async () => ((await handle.query(statusQuery)).checks === 2 ? true : undefined));
       await handle.cancel();
     });
@@ -88,7 +88,7 @@ describe('hints', () => {
       const before = (await handle.query(statusQuery)).checks;
       const burstStart = Date.now();
       for (let i = 0; i < 60; i++) {
-        await handle.signal(jobNotificationSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
+        await handle.signal(hintSignal, { method: 'TEST', receivedAt: new Date().toISOString() });
         await new Promise((r) => setTimeout(r, 50));
       }
       const burstMs = Date.now() - burstStart;
@@ -126,7 +126,7 @@ describe('a read that lags the notification', () => {
       await waitFor(async () => ((await handle.query(statusQuery)).nextCheckAt ? true : undefined));
       await new Promise((r) => setTimeout(r, 1_000));
       const hintedAt = Date.now();
-      await handle.signal(jobNotificationSignal, {
+      await handle.signal(hintSignal, {
         method: 'POST',
         receivedAt: new Date().toISOString(),
         fields: { state: 'COMPLETED' },

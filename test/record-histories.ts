@@ -21,7 +21,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { startSimulator, type RunningSimulator } from '../tooling/simulator/index.js';
 import {
   WORKFLOW_TYPE,
-  jobNotificationSignal,
+  hintSignal,
   statusQuery,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
@@ -136,7 +136,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     await nextCheckScheduled(handle);
     await jobs.checkNow(started.workflowId);
     await new Promise((r) => setTimeout(r, 2_500));
-    await handle.signal(jobNotificationSignal, { method: 'POST', receivedAt: new Date().toISOString() });
+    await handle.signal(hintSignal, { method: 'POST', receivedAt: new Date().toISOString() });
     await handle.result();
     save('signal-and-updates', started.workflowId, started.runId);
   },
@@ -198,7 +198,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     });
     await nextCheckScheduled(handle);
     for (let i = 0; i < 10; i++) {
-      await handle.signal(jobNotificationSignal, { method: 'GET', receivedAt: new Date().toISOString() });
+      await handle.signal(hintSignal, { method: 'GET', receivedAt: new Date().toISOString() });
       await new Promise((r) => setTimeout(r, 300));
     }
     await handle.result();
@@ -213,7 +213,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
       args: [input],
     });
     await nextCheckScheduled(handle);
-    await handle.signal(jobNotificationSignal, {
+    await handle.signal(hintSignal, {
       method: 'POST',
       receivedAt: new Date().toISOString(),
       fields: { state: 'COMPLETED' },
@@ -279,9 +279,9 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     });
     await worker.runUntil(async () => {
       await nextCheckScheduled(handle);
-      await handle.signal(jobNotificationSignal, hint('IN_PROGRESS'));
+      await handle.signal(hintSignal, hint('IN_PROGRESS'));
       await new Promise((r) => setTimeout(r, 2_000));
-      await handle.signal(jobNotificationSignal, hint('COMPLETED'));
+      await handle.signal(hintSignal, hint('COMPLETED'));
       await handle.result();
     });
     save('notification-first', handle.workflowId, handle.firstExecutionRunId);

@@ -16,7 +16,7 @@ import { freePort } from '../tooling/stack/dev-server.js';
 import {
   TDG_POSSIBLE_DUPLICATE,
   WORKFLOW_TYPE,
-  jobNotificationSignal,
+  hintSignal,
   statusQuery,
   type EmailAppendJobInput,
   type EmailAppendJobResult,
@@ -211,11 +211,11 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     const hint = { method: 'POST', receivedAt: new Date().toISOString() };
     const signalledAt = Date.now();
     // A hint naming a running state is not where the delay starts; the first terminal one is.
-    await handle.signal(jobNotificationSignal, {
+    await handle.signal(hintSignal, {
       ...hint,
       fields: { job_id: first.jobId!, State: 'in_progress' },
     });
-    await handle.signal(jobNotificationSignal, {
+    await handle.signal(hintSignal, {
       ...hint,
       fields: { job_id: first.jobId!, state: ' completed' },
     });

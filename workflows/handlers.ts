@@ -11,7 +11,7 @@ import {
   formatDuration,
   hintedStateOf,
   jobCreatedUpdate,
-  jobNotificationSignal,
+  hintSignal,
   statusQuery,
   type JobCreated,
   type JobStatus,
@@ -23,9 +23,7 @@ import { isFinished, statusOf } from './job-views.js';
 export function setUpHandlers(job: JobTracker): void {
   setHandler(statusQuery, () => statusOf(job.state));
   // The payload is unauthenticated content relayed by the listener: count it, never trust it.
-  setHandler(jobNotificationSignal, (hint) =>
-    job.hint(new Date().toISOString(), hintedStateOf(hint?.fields)),
-  );
+  setHandler(hintSignal, (hint) => job.hint(new Date().toISOString(), hintedStateOf(hint?.fields)));
   setHandler(jobCreatedUpdate, () => jobCreated(job));
   setHandler(checkNowUpdate, () => checkNow(job), {
     validator: () => validateManualCheck(job.state, Date.now()),

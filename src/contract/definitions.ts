@@ -255,7 +255,8 @@ export interface JobCreated {
   possibleDuplicateTdgJob?: boolean;
 }
 
-export const jobNotificationSignal = defineSignal<[NotificationHint]>('jobNotification');
+/** A hint: the listener relays a notification. `jobNotification` is persisted (histories, running jobs). */
+export const hintSignal = defineSignal<[NotificationHint]>('jobNotification');
 export const statusQuery = defineQuery<JobStatus>('status');
 /** Answered once TDG's job id is known; fails with createJob's failure type when it cannot be. */
 export const jobCreatedUpdate = defineUpdate<JobCreated>('jobCreated');

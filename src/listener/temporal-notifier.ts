@@ -10,7 +10,7 @@ import {
   type Client,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
-import { jobNotificationSignal, type NotificationHint } from '../contract/definitions.js';
+import { hintSignal, type NotificationHint } from '../contract/definitions.js';
 import type { NotifyOutcome, WorkflowNotifier } from './notifier.js';
 
 export const DEFAULT_SIGNAL_TIMEOUT_MS = 5_000;
@@ -99,7 +99,7 @@ export function createTemporalNotifier(client: Client, opts: TemporalNotifierOpt
 
   const signal = async (workflowId: string, hint: NotificationHint): Promise<NotifyOutcome> => {
     try {
-      await client.workflow.getHandle(workflowId).signal(jobNotificationSignal, hint);
+      await client.workflow.getHandle(workflowId).signal(hintSignal, hint);
       return 'signalled';
     } catch (error) {
       return outcomeOf(error, 'signal');

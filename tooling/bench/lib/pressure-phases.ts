@@ -17,7 +17,7 @@ import { TdgJobs } from '../../../src/client/tdg-jobs.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../../src/tdg/index.js';
 import {
   WORKFLOW_TYPE,
-  jobNotificationSignal,
+  hintSignal,
   statusQuery,
   type EmailAppendJobInput,
   type JobStatus,
@@ -168,7 +168,7 @@ export async function runBurstPhase(ctx: PhaseContext): Promise<BurstReport> {
     const checksBefore = await mapLimit(open, 8, async (h) => (await h.query(statusQuery)).checks);
     log(`burst: ${hints} COMPLETED hints at once, ${newJobs} new jobs over the next ${newJobs} s`);
     const hint = { method: 'POST', receivedAt: new Date().toISOString(), fields: { state: 'COMPLETED' } };
-    await Promise.all(open.map((h) => h.signal(jobNotificationSignal, hint).catch(() => undefined)));
+    await Promise.all(open.map((h) => h.signal(hintSignal, hint).catch(() => undefined)));
 
     const starts = Promise.all(
       Array.from({ length: newJobs }, async (_, i) => {
