@@ -12,6 +12,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   isGrpcServiceError,
   type Client,
@@ -191,7 +192,7 @@ export class TdgJobs {
       if (err instanceof WorkflowExecutionAlreadyStartedError)
         throw await this.closedStartError(workflowId, err);
       // No worker took the first task in time: the workflow exists and goes on without us.
-      if (isGrpcDeadlineError(err) && Date.now() >= deadline) {
+      if (isOwnDeadline(err, deadline) && Date.now() >= deadline) {
         const started = await startedByUs().catch((describeErr: unknown) => {
           throw this.toJobError(describeErr, workflowId);
         });
@@ -383,12 +384,13 @@ export class TdgJobs {
     requireWorkflowId(workflowId);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
     await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
+    const deadline = Date.now() + timeoutMs;
     try {
-      return await this.temporal.withDeadline(Date.now() + timeoutMs, () =>
+      return await this.temporal.withDeadline(deadline, () =>
         this.temporal.workflow.getHandle(workflowId).executeUpdate(checkNowUpdate),
       );
     } catch (err) {
-      if (isGrpcDeadlineError(err)) {
+      if (isOwnDeadline(err, deadline)) {
         const reason = await this.noAnswerReason(timeoutMs, 'check').catch(() => 'no answer in time');
         throw new TdgJobError(
           JobErrorType.WorkerUnavailable,
@@ -618,6 +620,15 @@ function isStatus(value: unknown): value is JobStatus {
 
 function jobName(memo: Record<string, unknown> | undefined): string | null {
   return typeof memo?.['jobName'] === 'string' ? memo['jobName'] : null;
+}
+
+/**
+ * Our own deadline for a call ended it. gRPC reports that as DEADLINE_EXCEEDED, or sometimes as
+ * CANCELLED (the deadline's timer cancels the call before the deadline status arrives).
+ */
+function isOwnDeadline(err: unknown, deadline: number): boolean {
+  if (isGrpcDeadlineError(err)) return true;
+  return isGrpcCancelledError(err) && Date.now() >= deadline;
 }
 
 function isConnectionLost(err: unknown): boolean {
