@@ -51,7 +51,8 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
 }
 
 const noop = (): void => undefined;
-const quietBundlerLogger = {
+/** The bundler's logger, quiet but for errors. */
+export const quietBundlerLogger = {
   trace: noop,
   debug: noop,
   info: noop,

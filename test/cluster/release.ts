@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
-import { WORKFLOW_METRICS_PATH, WORKFLOWS_PATH } from '../../src/worker/factory.js';
+import { quietBundlerLogger, WORKFLOW_METRICS_PATH, WORKFLOWS_PATH } from '../../src/worker/factory.js';
 
 const run = promisify(execFile);
 
@@ -32,16 +32,6 @@ export interface Release {
   /** The full sha: an abbreviated one can become ambiguous as the history grows. */
   commit: string;
 }
-
-const noop = (): void => undefined;
-export const quietLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  log: noop,
-  warn: noop,
-  error: console.error,
-};
 
 /** Numeric collation orders 1.10.0 after 1.9.0. */
 const byVersion = (a: Release, b: Release): number =>
@@ -116,7 +106,7 @@ export async function releaseBundle(release: Release, repo: string = PROJECT_ROO
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: [interceptor],
-    logger: quietLogger,
+    logger: quietBundlerLogger,
   });
   return { code };
 }

@@ -31,9 +31,14 @@ import { TdgJobs } from '../../src/client/tdg-jobs.js';
 import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
-import { bundleWorkflows, createTdgWorker, WORKFLOW_METRICS_PATH } from '../../src/worker/factory.js';
+import {
+  bundleWorkflows,
+  createTdgWorker,
+  quietBundlerLogger,
+  WORKFLOW_METRICS_PATH,
+} from '../../src/worker/factory.js';
 import { buildIdOf } from '../../src/worker/versioning.js';
-import { previousRelease, quietLogger, releaseBundle, type Release } from './release.js';
+import { previousRelease, releaseBundle, type Release } from './release.js';
 
 const run = promisify(execFile);
 const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
@@ -79,7 +84,7 @@ export async function upgradeBundles(): Promise<UpgradeBundles> {
   const incompatible = await bundleWorkflowCode({
     workflowsPath: INCOMPATIBLE_WORKFLOW_PATH,
     workflowInterceptorModules: [WORKFLOW_METRICS_PATH],
-    logger: quietLogger,
+    logger: quietBundlerLogger,
   });
   const pair = (v1: WorkflowBundle, v2: WorkflowBundle): Bundles => ({
     v1,
