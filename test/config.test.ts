@@ -106,6 +106,107 @@ describe('worker configuration', () => {
   });
 });
 
+describe("the worker version: ours, or the Temporal Worker Controller's", () => {
+  const controller = {
+    TEMPORAL_DEPLOYMENT_NAME: 'tdg/tdg-worker',
+    TEMPORAL_WORKER_BUILD_ID: 'tdg-email-append-1.2.0-5d8c7b9f4',
+  };
+
+  it('uses WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID without the controller (compose, npm run cluster, npm run worker)', () => {
+    expect(loadWorkerConfig(base).deployment).toEqual({
+      deploymentName: 'tdg-email-append',
+      buildId: undefined,
+      promote: false,
+      managedBy: 'self',
+    });
+    const ours = {
+      ...base,
+      WORKER_DEPLOYMENT_NAME: 'mine',
+      WORKER_BUILD_ID: 'release-2',
+      WORKER_PROMOTE: 'true',
+    };
+    expect(loadWorkerConfig(ours).deployment).toEqual({
+      deploymentName: 'mine',
+      buildId: 'release-2',
+      promote: true,
+      managedBy: 'self',
+    });
+  });
+
+  it("takes the controller's deployment name and build id over ours, and leaves promotion to it", () => {
+    const config = loadWorkerConfig({
+      ...base,
+      ...controller,
+      WORKER_DEPLOYMENT_NAME: 'mine',
+      WORKER_BUILD_ID: 'release-2',
+    });
+    expect(config.deployment).toEqual({
+      deploymentName: 'tdg/tdg-worker',
+      buildId: 'tdg-email-append-1.2.0-5d8c7b9f4',
+      promote: false,
+      managedBy: 'worker-controller',
+    });
+  });
+
+  it("connects where the controller's injected variables say (address, namespace, API key)", () => {
+    const config = loadWorkerConfig({
+      ...base,
+      ...controller,
+      TEMPORAL_ADDRESS: 'tdg.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'tdg.a1b2c',
+      TEMPORAL_API_KEY: 'api-key-from-secret',
+    });
+    expect(config.temporal).toMatchObject({ address: 'tdg.a1b2c.tmprl.cloud:7233', namespace: 'tdg.a1b2c' });
+    expect(config.temporalSecurity.apiKey).toBe('api-key-from-secret');
+  });
+
+  it("reads the controller's mTLS variables (TEMPORAL_TLS, the mounted key pair, the server name)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'controller-tls-'));
+    try {
+      writeFileSync(join(dir, 'tls.crt'), '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n');
+      writeFileSync(join(dir, 'tls.key'), '-----BEGIN PRIVATE KEY-----\nMA==\n-----END PRIVATE KEY-----\n');
+      const config = loadWorkerConfig({
+        ...base,
+        ...controller,
+        TEMPORAL_ADDRESS: 'temporal-frontend.temporal.svc:7233',
+        TEMPORAL_TLS: 'true',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'tls.crt'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'tls.key'),
+        TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+      });
+      expect(config.temporalSecurity.tls).toMatchObject({
+        serverNameOverride: 'temporal.internal',
+        clientCertPair: { crt: expect.any(Uint8Array), key: expect.any(Uint8Array) },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses WORKER_PROMOTE=true under the controller, and one of its two variables without the other', () => {
+    expect(problems({ ...base, ...controller, WORKER_PROMOTE: 'true' })).toEqual([
+      expect.stringMatching(
+        /^WORKER_PROMOTE=true contradicts TEMPORAL_DEPLOYMENT_NAME: .*controller promotes/,
+      ),
+    ]);
+    expect(problems({ ...base, TEMPORAL_DEPLOYMENT_NAME: 'tdg/tdg-worker' })).toEqual([
+      expect.stringMatching(/TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID must be set together/),
+    ]);
+    expect(problems({ ...base, TEMPORAL_WORKER_BUILD_ID: 'b1' })).toEqual([
+      expect.stringMatching(/must be set together/),
+    ]);
+  });
+
+  it("checks the controller's values: a dot in the deployment name, a space in the build id", () => {
+    expect(
+      problems({ ...base, TEMPORAL_DEPLOYMENT_NAME: 'tdg.worker', TEMPORAL_WORKER_BUILD_ID: 'a b' }),
+    ).toEqual([
+      expect.stringMatching(/^TEMPORAL_DEPLOYMENT_NAME must be 1-255 letters, digits/),
+      expect.stringMatching(/^TEMPORAL_WORKER_BUILD_ID must be 1-200 letters/),
+    ]);
+  });
+});
+
 describe('worker limits agree with one activity attempt', () => {
   const attempt = TDG_ATTEMPT_TIMEOUT_MS;
 

@@ -182,7 +182,16 @@ export const operationsSection = z
   });
 export type WorkerOperationsConfig = z.output<typeof operationsSection>;
 
-/** How the worker runs its workflow code: which bundle, and which Worker Deployment version. */
+const BUILD_ID = /^[A-Za-z0-9._-]{1,200}$/;
+const BUILD_ID_ERROR = 'must be 1-200 letters, digits, ".", "-" or "_"';
+
+/**
+ * How the worker runs its workflow code: which bundle, and which Worker Deployment version. Under
+ * the Temporal Worker Controller (Kubernetes) the version is the controller's: it sets
+ * TEMPORAL_DEPLOYMENT_NAME (`<k8s namespace>/<resource name>`) and TEMPORAL_WORKER_BUILD_ID in
+ * every pod it makes, and it alone promotes versions (gate, ramp steps). Elsewhere (compose,
+ * `npm run cluster`, `npm run worker`) WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID name it.
+ */
 export const workflowCodeSection = z
   .object({
     NODE_ENV: text.optional(),
@@ -190,22 +199,50 @@ export const workflowCodeSection = z
     WORKER_DEPLOYMENT_NAME: text
       .regex(/^[A-Za-z0-9_-]{1,200}$/, { error: 'must be 1-200 letters, digits, "-" or "_"' })
       .prefault(DEFAULT_WORKER_DEPLOYMENT_NAME),
-    WORKER_BUILD_ID: text
-      .regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be 1-200 letters, digits, ".", "-" or "_"' })
-      .optional(),
+    WORKER_BUILD_ID: text.regex(BUILD_ID, { error: BUILD_ID_ERROR }).optional(),
     WORKER_PROMOTE: flag.prefault('false'),
+    // The Worker Controller's: its names join the Kubernetes namespace and resource with "/".
+    TEMPORAL_DEPLOYMENT_NAME: text
+      .regex(/^[A-Za-z0-9_/-]{1,255}$/, { error: 'must be 1-255 letters, digits, "-", "_" or "/"' })
+      .optional(),
+    TEMPORAL_WORKER_BUILD_ID: text.regex(BUILD_ID, { error: BUILD_ID_ERROR }).optional(),
   })
-  .transform((env) => ({
-    /** NODE_ENV=production (the image sets it): load the prebuilt workflow bundle, not bundle at start-up. */
-    prebuiltWorkflowBundle: env.NODE_ENV === 'production',
-    deployment: {
-      deploymentName: env.WORKER_DEPLOYMENT_NAME,
-      /** Overrides the build id derived from the workflow bundle. */
-      buildId: env.WORKER_BUILD_ID,
-      /** Make this version current once it polls (a first deployment; the embedded stack; `npm run cluster`). */
-      promote: env.WORKER_PROMOTE,
-    },
-  }));
+  .superRefine(
+    problems((env) =>
+      (env.TEMPORAL_DEPLOYMENT_NAME === undefined) !== (env.TEMPORAL_WORKER_BUILD_ID === undefined)
+        ? 'TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID must be set together (the Temporal Worker Controller sets both)'
+        : undefined,
+    ),
+    needs('TEMPORAL_DEPLOYMENT_NAME', 'TEMPORAL_WORKER_BUILD_ID'),
+  )
+  .superRefine(
+    problems((env) =>
+      env.TEMPORAL_DEPLOYMENT_NAME !== undefined && env.WORKER_PROMOTE
+        ? 'WORKER_PROMOTE=true contradicts TEMPORAL_DEPLOYMENT_NAME: under the Temporal Worker Controller ' +
+          'the controller promotes versions (its rollout), never the worker'
+        : undefined,
+    ),
+    needs('TEMPORAL_DEPLOYMENT_NAME', 'WORKER_PROMOTE'),
+  )
+  .transform((env) => {
+    const controller =
+      env.TEMPORAL_DEPLOYMENT_NAME !== undefined && env.TEMPORAL_WORKER_BUILD_ID !== undefined
+        ? { deploymentName: env.TEMPORAL_DEPLOYMENT_NAME, buildId: env.TEMPORAL_WORKER_BUILD_ID }
+        : undefined;
+    return {
+      /** NODE_ENV=production (the image sets it): load the prebuilt workflow bundle, not bundle at start-up. */
+      prebuiltWorkflowBundle: env.NODE_ENV === 'production',
+      deployment: {
+        deploymentName: controller?.deploymentName ?? env.WORKER_DEPLOYMENT_NAME,
+        /** Overrides the build id derived from the workflow bundle. */
+        buildId: controller?.buildId ?? env.WORKER_BUILD_ID,
+        /** Make this version current once it polls (a first deployment; the embedded stack; `npm run cluster`). */
+        promote: env.WORKER_PROMOTE,
+        /** Who promotes and retires versions: the Temporal Worker Controller, or we (an operator, WORKER_PROMOTE). */
+        managedBy: controller ? ('worker-controller' as const) : ('self' as const),
+      },
+    };
+  });
 
 export interface WorkerConfig extends TemporalSection, z.output<typeof workflowCodeSection> {
   tdg: TdgConfig;

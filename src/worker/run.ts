@@ -186,6 +186,7 @@ export async function main(): Promise<number> {
       workflowCode,
       version: describeVersion(version),
       promote: config.deployment.promote,
+      versionsManagedBy: config.deployment.managedBy,
       tdg: `${config.tdg.baseUrl}/${config.tdg.apiVersion}`,
       notifications: config.notify ? config.notify.publicUrl : 'off (polling only)',
       maxConcurrentActivities: config.limits.maxConcurrentActivities,
@@ -203,6 +204,7 @@ export async function main(): Promise<number> {
       namespace: temporal.namespace,
       version,
       promote: config.deployment.promote,
+      managedBy: config.deployment.managedBy,
       log,
       onStatus: (status) => (deployment.status = status),
     });

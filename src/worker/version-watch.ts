@@ -16,6 +16,8 @@ export interface WatchVersionOptions {
   namespace: string;
   version: WorkerDeploymentVersion;
   promote: boolean;
+  /** The Temporal Worker Controller promotes and retires this version: the log says so, not `temporal …`. */
+  managedBy?: 'self' | 'worker-controller';
   log: Logger;
   onStatus: (status: VersionStatus) => void;
   everyMs?: number;
@@ -27,6 +29,7 @@ export function watchVersion(options: WatchVersionOptions): VersionWatcher {
   const stopped = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let last: VersionStatus | undefined;
+  const controlled = options.managedBy === 'worker-controller';
 
   const report = (status: VersionStatus): void => {
     options.onStatus(status);
@@ -37,7 +40,17 @@ export function watchVersion(options: WatchVersionOptions): VersionWatcher {
     else if (status === 'draining')
       log.info(`worker version ${name} is draining: it serves only runs still pinned to it`, meta);
     else if (status === 'drained')
-      log.warn(`worker version ${name} is drained: no open run is pinned to it; stop this worker`, meta);
+      log.warn(
+        controlled
+          ? `worker version ${name} is drained: no open run is pinned to it; the Worker Controller scales it down (sunset)`
+          : `worker version ${name} is drained: no open run is pinned to it; stop this worker`,
+        meta,
+      );
+    else if (status === 'inactive' && controlled)
+      log.info(
+        `worker version ${name} is not current yet: the Worker Controller promotes it (its rollout)`,
+        meta,
+      );
     else if (status === 'inactive')
       log.warn(
         `worker version ${name} is not current: new jobs go to the current version. Make it current with ` +
