@@ -49,7 +49,13 @@ const LAYERS = {
   'src/tdg': ['src/contract'],
   'src/platform': ['src/contract'],
   'src/platform/env': ['src/platform', 'src/contract'],
-  'tooling/bin': ['tooling/cluster', 'tooling/simulator', 'tooling/stack', 'src/platform'],
+  'tooling/bin': [
+    'tooling/cluster',
+    'tooling/kubernetes',
+    'tooling/simulator',
+    'tooling/stack',
+    'src/platform',
+  ],
   'tooling/cluster': ['tooling/stack', 'src/contract', 'src/platform', 'src/worker'],
   'tooling/stack': [
     'tooling/simulator',
@@ -61,6 +67,7 @@ const LAYERS = {
     'src/worker',
   ],
   'tooling/simulator': ['src/contract', 'src/platform'],
+  'tooling/kubernetes': ['src/platform'],
 };
 const escape = (text) => text.replace(/[.]/g, '\\.');
 const layers = Object.entries(LAYERS).map(([folder, allowed]) => {
