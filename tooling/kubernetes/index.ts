@@ -1,5 +1,5 @@
 /**
- * `npm run check:kubernetes`: renders every overlay of deploy/kubernetes with `kubectl kustomize`
+ * `npm run check:kubernetes`: renders every overlay of deploy/kubernetes with kustomize
  * and checks every rendered object strictly with tooling/kubernetes-check (Go: each object decoded
  * into its upstream type, unknown fields refused, plus value and reference rules), after the Go
  * checker's own tests and negative controls on the real rendering (a misspelt field, a wrong enum
@@ -27,9 +27,20 @@ export function overlays(): string[] {
     .sort();
 }
 
-/** `kubectl kustomize` (KUBECTL, else on PATH) of one overlay. */
+/**
+ * kustomize v5.5.0 (the one kubectl 1.32 embeds): `kustomize build` where KUSTOMIZE names a
+ * binary (.ci/run builds one with Go on a machine without kubectl), else `kubectl kustomize`
+ * (KUBECTL, else kubectl on PATH).
+ */
+export function kustomizeCommand(env: NodeJS.ProcessEnv = process.env): [string, string[]] {
+  if (env.KUSTOMIZE) return [env.KUSTOMIZE, ['build']];
+  return [env.KUBECTL ?? 'kubectl', ['kustomize']];
+}
+
+/** One overlay, rendered. */
 export function renderOverlay(name: string): string {
-  return execFileSync(process.env.KUBECTL ?? 'kubectl', ['kustomize', join(OVERLAYS_DIR, name)], {
+  const [command, args] = kustomizeCommand();
+  return execFileSync(command, [...args, join(OVERLAYS_DIR, name)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
