@@ -23,6 +23,7 @@ import {
 } from '../src/contract/definitions.js';
 import { PREBUILT_BUNDLE_PATH } from '../src/worker/factory.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
+import { dashboardQueries, metricNames } from '../tooling/kubernetes/index.js';
 import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
 import { attributesOf, markers } from './helpers/history.js';
 
@@ -250,6 +251,17 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
       ),
     );
     expect(samplesOf(delay.text, 'tdg_notifications_received', taskQueue).get('')).toBe(2);
+
+    // The Grafana dashboard (deploy/kubernetes) queries only series this worker exports.
+    const exported = new Set([...delay.text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)].map((m) => m[1]));
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThanOrEqual(8);
+    const missing = queries.flatMap(({ panel, expr }) =>
+      metricNames(expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${panel}: ${name}`),
+    );
+    expect(missing).toEqual([]);
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });

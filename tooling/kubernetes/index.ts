@@ -4,7 +4,9 @@
  * into its upstream type, unknown fields refused, plus value and reference rules), after the Go
  * checker's own tests and negative controls on the real rendering (a misspelt field, a wrong enum
  * value, a secret written into the manifest must each fail). The PrometheusRule must hold exactly
- * the groups of deploy/prometheus/alerts.yml, the rules promtool checks (`--write` regenerates it).
+ * the groups of deploy/prometheus/alerts.yml, the rules promtool checks (`--write` regenerates it);
+ * every panel of the Grafana dashboard queries a metric (test/worker-process.test.ts checks the
+ * names against a live worker's /metrics).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ export const OVERLAYS_DIR = join(KUBERNETES_DIR, 'overlays');
 export const CHECKER_DIR = join(PROJECT_ROOT, 'tooling/kubernetes-check');
 const ALERTS = join(PROJECT_ROOT, 'deploy/prometheus/alerts.yml');
 export const PROMETHEUS_RULE = join(KUBERNETES_DIR, 'base/prometheus-rule.yaml');
+export const DASHBOARD = join(KUBERNETES_DIR, 'base/grafana-dashboard.json');
 
 export function overlays(): string[] {
   return readdirSync(OVERLAYS_DIR, { withFileTypes: true })
@@ -67,6 +70,41 @@ export function prometheusRuleDrift(): string | null {
   return isDeepStrictEqual(committed, parseYaml(prometheusRuleText()))
     ? null
     : `${PROMETHEUS_RULE} differs from deploy/prometheus/alerts.yml: run npm run check:kubernetes -- --write`;
+}
+
+interface DashboardPanel {
+  title?: string;
+  datasource?: { uid?: string };
+  targets?: { expr?: string }[];
+}
+
+/** Every panel's queries in the Grafana dashboard. */
+export function dashboardQueries(): { panel: string; expr: string }[] {
+  const { panels } = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: DashboardPanel[] };
+  return panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ panel: panel.title ?? '', expr: target.expr ?? '' })),
+  );
+}
+
+/** The series a PromQL query names: our `tdg_*` and the SDK's `temporal_*` (no label has either prefix). */
+export function metricNames(expr: string): string[] {
+  return [...new Set(expr.match(/\b(?:tdg|temporal)_[a-z0-9_]+\b/g) ?? [])];
+}
+
+export function dashboardProblems(): string[] {
+  const { panels } = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: DashboardPanel[] };
+  const problems: string[] = [];
+  for (const panel of panels) {
+    if (!panel.targets?.length) problems.push(`dashboard panel "${panel.title}": no query`);
+    if (panel.datasource?.uid !== '${datasource}') {
+      problems.push(`dashboard panel "${panel.title}": its data source must be the \${datasource} variable`);
+    }
+  }
+  for (const { panel, expr } of dashboardQueries()) {
+    if (metricNames(expr).length === 0)
+      problems.push(`dashboard panel "${panel}": its query names no metric`);
+  }
+  return problems;
 }
 
 /** Builds the Go checker (its modules come through the Go module proxy; later runs hit Go's cache). */
@@ -143,6 +181,7 @@ export function checkKubernetes(
   if (options.write) writeFileSync(PROMETHEUS_RULE, prometheusRuleText());
   const drift = prometheusRuleDrift();
   if (drift) problems.push(drift);
+  problems.push(...dashboardProblems());
 
   log('go test (the checker and its negative controls)');
   const goTest = spawnSync('go', ['test', './...'], { cwd: CHECKER_DIR, encoding: 'utf8' });
