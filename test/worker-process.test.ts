@@ -291,6 +291,34 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     await promoted.exited;
   });
 
+  it('under the Worker Controller: polls as the controller’s version (name with "/"), never promotes itself', async () => {
+    const taskQueue = `proc-${randomUUID()}`;
+    // As the controller starts a pod: TEMPORAL_DEPLOYMENT_NAME is `<k8s namespace>/<resource>`;
+    // our WORKER_DEPLOYMENT_NAME (set by startWorker) is ignored, and WORKER_PROMOTE must be false.
+    const controlled = await startWorker(taskQueue, {
+      WORKER_PROMOTE: 'false',
+      TEMPORAL_DEPLOYMENT_NAME: `tdg/${taskQueue}`,
+      TEMPORAL_WORKER_BUILD_ID: 'tdg-email-append-1-1-0-7f9c',
+    });
+    await controlled.waitForOutput(/is not current yet: the Worker Controller promotes it/, 60_000);
+    expect(controlled.output()).not.toContain('set-current-version');
+    const health = (await (await fetch(controlled.healthUrl)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({
+      deployment: `tdg/${taskQueue}`,
+      buildId: 'tdg-email-append-1-1-0-7f9c',
+      versionStatus: 'inactive',
+    });
+    controlled.child.kill('SIGTERM');
+    expect(await controlled.exited).toEqual({ code: 0, signal: null });
+
+    const refused = await startWorker(taskQueue, {
+      TEMPORAL_DEPLOYMENT_NAME: `tdg/${taskQueue}`,
+      TEMPORAL_WORKER_BUILD_ID: 'tdg-email-append-1-1-0-7f9c',
+    });
+    expect(await refused.exited).toEqual({ code: 2, signal: null });
+    expect(refused.output()).toContain('WORKER_PROMOTE=true contradicts TEMPORAL_DEPLOYMENT_NAME');
+  }, 90_000);
+
   it('rejects bad configuration with exit code 2 and one message per problem', async () => {
     const worker = await startWorker(`proc-${randomUUID()}`, {
       WORKER_METRICS_PORT: 'ninety',
