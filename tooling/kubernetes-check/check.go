@@ -184,8 +184,9 @@ func validate(value any, embedded bool) []string {
 	return p
 }
 
-// Names of variables that hold secrets: their value must come from a Secret.
-var secretName = regexp.MustCompile(`(SECRET|PASSWORD|TOKEN|API_KEY)`)
+// Names of variables that hold secrets (the rule test/deployment.test.ts applies to .env.example):
+// their value must come from a Secret. TDG_TOKEN_TTL is a setting, TDG_AUTH_TOKEN a secret.
+var secretName = regexp.MustCompile(`(SECRET|PASSWORD|API_KEY|TOKEN$|_KEYS?$)`)
 
 func oneOf(at, value string, allowed ...string) []string {
 	for _, a := range allowed {

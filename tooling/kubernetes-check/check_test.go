@@ -45,6 +45,7 @@ func TestNegativeControls(t *testing.T) {
 		{"unknown field in an embedded HPA", "      maxReplicas: 3", "      maxReplica: 3", `unknown field "spec.maxReplica"`},
 		{"scaleTargetRef filled in", "scaleTargetRef: {}", "scaleTargetRef: {kind: Deployment, name: x}", "must be {}"},
 		{"secret value in the manifest", "              valueFrom:\n                secretKeyRef:\n                  name: credentials\n                  key: API_TOKEN\n", "              value: abc\n", "a secret written into the manifest"},
+		{"a secret in a ConfigMap", "  TDG_TOKEN_TTL: 8h", "  TDG_AUTH_TOKEN: abc", "data.TDG_AUTH_TOKEN: a secret in a ConfigMap"},
 		{"a Secret object", "kind: ConfigMap", "kind: Secret", "a Secret in a manifest"},
 		{"unknown kind", "kind: Service", "kind: Servce", "unknown or unexpected kind"},
 		{"probe on a port the container lacks", "              port: health\n", "              port: healthz\n", `port "healthz" is not a port of the container`},
