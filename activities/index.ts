@@ -3,7 +3,15 @@
  * typed ApplicationFailures. Workflow code imports only the `TdgActivities` type from here.
  */
 import { Context } from '@temporalio/activity';
-import type { CreateJobRequest, CreateJobResult, JobSnapshot } from '../src/contract/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  FailureType,
+  TDG_ACCESS_PROBE_JOB_ID,
+  type CreateJobRequest,
+  type CreateJobResult,
+  type JobSnapshot,
+  type TdgAccessReport,
+} from '../src/contract/index.js';
 import type { CallOptions, CreateJobParams, TdgClient, TdgLogger } from '../src/tdg/index.js';
 import { attemptDeadlineAt, escalatedRequestTimeoutMs } from './call-budget.js';
 import { toApplicationFailure } from './failures.js';
@@ -91,6 +99,21 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
       return snapshot;
+    },
+
+    /**
+     * The rollout gate's probe: a token and a `getJob` for a job that cannot exist, so TDG's 404
+     * says it was reached with credentials it accepted. Creates nothing; any other failure (bad
+     * credentials, no permission, unreachable) fails it as `getJob` would.
+     */
+    checkTdgAccess: async (): Promise<TdgAccessReport> => {
+      try {
+        await callTdg((call) => deps.tdg.getJob(TDG_ACCESS_PROBE_JOB_ID, call));
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure && err.type === FailureType.JobNotFound)) throw err;
+      }
+      logger().info('TDG reached with accepted credentials (rollout gate)', {});
+      return { checkedAt: new Date().toISOString() };
     },
   };
 

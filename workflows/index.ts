@@ -1,1 +1,2 @@
 export { emailAppendJob } from './email-append-job.js';
+export { tdgAccessGate } from './gate.js';

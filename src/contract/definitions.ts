@@ -6,6 +6,15 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const WORKFLOW_TYPE = 'emailAppendJob';
+/** The rollout gate (workflows/gate.ts): a new version proves it reaches TDG before it gets jobs. */
+export const GATE_WORKFLOW_TYPE = 'tdgAccessGate';
+/** The job id the gate asks TDG for: one that no TDG job has, so TDG answers 404. */
+export const TDG_ACCESS_PROBE_JOB_ID = 'tdg-access-probe';
+
+/** The gate's answer: TDG was reached with credentials it accepted, and when. */
+export interface TdgAccessReport {
+  checkedAt: string;
+}
 export const DEFAULT_TASK_QUEUE = 'tdg-email-append';
 
 export const TDG_JOB_ID = defineSearchAttributeKey('TdgJobId', SearchAttributeType.KEYWORD);

@@ -109,6 +109,7 @@ export function useTimeSkippingServer(): TimeSkipping {
       workflowNow = info.isLocal ? await lateEnv.currentTimeMs() : info.currentAttemptScheduledTimestampMs;
     };
     return {
+      checkTdgAccess: real.checkTdgAccess,
       createJob: async (req) => {
         await followClock();
         // The token first (a 404 for a job that does not exist), so create faults hit the job request.
