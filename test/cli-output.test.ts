@@ -10,8 +10,11 @@ import {
   exitCodeFor,
   exitCodeForType,
   formatJobTable,
+  outcomeOf,
+  printOutcome,
   searchAttributeHint,
 } from '../src/cli/output.js';
+import type { EmailAppendJobResult } from '../src/contract/index.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 
 describe('error types and exit codes follow one table', () => {
@@ -97,5 +100,44 @@ describe('what the starter prints', () => {
       searchAttributeHint(new Error('Namespace x has no mapping defined for search attribute TdgJobState')),
     ).toMatch(/npm run setup/);
     expect(searchAttributeHint(new Error('deadline exceeded'))).toBeNull();
+  });
+
+  // Defect (issue 28, item 2): `result --json` and `start --wait --json` printed
+  // `{ kind: 'failed', failureType, … }` for a job that ended badly: no `error`, no `workflowId`.
+  it('--json: a job that ended badly is the documented error document, with the exit code of its type', async () => {
+    const failedResult: EmailAppendJobResult = {
+      jobId: 'tdg-1',
+      state: 'FAILED',
+      batchList: ['b-1', 'b-2'],
+      counts: { waitingForUpload: 0, queued: 0, inProgress: 0, completed: 1, failed: 1, malformed: 0 },
+      createdDate: null,
+      timeline: [],
+      checks: 3,
+      notifications: 1,
+      detectedBy: 'notification',
+      possibleDuplicateTdgJob: false,
+    };
+    const ended = [
+      [new TdgJobError(JobErrorType.JobFailed, 'TDG reported FAILED', 'wf-1', null, failedResult), 1],
+      [new TdgJobError(JobErrorType.JobCancelled, 'the job was cancelled', 'wf-1'), 3],
+      [new TdgJobError(JobErrorType.JobDeadlineExceeded, 'deadline 1h passed', 'wf-1'), 3],
+    ] as const;
+    for (const [error, exit] of ended) {
+      const out: string[] = [];
+      const code = printOutcome(await outcomeOf(Promise.reject(error)), true, {
+        out: (line) => out.push(line),
+        err: (line) => out.push(`stderr: ${line}`),
+      });
+      expect(code).toBe(exit);
+      expect(out).toHaveLength(1);
+      const doc = JSON.parse(out[0]!) as Record<string, unknown>;
+      expect(Object.keys(doc)).toEqual(['error']);
+      expect(doc['error']).toEqual({
+        type: error.type,
+        message: error.message,
+        workflowId: 'wf-1',
+        ...(error.result ? { result: failedResult } : {}),
+      });
+    }
   });
 });

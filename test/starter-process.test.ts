@@ -199,7 +199,7 @@ describe('starter CLI against the dev server', () => {
       expect((await cli(['cancel', workflowId], env)).code).toBe(0);
       const result = await cli(['result', workflowId, '--json'], env);
       expect(result.code).toBe(3);
-      expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'failed', failureType: 'JobCancelled' });
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: 'JobCancelled', workflowId } });
     });
   }, 300_000);
 

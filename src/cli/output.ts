@@ -18,10 +18,20 @@ export interface ProgressTarget {
   columns?: number;
 }
 
-/** How a job ended, as the starter prints it (`--json`: this object). */
+/**
+ * How a job ended, as the starter prints it. `--json`: `{ kind: 'completed', result }` on success;
+ * a failure is the documented error document (`errorDocument(error)`), like every other failure.
+ */
 export type JobOutcome =
   | { kind: 'completed'; result: EmailAppendJobResult }
-  | { kind: 'failed'; failureType: string; message: string; result: EmailAppendJobResult | null };
+  | {
+      kind: 'failed';
+      failureType: string;
+      message: string;
+      result: EmailAppendJobResult | null;
+      /** The typed error (its workflow id, last status, result): what `--json` prints. */
+      error: TdgJobError;
+    };
 
 /** The one exit-code table (README "Exit codes and error types"); `exitCodeFor` maps every error type onto it. */
 export const ExitCode = {
@@ -71,7 +81,8 @@ const DETECTED_BY: Record<CheckTrigger, string> = {
 
 export function printOutcome(outcome: JobOutcome, json: boolean, io: Output): number {
   if (json) {
-    io.out(JSON.stringify(outcome, null, 2));
+    // A failure is `{ error: { type, message, workflowId, … } }` like any other (README "Exit codes").
+    io.out(JSON.stringify(outcome.kind === 'completed' ? outcome : errorDocument(outcome.error), null, 2));
   } else if (outcome.kind === 'completed') {
     const { result } = outcome;
     io.out(
@@ -141,7 +152,7 @@ export async function outcomeOf(result: Promise<EmailAppendJobResult>): Promise<
     return { kind: 'completed', result: await result };
   } catch (err) {
     if (!(err instanceof TdgJobError) || !OUTCOME_TYPES.has(err.type)) throw err;
-    return { kind: 'failed', failureType: err.type, message: err.message, result: err.result };
+    return { kind: 'failed', failureType: err.type, message: err.message, result: err.result, error: err };
   }
 }
 
