@@ -1,6 +1,6 @@
 /** src/cli/args.ts: the starter's arguments, parsed and refused before anything touches Temporal. */
 import { describe, expect, it } from 'vitest';
-import { parseCommand, usageOf, UsageError } from '../src/cli/args.js';
+import { invokedAs, parseCommand, usageOf, UsageError } from '../src/cli/args.js';
 import { EXIT_CODE_LINES } from '../src/cli/output.js';
 
 const TEN_THOUSAND = 'x'.repeat(10_000);
@@ -91,6 +91,21 @@ describe('starter help and command names', () => {
       expect(usageOf(command as 'start').split('\n')).toHaveLength(2 + EXIT_CODE_LINES.split('\n').length);
     },
   );
+
+  // Defect (issue 28, item 6): the packaged bins printed `usage: npm run job …`.
+  it('usage names the command as it was run: the packaged bins, or npm run in this repository', () => {
+    expect(invokedAs('job', '/app/node_modules/.bin/tdg-job')).toBe('tdg-job');
+    expect(invokedAs('job', '/app/node_modules/tdg-email-append/dist/src/bin/job.js')).toBe('tdg-job');
+    expect(invokedAs('job', 'C:\\app\\node_modules\\.bin\\tdg-job.cmd')).toBe('tdg-job');
+    expect(invokedAs('setup', '/usr/local/bin/tdg-setup')).toBe('tdg-setup');
+    expect(invokedAs('job', '/work/repo/src/bin/job.ts')).toBe('npm run job --');
+    expect(invokedAs('setup', '/work/repo/src/bin/setup.ts')).toBe('npm run setup');
+    // Run in-process by another tool in node_modules (a test runner): not the bin.
+    expect(invokedAs('job', '/work/repo/node_modules/vitest/vitest.mjs')).toBe('npm run job --');
+    expect(usageOf(undefined, 'tdg-job')).toMatch(/^usage: tdg-job <command> \[--help\]\n/);
+    expect(usageOf('list', 'tdg-job')).toMatch(/^usage: tdg-job list /);
+    expect(usageOf(undefined, 'tdg-job')).not.toMatch(/npm run/);
+  });
 
   it('notify is the old name of check', () => {
     expect(parseCommand(['notify', 'wf-1'])).toEqual({

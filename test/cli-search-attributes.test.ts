@@ -11,6 +11,7 @@ import {
   SearchAttributeSetupError,
   ensureSearchAttributes,
   manualSetupInstructions,
+  setupUsage,
   type OperatorConnection,
 } from '../src/cli/search-attributes.js';
 import { setupMain } from '../src/cli/index.js';
@@ -113,6 +114,22 @@ describe('search attribute setup (operator service)', () => {
       spy.mockRestore();
     }
     expect(written.join('')).toMatch(/^usage: npm run setup/);
+  });
+
+  // Defect (issue 28, item 6): the packaged `tdg-setup` bin printed `usage: npm run setup`.
+  it('setup --help run as the packaged bin names tdg-setup', async () => {
+    expect(setupUsage('tdg-setup')).toMatch(/^usage: tdg-setup \[--help\]\n/);
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await setupMain(['--help'], 'tdg-setup')).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toBe(`${setupUsage('tdg-setup')}\n`);
   });
 });
 

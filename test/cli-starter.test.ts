@@ -4,8 +4,10 @@
  * guards a past defect names it. The CLI as a process (`npm run job`): test/starter-process.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TdgJobs } from '../src/client/index.js';
-import { main } from '../src/cli/starter.js';
+import { TdgJobs, type StartedJob } from '../src/client/index.js';
+import { parseCommand } from '../src/cli/args.js';
+import { main, runCommand, stoppedFollowingLine } from '../src/cli/starter.js';
+import type { EmailAppendJobResult } from '../src/contract/index.js';
 import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
 import { jobsOf, workflowExists } from './helpers/workflow.js';
 
@@ -167,5 +169,75 @@ describe('against the dev server', () => {
       'TemporalUnavailable',
       'InvalidConfig',
     ]);
+  });
+});
+
+/** Without Temporal: what the starter decides before it connects, and what it tells its caller. */
+describe('without Temporal', () => {
+  function capture(): { io: { out(l: string): void; err(l: string): void }; out: string[]; err: string[] } {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err };
+  }
+
+  // Defect (issue 28, item 6): `--help --json` printed the usage as text.
+  it('--help --json prints one JSON document with the usage, naming the command as it was run', async () => {
+    for (const [argv, first] of [
+      [['--help', '--json'], 'usage: tdg-job <command>'],
+      [['start', '--help', '--json'], 'usage: tdg-job start '],
+      [['help', 'list', '--json'], 'usage: tdg-job list '],
+    ] as const) {
+      const { io, out, err } = capture();
+      expect(await main([...argv], io, 'tdg-job')).toBe(0);
+      expect(err).toEqual([]);
+      expect(out).toHaveLength(1);
+      const doc = JSON.parse(out[0]!) as { usage: string };
+      expect(Object.keys(doc)).toEqual(['usage']);
+      expect(doc.usage.startsWith(first)).toBe(true);
+    }
+    const { io, out } = capture();
+    expect(await main(['--help'], io, 'tdg-job')).toBe(0);
+    expect(out[0]).toMatch(/^usage: tdg-job <command>/);
+  });
+
+  // Defect (issue 28, item 6): Ctrl-C while following printed `status <workflow id>`, not the id.
+  it('start --wait tells its caller the real workflow id once it only follows (what Ctrl-C prints)', async () => {
+    const result: EmailAppendJobResult = {
+      jobId: 'tdg-1',
+      state: 'COMPLETED',
+      batchList: ['b-1'],
+      counts: { waitingForUpload: 0, queued: 0, inProgress: 0, completed: 1, failed: 0, malformed: 0 },
+      createdDate: null,
+      timeline: [],
+      checks: 1,
+      notifications: 0,
+      detectedBy: 'creation',
+      possibleDuplicateTdgJob: false,
+    };
+    const following: string[] = [];
+    const jobs = {
+      startJob: ({ workflowId }: { workflowId: string }): Promise<StartedJob> =>
+        Promise.resolve({ workflowId, jobId: 'tdg-1', alreadyStarted: false } as StartedJob),
+      temporal: {
+        workflow: { getHandle: () => ({ describe: () => Promise.reject(new Error('not needed')) }) },
+      },
+      follow: (workflowId: string) => {
+        expect(following).toEqual([workflowId]);
+        return Promise.resolve(result);
+      },
+    } as unknown as TdgJobs;
+    const command = parseCommand(['start', '--name', 'Nightly', '--wait']);
+    const { io, err } = capture();
+    const code = await runCommand(command as Exclude<typeof command, { kind: 'help' }>, jobs, io, {
+      program: 'tdg-job',
+      onFollowing: (workflowId) => following.push(workflowId),
+    });
+    expect(code).toBe(0);
+    const generated = /^workflow id: (\S+) \(generated\)$/.exec(err[0] ?? '')?.[1];
+    expect(generated).toBeDefined();
+    expect(following).toEqual([generated]);
+    const line = stoppedFollowingLine(generated!, 'tdg-job');
+    expect(line).toBe(`stopped following; the job goes on. Later: tdg-job status ${generated}`);
+    expect(line).not.toMatch(/<workflow id>/);
   });
 });

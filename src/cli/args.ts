@@ -30,17 +30,40 @@ type CommandName = keyof typeof COMMANDS;
 
 const EXIT_CODES = EXIT_CODE_LINES;
 
-export const USAGE = `usage: npm run job -- <command> [--help]
+/** How the starter is run from this repository (`npm run job -- …`): usage texts name it by default. */
+export const NPM_RUN_JOB = 'npm run job --';
+
+/**
+ * The command a person typed to run this CLI, for usage texts and hints: the packaged bin
+ * (`tdg-job`, `tdg-setup`) when run as one — through its `node_modules/.bin` link, or its file
+ * inside an installed package — else `npm run job --` / `npm run setup` (this repository).
+ */
+export function invokedAs(script: 'job' | 'setup', argv1: string | undefined = process.argv[1]): string {
+  const bin = script === 'job' ? 'tdg-job' : 'tdg-setup';
+  const parts = (argv1 ?? '').split(/[\\/]/);
+  const file = (parts.at(-1) ?? '').replace(/\.(c?js|mjs|cmd|ps1)$/, '');
+  // The bin's own file in an installed package (Windows' shims run it by path): …/node_modules/…/bin/job.js.
+  const packagedFile = parts.includes('node_modules') && parts.at(-2) === 'bin' && file === script;
+  if (file === bin || packagedFile) return bin;
+  return script === 'job' ? NPM_RUN_JOB : 'npm run setup';
+}
+
+/** The whole usage, naming the command as it was run (`program`). */
+function usageOfAll(program: string): string {
+  return `usage: ${program} <command> [--help]
 ${Object.values(COMMANDS)
   .map(([synopsis, what]) => `  ${synopsis}\n      ${what}`)
   .join('\n')}
 ${EXIT_CODES}`;
+}
 
-/** The usage of one command, or of all of them. */
-export function usageOf(command?: CommandName): string {
-  if (command === undefined) return USAGE;
+export const USAGE = usageOfAll(NPM_RUN_JOB);
+
+/** The usage of one command, or of all of them, naming the command as it was run (`program`). */
+export function usageOf(command?: CommandName, program: string = NPM_RUN_JOB): string {
+  if (command === undefined) return usageOfAll(program);
   const [synopsis, what] = COMMANDS[command];
-  return `usage: npm run job -- ${synopsis}\n  ${what}\n${EXIT_CODES}`;
+  return `usage: ${program} ${synopsis}\n  ${what}\n${EXIT_CODES}`;
 }
 
 function isCommandName(name: string | undefined): name is CommandName {

@@ -14,6 +14,7 @@ import { loadClientConfig } from '../platform/env/temporal.js';
 import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';
+import { invokedAs } from './args.js';
 
 /** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
 const IndexedValueType = { Keyword: 2, Bool: 5 } as const;
@@ -198,20 +199,29 @@ export function describeResult(result: EnsureResult): string {
   return `namespace "${result.namespace}": ${parts.join('; ')}`;
 }
 
-export const SETUP_USAGE = `usage: npm run setup [--help]
+/** `npm run setup --help`, naming the command as it was run (`tdg-setup` as the packaged bin). */
+export function setupUsage(program: string = 'npm run setup'): string {
+  return `usage: ${program} [--help]
   registers the workflow's search attributes (TdgJobId, TdgJobState: Keyword; TdgPossibleDuplicate: Bool)
   in TEMPORAL_NAMESPACE, idempotently
 exit codes: 0 done, 2 usage or configuration error, 3 refused or conflicting,
   5 Temporal unreachable (connection failure only), 6 unexpected error, 7 namespace not found`;
+}
+
+export const SETUP_USAGE = setupUsage();
 
 /** `npm run setup`: exit codes as in SETUP_USAGE. `--help` never runs it. */
-export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  /** How it was run, for the usage text (`tdg-setup` as the packaged bin). */
+  program: string = invokedAs('setup'),
+): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-    process.stdout.write(`${SETUP_USAGE}\n`);
+    process.stdout.write(`${setupUsage(program)}\n`);
     return 0;
   }
   if (argv.length > 0) {
-    process.stderr.write(`error: unexpected argument "${argv[0]}"\n${SETUP_USAGE}\n`);
+    process.stderr.write(`error: unexpected argument "${argv[0]}"\n${setupUsage(program)}\n`);
     return 2;
   }
   let config;

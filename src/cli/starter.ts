@@ -17,7 +17,7 @@ import {
   type ClosedJob,
 } from '../client/index.js';
 import { jobVersionOf } from '../client/job-version.js';
-import { parseCommand, usageOf, USAGE, UsageError, type Command } from './args.js';
+import { invokedAs, NPM_RUN_JOB, parseCommand, usageOf, UsageError, type Command } from './args.js';
 import {
   ExitCode,
   errorDocument,
@@ -34,12 +34,27 @@ import {
 } from './output.js';
 import { createProgress } from './progress.js';
 
+/** How `runCommand` names itself in hints, and what it tells its caller while it runs. */
+export interface RunOptions {
+  /** The command as it was run (`invokedAs`): `npm run job --` or `tdg-job`. */
+  program?: string;
+  /** `start --wait` (not `--json`) has started the job and now only follows it: Ctrl-C may stop following. */
+  onFollowing?: (workflowId: string) => void;
+}
+
+/** What Ctrl-C while following prints: the job goes on, and how to look at it later. */
+export function stoppedFollowingLine(workflowId: string, program: string = NPM_RUN_JOB): string {
+  return `stopped following; the job goes on. Later: ${program} status ${workflowId}`;
+}
+
 export async function runCommand(
   command: Exclude<Command, { kind: 'help' }>,
   jobs: TdgJobs,
   io: Output,
+  options: RunOptions = {},
 ): Promise<number> {
   const { json } = command;
+  const program = options.program ?? NPM_RUN_JOB;
   switch (command.kind) {
     case 'start': {
       // Generated here, so it is printed whatever happens next.
@@ -55,7 +70,7 @@ export async function runCommand(
       if (started.jobId === null) {
         throw new TdgJobError(
           JobErrorType.WorkerUnavailable,
-          `started workflow ${started.workflowId}, but TDG's job id did not come within ${formatDuration(command.timeoutMs)}: ${started.pendingReason ?? 'no answer'}; the job goes on once a worker runs (npm run job -- status ${started.workflowId})`,
+          `started workflow ${started.workflowId}, but TDG's job id did not come within ${formatDuration(command.timeoutMs)}: ${started.pendingReason ?? 'no answer'}; the job goes on once a worker runs (${program} status ${started.workflowId})`,
           started.workflowId,
         );
       }
@@ -83,6 +98,7 @@ export async function runCommand(
         isTTY: false,
         write: (t) => io.out(t.replace(/\n$/, '')),
       };
+      options.onFollowing?.(started.workflowId);
       const progress = createProgress(target, { startedAt });
       let latest: JobStatus | undefined;
       let lastShown = '';
@@ -196,12 +212,12 @@ export function closedLine(closed: ClosedJob): string {
 }
 
 /** One failure: with --json exactly one document on stdout, else one line (two with a hint) on stderr. */
-export function reportError(err: unknown, json: boolean, io: Output): number {
+export function reportError(err: unknown, json: boolean, io: Output, program: string = NPM_RUN_JOB): number {
   if (json) {
     io.out(JSON.stringify(errorDocument(err), null, 2));
     return exitCodeFor(err);
   }
-  if (err instanceof UsageError) io.err(`error: ${err.message}\n${USAGE}`);
+  if (err instanceof UsageError) io.err(`error: ${err.message}\n${usageOf(undefined, program)}`);
   else if (err instanceof TdgJobError) {
     const where =
       err.workflowId && !err.message.includes(err.workflowId) ? ` (workflow ${err.workflowId})` : '';
@@ -230,6 +246,8 @@ export function processOutput(): Output {
 export async function main(
   argv: string[] = process.argv.slice(2),
   io: Output = processOutput(),
+  /** How it was run, for usage texts and hints (`tdg-job` as the packaged bin). */
+  program: string = invokedAs('job'),
 ): Promise<number> {
   // Known before parsing, so even a usage error is one JSON document.
   const wantsJson = argv.includes('--json');
@@ -239,10 +257,12 @@ export async function main(
     parsed = parseCommand(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    return reportError(err, wantsJson, io);
+    return reportError(err, wantsJson, io, program);
   }
   if (parsed.kind === 'help') {
-    io.out(usageOf(parsed.command));
+    const usage = usageOf(parsed.command, program);
+    // --json is a contract: one JSON document on stdout, also for --help.
+    io.out(wantsJson ? JSON.stringify({ usage }, null, 2) : usage);
     return ExitCode.ok;
   }
   const command = parsed;
@@ -254,6 +274,7 @@ export async function main(
       new TdgJobError(JobErrorType.InvalidConfig, err.message, null, null, null, { cause: err }),
       command.json,
       io,
+      program,
     );
   }
   const { temporal } = config;
@@ -267,19 +288,23 @@ export async function main(
       new TdgJobError(JobErrorType.TemporalUnavailable, message, null, null, null, { cause: err }),
       command.json,
       io,
+      program,
     );
   }
-  if (command.kind === 'start' && command.wait && !command.json) {
-    // Following is only watching: the job goes on without us.
+  // Following is only watching: once the job is started, Ctrl-C stops following and the job goes on.
+  const onFollowing = (workflowId: string): void => {
     process.once('SIGINT', () => {
-      io.err(`\nstopped following; the job goes on. Later: npm run job -- status <workflow id>`);
+      io.err(`\n${stoppedFollowingLine(workflowId, program)}`);
       process.exit(130);
     });
-  }
+  };
   try {
-    return await runCommand(command, new TdgJobs(client, { taskQueue: temporal.taskQueue }), io);
+    return await runCommand(command, new TdgJobs(client, { taskQueue: temporal.taskQueue }), io, {
+      program,
+      onFollowing,
+    });
   } catch (err) {
-    return reportError(err, command.json, io);
+    return reportError(err, command.json, io, program);
   } finally {
     await connection.close();
   }
