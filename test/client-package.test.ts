@@ -33,6 +33,42 @@ async function readmeExample(): Promise<string> {
   return block;
 }
 
+let compiled: Promise<unknown> | undefined;
+/** The README example compiled once with plain tsc into out/example.js. */
+function compileExample(): Promise<unknown> {
+  compiled ??= run(
+    process.execPath,
+    [
+      TSC,
+      '--strict',
+      '--skipLibCheck',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--types',
+      'node',
+    ].concat(['--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), '--outDir', 'out', 'example.ts']),
+    { cwd: consumer, timeout: 120_000 },
+  );
+  return compiled;
+}
+
+/** The compiled example with plain `node`, against the suite's dev server and this task queue. */
+function runExample(taskQueue: string): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['out/example.js'], {
+    cwd: consumer,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: consumer,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    },
+    timeout: 90_000,
+  });
+}
+
 beforeAll(async () => {
   consumer = await mkdtemp(join(tmpdir(), 'tdg-consumer-'));
   // `npm pack` runs the package's prepack: a fresh compile of the client into its dist/.
@@ -106,42 +142,27 @@ describe('the packed client package', () => {
   );
 
   it('runs the README example with plain node: the job id, then the batch count', async () => {
-    await run(
-      process.execPath,
-      [
-        TSC,
-        '--strict',
-        '--skipLibCheck',
-        '--target',
-        'es2022',
-        '--module',
-        'nodenext',
-        '--types',
-        'node',
-      ].concat([
-        '--typeRoots',
-        join(PROJECT_ROOT, 'node_modules', '@types'),
-        '--outDir',
-        'out',
-        'example.ts',
-      ]),
-      { cwd: consumer, timeout: 120_000 },
-    );
+    await compileExample();
     await temporal.withWorker(simulatorActivities(sim), async () => {
-      const { stdout, stderr } = await run(process.execPath, ['out/example.js'], {
-        cwd: consumer,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HOME: consumer,
-          TEMPORAL_ADDRESS: temporal.address,
-          TEMPORAL_NAMESPACE: 'default',
-          TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-        },
-        timeout: 90_000,
-      });
+      const { stdout, stderr } = await runExample(temporal.taskQueue);
       expect(stderr).toBe('');
       expect(stdout).toMatch(/^TDG job [0-9a-f]{15}: attach its batches now\nCOMPLETED with 3 batches\n$/);
     });
+  }, 300_000);
+
+  // Defect (issue 28, item 3): with no worker the example printed `TDG job null: attach its batches
+  // now`, then waited for a result forever.
+  it('the README example, with no worker: says there is no TDG job id yet and ends', async () => {
+    await compileExample();
+    const queue = `nobody-polls-${Date.now()}`;
+    const { stdout, stderr } = await runExample(queue);
+    expect(stdout).toBe('');
+    const workflowId = /^workflow (\S+): no TDG job id yet \(no worker is polling task queue /.exec(
+      stderr,
+    )?.[1];
+    expect(stderr).toMatch(new RegExp(`${queue}.*attach batches later\n$`));
+    expect(workflowId).toBeDefined();
+    await temporal.client.workflow.getHandle(workflowId!).terminate('test cleanup');
   }, 300_000);
 
   it("the package's tdg-job bin runs with plain node and --json failures parse", async () => {
@@ -154,5 +175,14 @@ describe('the packed client package', () => {
     ).catch((err: { code: number; stdout: string }) => err);
     expect((result as { code?: number }).code).toBe(2);
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: 'UsageError' } });
+    // Defect (issue 28, item 6): the bins named `npm run job` / `npm run setup` in their usage.
+    const help = await run(join(consumer, 'node_modules', '.bin', 'tdg-job'), ['list', '--help'], {
+      cwd: consumer,
+    });
+    expect(help.stdout).toMatch(/^usage: tdg-job list /);
+    const setupHelp = await run(join(consumer, 'node_modules', '.bin', 'tdg-setup'), ['--help'], {
+      cwd: consumer,
+    });
+    expect(setupHelp.stdout).toMatch(/^usage: tdg-setup \[--help\]/);
   });
 });
