@@ -92,7 +92,7 @@ describe('starter help and command names', () => {
     },
   );
 
-  // Defect (issue 28, item 6): the packaged bins printed `usage: npm run job …`.
+  // Once a defect: the packaged bins printed `usage: npm run job …`.
   it('usage names the command as it was run: the packaged bins, or npm run in this repository', () => {
     expect(invokedAs('job', '/app/node_modules/.bin/tdg-job')).toBe('tdg-job');
     expect(invokedAs('job', '/app/node_modules/tdg-email-append/dist/src/bin/job.js')).toBe('tdg-job');

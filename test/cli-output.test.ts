@@ -102,7 +102,7 @@ describe('what the starter prints', () => {
     expect(searchAttributeHint(new Error('deadline exceeded'))).toBeNull();
   });
 
-  // Defect (issue 28, item 2): `result --json` and `start --wait --json` printed
+  // Once a defect: `result --json` and `start --wait --json` printed
   // `{ kind: 'failed', failureType, … }` for a job that ended badly: no `error`, no `workflowId`.
   it('--json: a job that ended badly is the documented error document, with the exit code of its type', async () => {
     const failedResult: EmailAppendJobResult = {

@@ -116,7 +116,7 @@ describe('search attribute setup (operator service)', () => {
     expect(written.join('')).toMatch(/^usage: npm run setup/);
   });
 
-  // Defect (issue 28, item 6): the packaged `tdg-setup` bin printed `usage: npm run setup`.
+  // Once a defect: the packaged `tdg-setup` bin printed `usage: npm run setup`.
   it('setup --help run as the packaged bin names tdg-setup', async () => {
     expect(setupUsage('tdg-setup')).toMatch(/^usage: tdg-setup \[--help\]\n/);
     const written: string[] = [];

@@ -180,7 +180,7 @@ describe('without Temporal', () => {
     return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err };
   }
 
-  // Defect (issue 28, item 6): `--help --json` printed the usage as text.
+  // Once a defect: `--help --json` printed the usage as text.
   it('--help --json prints one JSON document with the usage, naming the command as it was run', async () => {
     for (const [argv, first] of [
       [['--help', '--json'], 'usage: tdg-job <command>'],
@@ -200,7 +200,7 @@ describe('without Temporal', () => {
     expect(out[0]).toMatch(/^usage: tdg-job <command>/);
   });
 
-  // Defect (issue 28, item 6): Ctrl-C while following printed `status <workflow id>`, not the id.
+  // Once a defect: Ctrl-C while following printed `status <workflow id>`, not the id.
   it('start --wait tells its caller the real workflow id once it only follows (what Ctrl-C prints)', async () => {
     const result: EmailAppendJobResult = {
       jobId: 'tdg-1',

@@ -150,7 +150,7 @@ describe('the packed client package', () => {
     });
   }, 300_000);
 
-  // Defect (issue 28, item 3): with no worker the example printed `TDG job null: attach its batches
+  // Once a defect: with no worker the example printed `TDG job null: attach its batches
   // now`, then waited for a result forever.
   it('the README example, with no worker: says there is no TDG job id yet and ends', async () => {
     await compileExample();
@@ -175,7 +175,7 @@ describe('the packed client package', () => {
     ).catch((err: { code: number; stdout: string }) => err);
     expect((result as { code?: number }).code).toBe(2);
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { type: 'UsageError' } });
-    // Defect (issue 28, item 6): the bins named `npm run job` / `npm run setup` in their usage.
+    // Once a defect: the bins named `npm run job` / `npm run setup` in their usage.
     const help = await run(join(consumer, 'node_modules', '.bin', 'tdg-job'), ['list', '--help'], {
       cwd: consumer,
     });
