@@ -52,6 +52,9 @@ COPY --from=build /app/dist/workflow-bundle.js ./dist/
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/workflows ./dist/workflows
 COPY --from=build /app/dist/activities ./dist/activities
+# The mount points of compose's certificate volumes, owned by the unprivileged user so that a new
+# named volume takes that ownership and tls-certificates (running as it) can write there.
+RUN mkdir -p /tls /tls-ca && chown node:node /tls /tls-ca && chmod 0700 /tls-ca
 # The image's own unprivileged user; files stay root-owned and read-only to it.
 USER node
 # worker: /healthz 8081, Prometheus 9464; listener: 8788

@@ -41,12 +41,13 @@ const tdgTypesOnly = {
  * fails lint. tooling/bench/ and test/ may import anything.
  */
 const LAYERS = {
-  'src/bin': ['src/cli', 'src/listener', 'src/platform', 'src/worker'],
+  'src/bin': ['src/cli', 'src/listener', 'src/platform', 'src/security', 'src/worker'],
   'src/cli': ['src/client', 'src/contract', 'src/platform'],
   'src/worker': ['src/contract', 'src/platform', 'src/tdg', 'activities'],
   'src/client': ['src/contract', 'src/platform'],
   'src/listener': ['src/contract', 'src/platform'],
   'src/tdg': ['src/contract'],
+  'src/security': ['src/contract', 'src/platform'],
   'src/platform': ['src/contract'],
   'src/platform/env': ['src/platform', 'src/contract'],
   'tooling/bin': [
@@ -56,7 +57,7 @@ const LAYERS = {
     'tooling/stack',
     'src/platform',
   ],
-  'tooling/cluster': ['tooling/stack', 'src/contract', 'src/platform', 'src/worker'],
+  'tooling/cluster': ['tooling/stack', 'src/contract', 'src/platform', 'src/security', 'src/worker'],
   'tooling/stack': [
     'tooling/simulator',
     'src/cli',

@@ -24,7 +24,8 @@ import { SEARCH_ATTRIBUTE_SPECS, TDG_ATTEMPT_TIMEOUT_MS } from '../src/contract/
 import { parseDuration } from '../src/platform/duration.js';
 import { describeConnectionSecurity } from '../src/platform/temporal-connection.js';
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
-import { entrypointScript, readCompose, serviceEnvironment } from '../tooling/cluster/compose.js';
+import { entrypointScript, readCompose, serviceEnvironment, volumePath } from '../tooling/cluster/compose.js';
+import { ensureCertificates } from '../src/security/certificates.js';
 import {
   NATIVE_ADDITIONS,
   NATIVE_OVERRIDES,
@@ -74,6 +75,7 @@ interface Service {
 }
 interface ComposeFile {
   services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
 }
 
 const composeText = read('docker-compose.yml');
@@ -222,7 +224,10 @@ describe('docker-compose.yml', () => {
     for (const job of ['temporal-schema-setup', 'temporal-create-namespace']) {
       for (const volume of service(job).volumes ?? []) {
         const source = volume.split(':')[0] ?? '';
-        expect(existsSync(join(root, source)), `${job} mounts ${source}`).toBe(true);
+        // A bind mount names a file of this checkout; a named volume is declared at the top level.
+        if (source.startsWith('.'))
+          expect(existsSync(join(root, source)), `${job} mounts ${source}`).toBe(true);
+        else expect(compose.volumes, `${job} mounts volume ${source}`).toHaveProperty(source);
       }
     }
     const schemaScript = read('deploy/temporal/setup-postgres.sh');
@@ -560,6 +565,14 @@ describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a re
   });
 });
 
+// The native run's certificates folders, with real files: the worker's configuration reads them.
+const nativeVolumes = {
+  tls: mkdtempSync(join(tmpdir(), 'tdg-tls-')),
+  'tls-ca': mkdtempSync(join(tmpdir(), 'tdg-tls-ca-')),
+};
+await ensureCertificates({ dir: nativeVolumes.tls, caDir: nativeVolumes['tls-ca'] });
+afterAll(() => Object.values(nativeVolumes).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
   const vars = { POSTGRES_PASSWORD: 'pw-test-only' };
   const ctx: NativeContext = {
@@ -570,6 +583,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     listenerPort: 8788,
     simulatorPort: 8787,
     uiPort: 8080,
+    volumes: nativeVolumes,
   };
   const parsed = readCompose();
   const native = {
@@ -588,7 +602,9 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
       const overridden = Object.keys(NATIVE_OVERRIDES[name as keyof typeof NATIVE_OVERRIDES]);
       const added = Object.keys(NATIVE_ADDITIONS[name as keyof typeof NATIVE_ADDITIONS] ?? {});
       for (const [key, value] of Object.entries(fromCompose)) {
-        if (!overridden.includes(key)) expect(environment[key], `${name}: ${key}`).toBe(value);
+        // A path inside a named volume is the same path in the folder that holds it natively.
+        const expected = volumePath(service(name), value, ctx.volumes);
+        if (!overridden.includes(key)) expect(environment[key], `${name}: ${key}`).toBe(expected);
       }
       for (const key of overridden) expect(Object.keys(fromCompose), `${name}: ${key}`).toContain(key);
       const extra = Object.keys(environment).filter((key) => !(key in fromCompose));
@@ -727,6 +743,12 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
     'WORKER_BUILD_ID',
     'WORKER_PROMOTE',
   ];
+  /** Compose's certificates come from its tls volume; Kubernetes mounts the cluster's Secrets. */
+  const TLS_FROM_SECRETS = [
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  ];
   const dockerfileCmd = (stage: string): string[] => {
     const text = read('Dockerfile');
     const from = text.indexOf(`AS ${stage}`);
@@ -796,6 +818,7 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
         const env = environment(objects, worker, paths);
         const fromCompose = serviceEnvironment(composeWorker, {});
         for (const [key, value] of Object.entries(fromCompose)) {
+          if (TLS_FROM_SECRETS.includes(key)) continue;
           if (REPLACED_BY_CONTROLLER.includes(key))
             expect(env[key], `${key}: the controller's`).toBeUndefined();
           else expect(env[key], key).toBe(value);
@@ -858,7 +881,7 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
         for (const [key, value] of Object.entries(serviceEnvironment(composeListener, {}))) {
           // TEMPORAL_ADDRESS: a host name, the cluster's instead of compose's.
           if (key === 'TEMPORAL_ADDRESS') expect(env[key]).toMatch(/^[a-z0-9.-]+:7233$/);
-          else expect(env[key], key).toBe(value);
+          else if (!TLS_FROM_SECRETS.includes(key)) expect(env[key], key).toBe(value);
         }
         const config = loadListenerConfig(env);
         expect(config.secrets).toEqual([secret.NOTIFY_SECRET]);

@@ -185,6 +185,7 @@ export function exitCodeForType(type: string): number {
       return ExitCode.jobFailed;
     case JobErrorType.InvalidConfig:
     case JobErrorType.InvalidJobRequest:
+    case JobErrorType.TlsRefused:
       return ExitCode.usage;
     case JobErrorType.WorkflowNotFound:
       return ExitCode.notFound;
@@ -205,7 +206,7 @@ export function exitCodeForType(type: string): number {
 
 /** Exit codes as `--help` and the README list them. */
 export const EXIT_CODE_LINES = `exit codes: 0 completed (or started), 1 job FAILED at TDG,
-  2 usage, configuration or invalid job request (UsageError, InvalidConfig, InvalidJobRequest),
+  2 usage, configuration or invalid job request (UsageError, InvalidConfig, InvalidJobRequest, TlsRefused),
   3 refused or ended otherwise (CheckRefused, CancelRefused, WorkflowClosed, JobDeadlineExceeded, JobCancelled, NotPermitted, …),
   4 workflow not found, 5 Temporal unreachable (connection failure only), 6 unexpected error,
   7 namespace or search attributes missing (NamespaceNotFound, SetupRequired),

@@ -8,6 +8,7 @@ import { loadClientConfig, type TemporalSection } from '../platform/env/temporal
 import { formatDuration, type JobStatus } from '../contract/index.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import {
+  connectFailure,
   JobErrorType,
   TdgJobError,
   TdgJobs,
@@ -283,13 +284,7 @@ export async function main(
   try {
     ({ connection, client } = await connectClient(config, { connectTimeoutMs: 5_000 }));
   } catch (err) {
-    const message = `cannot reach Temporal at ${temporal.address}: ${(err as Error).message}`;
-    return reportError(
-      new TdgJobError(JobErrorType.TemporalUnavailable, message, null, null, null, { cause: err }),
-      command.json,
-      io,
-      program,
-    );
+    return reportError(connectFailure(err, temporal.address), command.json, io, program);
   }
   // Following is only watching: once the job is started, Ctrl-C stops following and the job goes on.
   const onFollowing = (workflowId: string): void => {

@@ -4,6 +4,7 @@
  * never carry a secret.
  */
 import type { EmailAppendJobResult, JobStatus } from '../contract/index.js';
+import { TlsRefusedError } from '../platform/temporal-connection.js';
 import type { ClosedJob } from './closed.js';
 
 export const JobErrorType = {
@@ -32,6 +33,11 @@ export const JobErrorType = {
   WorkerUnavailable: 'WorkerUnavailable',
   /** No connection to Temporal (only a connection failure: never a refusal or a bug). */
   TemporalUnavailable: 'TemporalUnavailable',
+  /**
+   * Temporal refused the TLS handshake: no client certificate, one it does not trust, an expired
+   * one, a server name that does not match, or TLS on one side only. The message says which.
+   */
+  TlsRefused: 'TlsRefused',
   /** The Temporal namespace does not exist. */
   NamespaceNotFound: 'NamespaceNotFound',
   /** The namespace lacks our search attributes: run `npm run setup`. */
@@ -86,4 +92,18 @@ export function describeError(err: unknown): string {
     e = e instanceof Error ? e.cause : undefined;
   }
   return parts.join(': ');
+}
+
+/** Why connecting to Temporal failed: TLS refused it (a setting to fix), or it is unreachable. */
+export function connectFailure(err: unknown, address: string): TdgJobError {
+  return err instanceof TlsRefusedError
+    ? new TdgJobError(JobErrorType.TlsRefused, err.message, null, null, null, { cause: err })
+    : new TdgJobError(
+        JobErrorType.TemporalUnavailable,
+        `cannot reach Temporal at ${address}: ${(err as Error).message}`,
+        null,
+        null,
+        null,
+        { cause: err },
+      );
 }

@@ -8,7 +8,7 @@
 import { ConfigError } from '../platform/env/schema.js';
 import { loadClientConfig } from '../platform/env/temporal.js';
 import { connectClient } from '../platform/temporal-connection.js';
-import { JobErrorType, TdgJobError } from './errors.js';
+import { connectFailure, JobErrorType, TdgJobError } from './errors.js';
 import { TdgJobs } from './tdg-jobs.js';
 
 export {
@@ -22,7 +22,7 @@ export {
   type WaitOptions,
 } from './tdg-jobs.js';
 export { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
-export { TdgJobError, JobErrorType, describeError } from './errors.js';
+export { TdgJobError, JobErrorType, connectFailure, describeError } from './errors.js';
 export { defaultWorkflowId } from './start-details.js';
 export {
   WORKFLOW_ID_PATTERN,
@@ -41,8 +41,8 @@ export interface ConnectedTdgJobs extends TdgJobs {
 
 /**
  * Connects with the same `TEMPORAL_*` settings (and envconfig profiles) as the worker and the CLI.
- * Every rejection is a TdgJobError: a bad setting InvalidConfig (every problem listed), an
- * unreachable Temporal TemporalUnavailable.
+ * Every rejection is a TdgJobError: a bad setting InvalidConfig (every problem listed), a refused
+ * TLS handshake TlsRefused (saying why), an unreachable Temporal TemporalUnavailable.
  */
 export async function connectTdgJobs(env: NodeJS.ProcessEnv = process.env): Promise<ConnectedTdgJobs> {
   let config;
@@ -56,14 +56,7 @@ export async function connectTdgJobs(env: NodeJS.ProcessEnv = process.env): Prom
   try {
     connected = await connectClient(config, { connectTimeoutMs: 5_000 });
   } catch (err) {
-    throw new TdgJobError(
-      JobErrorType.TemporalUnavailable,
-      `cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}`,
-      null,
-      null,
-      null,
-      { cause: err },
-    );
+    throw connectFailure(err, config.temporal.address);
   }
   const jobs = new TdgJobs(connected.client, { taskQueue: config.temporal.taskQueue });
   return Object.assign(jobs, { close: () => connected.connection.close() });

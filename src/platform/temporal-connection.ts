@@ -6,6 +6,34 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { TemporalConnectionSecurity, TemporalSection } from './env/temporal.js';
+import { diagnoseTlsRefusal, ownCertificateProblem, type TlsRefusal } from './tls-diagnosis.js';
+
+/** Temporal refused the TLS handshake (or wanted one): a setting to fix, not an outage. */
+export class TlsRefusedError extends Error {
+  override name = 'TlsRefusedError';
+  constructor(readonly refusal: TlsRefusal) {
+    super(refusal.message);
+  }
+}
+
+/**
+ * Connects with `connect`; on failure, the TLS reason when there is one (TlsRefusedError), else
+ * the original error. An expired or unreadable client certificate is refused before connecting.
+ */
+export async function connectOrExplain<T>(
+  address: string,
+  security: TemporalConnectionSecurity,
+  connect: () => Promise<T>,
+): Promise<T> {
+  const own = typeof security.tls === 'object' ? ownCertificateProblem(security.tls) : undefined;
+  if (own) throw new TlsRefusedError(own);
+  try {
+    return await connect();
+  } catch (error) {
+    const refusal = await diagnoseTlsRefusal(address, security).catch(() => undefined);
+    throw refusal ? new TlsRefusedError(refusal) : error;
+  }
+}
 
 export interface ConnectOptions {
   /** Connect on the first call instead of now (a process that must start while Temporal is down). */
@@ -34,7 +62,9 @@ export async function connectClient(
   const connectOptions = connectionOptions(config, options);
   const connection = options.lazy
     ? Connection.lazy(connectOptions)
-    : await Connection.connect(connectOptions);
+    : await connectOrExplain(config.temporal.address, config.temporalSecurity, () =>
+        Connection.connect(connectOptions),
+      );
   return { connection, client: new Client({ connection, namespace: config.temporal.namespace }) };
 }
 

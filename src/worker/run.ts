@@ -24,30 +24,48 @@ import type { TemporalConfig } from '../platform/env/temporal.js';
 import { loadWorkerConfig, tdgCallsPerSecondPerWorker, type WorkerConfig } from './config.js';
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
-import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
+import {
+  connectionOptions,
+  connectOrExplain,
+  describeConnectionSecurity,
+  TlsRefusedError,
+} from '../platform/temporal-connection.js';
 import { bundleWorkflows, createTdgWorker, prebuiltWorkflowBundle, workflowCodeOf } from './factory.js';
 import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning } from './versioning.js';
 import { watchVersion, type VersionWatcher } from './version-watch.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
 
+/** A refused TLS handshake is a setting to fix: the configuration exit code. */
+const EXIT_TLS_REFUSED = 2;
+
 export class ConnectAborted extends Error {
   override name = 'ConnectAborted';
 }
 
-/** Temporal may still be starting (compose, CI): retry with backoff instead of dying at once. */
+/**
+ * Temporal may still be starting (compose, CI): retry with backoff instead of dying at once. A
+ * refused TLS handshake is not retried: it throws TlsRefusedError, saying why, at once.
+ */
 export async function connectWithRetry(
   temporal: TemporalConfig,
   maxWaitMs = 120_000,
   options: { connection?: Omit<NativeConnectionOptions, 'address'>; signal?: AbortSignal } = {},
 ): Promise<NativeConnection> {
   const started = Date.now();
+  const { tls, apiKey } = options.connection ?? {};
+  const security = {
+    ...(tls !== undefined && tls !== null ? { tls } : {}),
+    ...(typeof apiKey === 'string' ? { apiKey } : {}),
+  };
   for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
     if (options.signal?.aborted) throw new ConnectAborted('stopped while connecting to Temporal');
     try {
-      return await NativeConnection.connect({ ...options.connection, address: temporal.address });
+      return await connectOrExplain(temporal.address, security, () =>
+        NativeConnection.connect({ ...options.connection, address: temporal.address }),
+      );
     } catch (err) {
-      if (Date.now() - started + delay > maxWaitMs) throw err;
+      if (err instanceof TlsRefusedError || Date.now() - started + delay > maxWaitMs) throw err;
       process.stderr.write(
         `Temporal at ${temporal.address} not reachable yet (${(err as Error).message}); retrying in ${delay} ms\n`,
       );
@@ -154,6 +172,10 @@ export async function main(): Promise<number> {
       if (err instanceof ConnectAborted) {
         log.info('worker stopped before it connected to Temporal');
         return 0;
+      }
+      if (err instanceof TlsRefusedError) {
+        log.error(`Temporal refused the connection: ${err.message}`, { refusal: err.refusal.kind });
+        return EXIT_TLS_REFUSED;
       }
       throw err;
     }

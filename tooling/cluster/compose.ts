@@ -102,6 +102,35 @@ export function hostPath(service: ComposeService, containerPath: string): string
   throw new Error(`no bind mount of docker-compose.yml holds ${containerPath}`);
 }
 
+/**
+ * A path inside one of the service's named volumes (`tls:/tls:ro` → `/tls/ca.pem`) as the same path
+ * in the host folder that holds that volume natively (`volumes.tls`); anything else unchanged.
+ */
+export function volumePath(
+  service: ComposeService,
+  value: string,
+  volumes: Readonly<Record<string, string>>,
+): string {
+  for (const volume of service.volumes ?? []) {
+    const [source, target] = volume.split(':');
+    const host = source === undefined ? undefined : volumes[source];
+    if (host === undefined || !target) continue;
+    if (value === target || value.startsWith(`${target}/`)) return host + value.slice(target.length);
+  }
+  return value;
+}
+
+/** Every value of `env` through volumePath. */
+export function withVolumePaths(
+  service: ComposeService,
+  env: Record<string, string>,
+  volumes: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, volumePath(service, value, volumes)]),
+  );
+}
+
 /** `entrypoint: ['/bin/sh', '/deploy/x.sh']` → the host path of x.sh. */
 export function entrypointScript(service: ComposeService): string {
   const [shell, script] = service.entrypoint ?? [];

@@ -2,9 +2,17 @@
  * What the native run changes in docker-compose.yml's services, in one place: every other value of
  * their environment is passed as compose would pass it. A container gets host names, mounted
  * paths and container ports from Docker; natively those become 127.0.0.1, the mounted host paths
- * and this machine's ports. deployment.test.ts checks the two stay the same otherwise.
+ * and this machine's ports; paths inside a named volume (the certificates' `tls`) become the same
+ * paths in the folder that holds the volume natively (NativeContext.volumes).
+ * deployment.test.ts checks the two stay the same otherwise.
  */
-import { composeService, hostPath, serviceEnvironment, type ComposeFile } from './compose.js';
+import {
+  composeService,
+  hostPath,
+  serviceEnvironment,
+  withVolumePaths,
+  type ComposeFile,
+} from './compose.js';
 import type { NodePorts } from './ports.js';
 
 /** Per compose service: the variables the native run replaces, and why. */
@@ -47,6 +55,8 @@ export interface NativeContext {
   listenerPort: number;
   simulatorPort: number;
   uiPort: number;
+  /** Per named volume of docker-compose.yml: the host folder that holds it. */
+  volumes: Readonly<Record<string, string>>;
 }
 
 type Overrides<S extends PlannedService> = Record<keyof (typeof NATIVE_OVERRIDES)[S], string>;
@@ -57,7 +67,8 @@ function environment<S extends PlannedService>(
   ctx: NativeContext,
   overrides: Overrides<S>,
 ): Record<string, string> {
-  return serviceEnvironment(composeService(compose, name), ctx.vars, overrides);
+  const service = composeService(compose, name);
+  return withVolumePaths(service, serviceEnvironment(service, ctx.vars, overrides), ctx.volumes);
 }
 
 export function schemaJobEnvironment(compose: ComposeFile, ctx: NativeContext): Record<string, string> {

@@ -5,6 +5,9 @@
  * ring (the embedded config template, driven by the compose service's environment) → namespace
  * and search attributes (deploy/temporal/create-namespace.sh) → simulator (when TDG_BASE_URL is
  * unset), listener and M workers (our entry points, with the compose services' environment).
+ * Before anything, tls-certificates (src/security/certificates.ts) makes sure the stack's private CA
+ * and every component's certificate are valid, in <data>/tls (and the CA's key in <data>/tls-ca):
+ * Temporal's frontend and internode traffic require them (mutual TLS).
  * Long-running processes are supervised (restarted when they exit unasked); the state, with every
  * pid, is kept in <data>/cluster.json for operators and the cluster test.
  */
@@ -24,7 +27,7 @@ import {
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, relative } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { stringify as stringifyYaml } from 'yaml';
 
 import { findBinary, TEMPORAL_CLI } from '../stack/temporal-binaries.js';
@@ -32,9 +35,11 @@ import { parseDuration } from '../../src/platform/duration.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import { PREBUILT_BUNDLE_PATH } from '../../src/worker/factory.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/contract/definitions.js';
+import { caFiles, identityFiles, type Identity } from '../../src/security/certificates.js';
 import {
   composeService,
   entrypointScript,
+  volumePath,
   imageTag,
   readCompose,
   serviceEnvironment,
@@ -87,6 +92,13 @@ export interface ClusterOptions {
   say: (line: string) => void;
 }
 
+/** What a client of the cluster's frontend needs: the CA to trust and a client certificate. */
+export interface ClusterTls {
+  caCert: string;
+  clientCert: string;
+  clientKey: string;
+}
+
 export interface ClusterState {
   runnerPid: number;
   ready: boolean;
@@ -98,8 +110,54 @@ export interface ClusterState {
   listenerUrl: string;
   prometheusUrl: string | null;
   uiUrl: string | null;
+  /** The operators' (admin) certificate files; every component has its own. */
+  tls: ClusterTls;
   dataDir: string;
   processes: ProcessView[];
+}
+
+/** The folders docker-compose.yml's named volumes are natively. */
+export function clusterVolumes(dataDir: string): { tls: string; 'tls-ca': string } {
+  return { tls: join(dataDir, 'tls'), 'tls-ca': join(dataDir, 'tls-ca') };
+}
+
+export function clusterTls(dataDir: string, identity: Identity = 'admin'): ClusterTls {
+  const dir = clusterVolumes(dataDir).tls;
+  const files = identityFiles(dir, identity);
+  return { caCert: caFiles(dir).cert, clientCert: files.cert, clientKey: files.key };
+}
+
+/**
+ * The name clients verify the frontend's certificate against. It also names 127.0.0.1, but Node
+ * warns (DEP0123) when a TLS server name is an IP address.
+ */
+export const CLUSTER_SERVER_NAME = 'temporal';
+
+/** `Connection.connect` / `NativeConnection.connect` options for the cluster's frontend. */
+export function clusterConnectionOptions(
+  state: Pick<ClusterState, 'temporalAddress' | 'tls'>,
+): Pick<ConnectionOptions, 'address' | 'tls'> {
+  return {
+    address: state.temporalAddress,
+    tls: {
+      serverNameOverride: CLUSTER_SERVER_NAME,
+      serverRootCACertificate: readFileSync(state.tls.caCert),
+      clientCertPair: { crt: readFileSync(state.tls.clientCert), key: readFileSync(state.tls.clientKey) },
+    },
+  };
+}
+
+/** The variables that point the temporal CLI, `npm run job` and `npm run setup` at the cluster. */
+export function clusterClientEnv(
+  state: Pick<ClusterState, 'temporalAddress' | 'tls'>,
+): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: state.temporalAddress,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: state.tls.caCert,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: state.tls.clientCert,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: state.tls.clientKey,
+    TEMPORAL_TLS_SERVER_NAME: CLUSTER_SERVER_NAME,
+  };
 }
 
 interface Secrets {
@@ -189,7 +247,8 @@ function nodeCommand(service: ComposeService): string[] {
   if (service.command?.[0] !== 'node' || !script) {
     throw new Error(`expected command ['node', 'dist/….js'], got ${JSON.stringify(service.command)}`);
   }
-  return ['--import', 'tsx', script.replace(/^dist\//, '').replace(/\.js$/, '.ts')];
+  const rest = service.command.slice(service.command.indexOf(script) + 1);
+  return ['--import', 'tsx', script.replace(/^dist\//, '').replace(/\.js$/, '.ts'), ...rest];
 }
 
 function newestMtime(dir: string): number {
@@ -212,10 +271,15 @@ function bundleIsFresh(): boolean {
 class FrontendProbe {
   private connections = new Map<string, Promise<Connection>>();
 
+  constructor(private readonly tls: ClusterTls) {}
+
   async serving(address: string): Promise<boolean> {
     let connection = this.connections.get(address);
     if (!connection) {
-      connection = Connection.connect({ address, connectTimeout: 2_000 });
+      connection = Connection.connect({
+        ...clusterConnectionOptions({ temporalAddress: address, tls: this.tls }),
+        connectTimeout: 2_000,
+      });
       this.connections.set(address, connection);
       connection.catch(() => this.connections.delete(address));
     }
@@ -305,7 +369,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
 class NativeStack implements Cluster {
   private readonly started: Supervised[] = [];
-  private readonly probe = new FrontendProbe();
+  private readonly probe: FrontendProbe;
   private readonly logs: string;
   private readonly basePath: string;
   private ready = false;
@@ -328,6 +392,7 @@ class NativeStack implements Cluster {
     private readonly prometheus: PrometheusTools | undefined,
   ) {
     this.logs = join(options.dataDir, 'logs');
+    this.probe = new FrontendProbe(clusterTls(options.dataDir));
     this.basePath = [serverTools.binDir, dirname(cli), process.env.PATH ?? '/usr/bin:/bin'].join(':');
     this.temporalAddress = `127.0.0.1:${ports.nodes[0]?.FRONTEND_GRPC_PORT ?? 7233}`;
     this.listenerUrl = `http://127.0.0.1:${ports.listener}`;
@@ -341,6 +406,7 @@ class NativeStack implements Cluster {
       listenerPort: ports.listener,
       simulatorPort: ports.simulator,
       uiPort: ports.ui,
+      volumes: clusterVolumes(options.dataDir),
     };
   }
 
@@ -368,6 +434,7 @@ class NativeStack implements Cluster {
       listenerUrl: this.listenerUrl,
       prometheusUrl: this.prometheusUrl,
       uiUrl: this.uiUrl,
+      tls: clusterTls(this.options.dataDir),
       dataDir: this.options.dataDir,
       processes: this.started.map((p) => p.view()),
     };
@@ -406,6 +473,20 @@ class NativeStack implements Cluster {
 
   async start(): Promise<void> {
     const { say, dataDir } = this.options;
+    // tls-certificates: the compose job's command, with its volumes as this stack's folders.
+    const certificates = this.service('tls-certificates');
+    await runJob(
+      {
+        name: 'tls-certificates',
+        command: process.execPath,
+        args: nodeCommand(certificates).map((arg) => volumePath(certificates, arg, this.ctx.volumes)),
+        env: { ...this.baseEnv() },
+        cwd: PROJECT_ROOT,
+        logFile: this.logFile('tls-certificates'),
+      },
+      60_000,
+    );
+    say(`tls-certificates: CA and certificates in ${this.ctx.volumes.tls}`);
     const pgOptions = {
       tools: this.pgTools,
       dataDir: join(dataDir, 'pg'),
@@ -654,7 +735,9 @@ export function describeCluster(state: ClusterState): string[] {
     `Temporal ${state.temporalVersion} on ${state.temporalAddress} (namespace ${state.namespace}), ${state.processes.filter((p) => /^temporal-\d+$/.test(p.name)).length} server process(es) in one ring`,
     ...(state.uiUrl ? [`Web UI ${state.uiUrl}`] : []),
     `logs in ${rel(join(state.dataDir, 'logs'))}/, state in ${rel(join(state.dataDir, STATE_FILE))}`,
-    `try: TEMPORAL_ADDRESS=${state.temporalAddress} npm run job -- start --name "My Job" --wait`,
+    'Temporal requires a client certificate (mutual TLS); for the temporal CLI, npm run job and npm run setup:',
+    ...Object.entries(clusterClientEnv(state)).map(([name, value]) => `  export ${name}=${value}`),
+    `try: npm run job -- start --name "My Job" --wait`,
     'Ctrl-C stops everything (data is kept; --reset starts from an empty database)',
   ];
 }
