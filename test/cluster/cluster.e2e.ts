@@ -33,7 +33,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EmailAppendJobResult } from '../../src/contract/definitions.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
-import { readState, type ClusterState } from '../../tooling/cluster/stack.js';
+import {
+  clusterClientEnv,
+  clusterConnectionOptions,
+  readState,
+  type ClusterState,
+} from '../../tooling/cluster/stack.js';
 import type { ProcessView } from '../../tooling/cluster/supervisor.js';
 import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
 import {
@@ -128,7 +133,7 @@ async function startThroughStarter(workflowId: string, name: string): Promise<St
       ['--import', 'tsx', 'src/bin/job.ts', 'start', '--name', name, '--workflow-id', workflowId, '--json'],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, TEMPORAL_ADDRESS: state().temporalAddress, NODE_ENV: 'development' },
+        env: { ...process.env, ...clusterClientEnv(state()), NODE_ENV: 'development' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -236,7 +241,7 @@ beforeAll(async () => {
     return current?.ready && current.runnerPid === runner?.pid;
   });
   line(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s (log ${runnerLog})`);
-  connection = await Connection.connect({ address: state().temporalAddress });
+  connection = await Connection.connect(clusterConnectionOptions(state()));
 });
 
 afterAll(async () => {
@@ -388,9 +393,10 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       string
     >;
     const stack: UpgradeStack = {
-      address: current.temporalAddress,
+      connect: clusterConnectionOptions(current),
       namespace: current.namespace,
       cli,
+      cliEnv: clusterClientEnv(current),
       client: new Client({ connection: connection!, namespace: current.namespace }),
       // The cluster's workers' TDG and notification settings; no ports of their own in this process.
       workerEnv: {

@@ -25,7 +25,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  type NativeConnectionOptions,
+  type Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 
 import { TdgJobs } from '../../src/client/tdg-jobs.js';
 import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
@@ -48,10 +54,13 @@ const NDE = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC
 export const INCOMPATIBLE_WORKFLOW_PATH = join(PROJECT_ROOT, 'test', 'fixtures', 'upgraded-workflow.ts');
 
 export interface UpgradeStack {
-  address: string;
+  /** The frontend's address and TLS (the cluster requires a client certificate). */
+  connect: Pick<NativeConnectionOptions, 'address' | 'tls'>;
   namespace: string;
   /** The temporal CLI: promotion and drainage go through the operator's commands. */
   cli: string;
+  /** The CLI's environment: the address and the certificate variables. */
+  cliEnv: Record<string, string>;
   client: Client;
   /** The worker environment (TDG and notification settings), as the cluster's workers get it. */
   workerEnv: Record<string, string | undefined>;
@@ -225,10 +234,11 @@ async function startJobs(
 async function temporalCli(stack: UpgradeStack, args: string[]): Promise<string> {
   const { stdout } = await run(
     stack.cli,
-    [...args, '--address', stack.address, '--namespace', stack.namespace],
+    [...args, '--namespace', stack.namespace],
     {
       encoding: 'utf8',
       timeout: 30_000,
+      env: { ...process.env, ...stack.cliEnv },
     },
   );
   return stdout;
@@ -391,7 +401,7 @@ export async function versionedUpgrade(
 ): Promise<UpgradeFigures> {
   const deploymentName = `upgrade-${o.runId}`;
   const taskQueue = `upgrade-${o.runId}`;
-  const connection = await NativeConnection.connect({ address: stack.address });
+  const connection = await NativeConnection.connect(stack.connect);
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   try {
     const v1 = await newWorker(stack, connection, taskQueue, bundles.v1, deploymentName);
@@ -459,7 +469,7 @@ export async function unversionedReplacement(
   o: { runId: string; jobs: number; observeMs: number },
 ): Promise<UpgradeFigures> {
   const taskQueue = `replace-${o.runId}`;
-  const connection = await NativeConnection.connect({ address: stack.address });
+  const connection = await NativeConnection.connect(stack.connect);
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   let started: Started[] = [];
   try {

@@ -89,6 +89,11 @@ export interface ClusterOptions {
    * own). Default false.
    */
   engineOnly?: boolean;
+  /**
+   * Bench only (with engineOnly): Temporal without TLS, to measure what mutual TLS costs. Not a
+   * flag of `npm run cluster`, whose frontend always requires client certificates.
+   */
+  plaintext?: boolean;
   say: (line: string) => void;
 }
 
@@ -271,13 +276,13 @@ function bundleIsFresh(): boolean {
 class FrontendProbe {
   private connections = new Map<string, Promise<Connection>>();
 
-  constructor(private readonly tls: ClusterTls) {}
+  constructor(private readonly tls: ClusterTls | null) {}
 
   async serving(address: string): Promise<boolean> {
     let connection = this.connections.get(address);
     if (!connection) {
       connection = Connection.connect({
-        ...clusterConnectionOptions({ temporalAddress: address, tls: this.tls }),
+        ...(this.tls ? clusterConnectionOptions({ temporalAddress: address, tls: this.tls }) : { address }),
         connectTimeout: 2_000,
       });
       this.connections.set(address, connection);
@@ -392,7 +397,7 @@ class NativeStack implements Cluster {
     private readonly prometheus: PrometheusTools | undefined,
   ) {
     this.logs = join(options.dataDir, 'logs');
-    this.probe = new FrontendProbe(clusterTls(options.dataDir));
+    this.probe = new FrontendProbe(options.plaintext ? null : clusterTls(options.dataDir));
     this.basePath = [serverTools.binDir, dirname(cli), process.env.PATH ?? '/usr/bin:/bin'].join(':');
     this.temporalAddress = `127.0.0.1:${ports.nodes[0]?.FRONTEND_GRPC_PORT ?? 7233}`;
     this.listenerUrl = `http://127.0.0.1:${ports.listener}`;
@@ -467,6 +472,12 @@ class NativeStack implements Cluster {
     return supervised;
   }
 
+  /** The environment without its TEMPORAL_TLS_* variables when the bench asked for plaintext. */
+  private tlsUnlessPlaintext(env: Record<string, string>): Record<string, string> {
+    if (!this.options.plaintext) return env;
+    return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('TEMPORAL_TLS_')));
+  }
+
   private baseEnv(): Record<string, string> {
     return { PATH: this.basePath, HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
   }
@@ -526,7 +537,10 @@ class NativeStack implements Cluster {
         command: this.serverTools.server,
         // The image's entrypoint: `temporal-server start`, with BIND_ON_IP from the container's address.
         args: ['start'],
-        env: { ...this.baseEnv(), ...serverEnvironment(this.compose, this.ctx, nodePorts) },
+        env: {
+          ...this.baseEnv(),
+          ...this.tlsUnlessPlaintext(serverEnvironment(this.compose, this.ctx, nodePorts)),
+        },
         cwd: dataDir,
         logFile: this.logFile(`temporal-${index + 1}`),
         stopSignal: 'SIGTERM',
@@ -547,7 +561,7 @@ class NativeStack implements Cluster {
         args: [entrypointScript(namespaceJob)],
         env: {
           ...this.baseEnv(),
-          ...namespaceJobEnvironment(this.compose, this.ctx),
+          ...this.tlsUnlessPlaintext(namespaceJobEnvironment(this.compose, this.ctx)),
         },
         cwd: PROJECT_ROOT,
         logFile: this.logFile('temporal-create-namespace'),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import type { SimulatorOptions } from '../simulator/app.js';
@@ -20,6 +20,8 @@ export interface Engine {
   /** host:port of the frontend (a restarted dev server keeps it). */
   address: string;
   namespace: string;
+  /** TLS for a frontend that requires it (the cluster engine: mutual TLS); absent: plaintext. */
+  tls?: TLSConfig;
   /** The engine's own processes, for CPU and memory figures (none for an engine given by address). */
   processes: { name: string; pid(): number | null }[];
   /** Its Prometheus endpoint, when it has one (a restarted dev server gets a new one). */
@@ -75,12 +77,12 @@ export interface Stack {
 
 const randomSecret = (): string => randomBytes(32).toString('hex');
 
-async function plainConnect(
-  address: string,
-  namespace: string,
-): Promise<{ connection: Connection; client: Client }> {
-  const connection = await Connection.connect({ address });
-  return { connection, client: new Client({ connection, namespace }) };
+async function engineConnect(engine: Engine): Promise<{ connection: Connection; client: Client }> {
+  const connection = await Connection.connect({
+    address: engine.address,
+    ...(engine.tls ? { tls: engine.tls } : {}),
+  });
+  return { connection, client: new Client({ connection, namespace: engine.namespace }) };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -91,8 +93,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const engine = await startEngine(options.temporal);
     stoppers.push(() => engine.stop());
-    const connect = options.connect ?? plainConnect;
-    const { connection, client } = await connect(engine.address, engine.namespace);
+    const connect = (): Promise<{ connection: Connection; client: Client }> =>
+      options.connect ? options.connect(engine.address, engine.namespace) : engineConnect(engine);
+    const { connection, client } = await connect();
     stoppers.push(() => connection.close());
 
     let listener: RunningListener | null = null;
@@ -100,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.listener) {
       const secret = options.listener.secret ?? randomSecret();
       // Its own connection, as its own process would have: signals never queue behind the caller's calls.
-      const own = await connect(engine.address, engine.namespace);
+      const own = await connect();
       stoppers.push(() => own.connection.close());
       const notifier = createTemporalNotifier(own.client);
       const running = await startListener(

@@ -24,6 +24,8 @@ export interface BenchStackOptions {
   engine?: EngineKind;
   /** temporal-server processes of the cluster engine (default 1). */
   servers?: number;
+  /** Cluster engine: Temporal without mutual TLS (to compare); default false. */
+  plaintext?: boolean;
   /** Cluster engine: its logs are copied to `<prefix>-<process>.log` when it stops. */
   clusterLogPrefix?: string;
   /** Progress lines while the cluster engine starts. */
@@ -83,6 +85,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
 async function clusterEngine(options: BenchStackOptions): Promise<Engine> {
   const cluster = await startClusterEngine({
     servers: options.servers ?? 1,
+    plaintext: options.plaintext ?? false,
     say: options.say ?? (() => undefined),
     ...(options.clusterLogPrefix ? { logPrefix: options.clusterLogPrefix } : {}),
   });
@@ -92,6 +95,7 @@ async function clusterEngine(options: BenchStackOptions): Promise<Engine> {
   return {
     description: cluster.description,
     address: cluster.address,
+    ...(cluster.tls ? { tls: cluster.tls } : {}),
     namespace: cluster.namespace,
     processes: cluster.processGroups,
     metricsUrl: () => cluster.metricsUrl,

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 
 import { freePort } from '../../stack/dev-server.js';
 import { allPorts, MAX_SERVERS, stackPorts } from '../../cluster/ports.js';
-import { portFree, startCluster, type Cluster } from '../../cluster/stack.js';
+import type { TLSConfig } from '@temporalio/client';
+import { clusterConnectionOptions, portFree, startCluster, type Cluster } from '../../cluster/stack.js';
 import { findPostgres } from '../../cluster/tools.js';
 import { UsageError } from './args.js';
 import type { EngineProcessGroup } from './engine-usage.js';
@@ -56,6 +57,8 @@ async function freeOffset(servers: number): Promise<number> {
 
 export interface ClusterEngine {
   address: string;
+  /** The bench's client certificate for the cluster's frontend; absent when plaintext. */
+  tls?: TLSConfig;
   namespace: string;
   description: string;
   processGroups: EngineProcessGroup[];
@@ -67,6 +70,8 @@ export interface ClusterEngine {
 
 export async function startClusterEngine(options: {
   servers: number;
+  /** Temporal without mutual TLS (to measure its cost); default false: as `npm run cluster` runs it. */
+  plaintext?: boolean;
   /** Path prefix of the copied logs (e.g. tooling/bench/results/quick-cluster); omitted: not kept. */
   logPrefix?: string;
   say: (line: string) => void;
@@ -92,6 +97,7 @@ export async function startClusterEngine(options: {
       portOffset: await freeOffset(options.servers),
       restartDelayMs: 1_000,
       engineOnly: true,
+      plaintext: options.plaintext ?? false,
       say: (line) => options.say(`cluster: ${line}`),
     });
   } catch (error) {
@@ -124,6 +130,7 @@ export async function startClusterEngine(options: {
   const pidOf = (name: string) => (): number | null => cluster.process(name).pid;
   return {
     address: state.temporalAddress,
+    ...(options.plaintext ? {} : { tls: clusterConnectionOptions(state).tls as TLSConfig }),
     namespace: state.namespace,
     description: `PostgreSQL cluster (temporal-server ${state.temporalVersion} × ${servers.length}, PostgreSQL ${findPostgres()?.version ?? '?'})`,
     processGroups: [...servers, 'postgresql'].map((name) => ({ name, pid: pidOf(name) })),

@@ -27,6 +27,17 @@ const log = (message: string): void => {
 const connection = await connectWithRetry(
   { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue },
   600_000,
+  config.tls
+    ? {
+        connection: {
+          tls: {
+            serverRootCACertificate: Buffer.from(config.tls.ca),
+            clientCertPair: { crt: Buffer.from(config.tls.cert), key: Buffer.from(config.tls.key) },
+            ...(config.tls.serverName ? { serverNameOverride: config.tls.serverName } : {}),
+          },
+        },
+      }
+    : {},
 );
 const base = activitiesFromConfig(
   {

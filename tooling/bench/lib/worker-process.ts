@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import type { TLSConfig } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../../src/platform/project-root.js';
 import type { BenchStack } from './bench-stack.js';
 import { WORKER_MAIN_PATH } from './paths.js';
@@ -12,6 +13,8 @@ import { processUsage, type ProcessUsage } from './process-usage.js';
 /** Everything the worker process needs (passed as JSON in its environment; local secrets only). */
 export interface WorkerProcessConfig {
   address: string;
+  /** PEM texts for a frontend that requires mutual TLS (the cluster engine). */
+  tls?: { ca: string; cert: string; key: string; serverName?: string };
   namespace: string;
   taskQueue: string;
   bundlePath: string;
@@ -22,6 +25,17 @@ export interface WorkerProcessConfig {
   /** The sticky cache (WORKER_MAX_CACHED_WORKFLOWS); the worker's default when absent. */
   maxCachedWorkflows?: number;
   logLevel?: string;
+}
+
+function pemTexts(tls: TLSConfig): NonNullable<WorkerProcessConfig['tls']> {
+  const text = (data: Uint8Array | undefined): string =>
+    Buffer.from(data ?? new Uint8Array()).toString('utf8');
+  return {
+    ca: text(tls.serverRootCACertificate),
+    cert: text(tls.clientCertPair?.crt),
+    key: text(tls.clientCertPair?.key),
+    ...(tls.serverNameOverride ? { serverName: tls.serverNameOverride } : {}),
+  };
 }
 
 export function workerConfig(
@@ -39,6 +53,7 @@ export function workerConfig(
 ): WorkerProcessConfig {
   return {
     address: stack.engine.address,
+    ...(stack.engine.tls ? { tls: pemTexts(stack.engine.tls) } : {}),
     namespace: stack.engine.namespace,
     taskQueue,
     bundlePath,
