@@ -53,7 +53,11 @@ function hostAndPort(address: string): { host: string; port: number } {
   return match ? { host: match[1] ?? address, port: Number(match[2]) } : { host: address, port: 7233 };
 }
 
-/** The handshake's outcome: an error (node's code and message), or nothing once it held ~1 s. */
+/**
+ * The handshake's outcome: an error (node's code and message), or nothing once it held ~1 s. A
+ * server that closes right after the handshake without a byte (a gRPC server speaks first) refused
+ * what it saw: CLOSED_AFTER_HANDSHAKE.
+ */
 function handshake(
   options: ConnectionOptions,
   timeoutMs: number,
@@ -61,6 +65,8 @@ function handshake(
   return new Promise((resolve) => {
     const socket = tlsConnect({ ...options, ALPNProtocols: ['h2'] });
     let settled = false;
+    let secured = false;
+    let answered = false;
     const done = (error: NodeJS.ErrnoException | undefined): void => {
       if (settled) return;
       settled = true;
@@ -71,8 +77,20 @@ function handshake(
     const timer = setTimeout(() => done(undefined), timeoutMs);
     socket.on('error', (error: NodeJS.ErrnoException) => done(error));
     // TLS 1.3 reports a refused client certificate after the handshake: wait for it briefly.
-    socket.on('secureConnect', () => setTimeout(() => done(undefined), 1_000).unref());
-    socket.on('close', () => done(undefined));
+    socket.on('secureConnect', () => {
+      secured = true;
+      setTimeout(() => done(undefined), 1_000).unref();
+    });
+    socket.on('data', () => (answered = true));
+    socket.on('close', () =>
+      done(
+        secured && !answered
+          ? Object.assign(new Error('the server closed the connection after the handshake'), {
+              code: 'CLOSED_AFTER_HANDSHAKE',
+            })
+          : undefined,
+      ),
+    );
   });
 }
 
@@ -117,6 +135,12 @@ function fromHandshakeError(
       message: `Temporal at ${where} refused the client certificate as expired: renew TEMPORAL_TLS_CLIENT_CERT_PATH`,
     };
   }
+  if (code === 'CLOSED_AFTER_HANDSHAKE') {
+    return {
+      kind: 'client-certificate-refused',
+      message: `Temporal at ${where} closed the connection right after the handshake: it refused the client certificate (not signed by a CA the server trusts?); check TEMPORAL_TLS_CLIENT_CERT_PATH`,
+    };
+  }
   if (
     /ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|ALERT_UNSUPPORTED_CERTIFICATE|ALERT_CERTIFICATE_UNKNOWN|ALERT_DECRYPT_ERROR|ALERT_ACCESS_DENIED/i.test(
       code,
@@ -156,6 +180,7 @@ export async function diagnoseTlsRefusal(
     );
     const spokeTls =
       error === undefined ||
+      error.code === 'CLOSED_AFTER_HANDSHAKE' ||
       /CERTIFICATE_REQUIRED|certificate required/i.test(`${error.code} ${error.message}`);
     return spokeTls
       ? {
