@@ -15,6 +15,7 @@ certificate per component in --dir; prints what it did. Nothing is rewritten whe
 export async function certificatesMain(
   argv: string[],
   say = (line: string) => console.log(line),
+  complain = (line: string) => console.error(line),
 ): Promise<number> {
   let values: { dir?: string; 'ca-dir'?: string; help?: boolean };
   try {
@@ -29,7 +30,7 @@ export async function certificatesMain(
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`certificates: ${(error as Error).message}\n${USAGE}\n`);
+    complain(`certificates: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -37,7 +38,7 @@ export async function certificatesMain(
     return 0;
   }
   if (!values.dir || !values['ca-dir']) {
-    process.stderr.write(`certificates: --dir and --ca-dir are required\n${USAGE}\n`);
+    complain(`certificates: --dir and --ca-dir are required\n${USAGE}`);
     return 2;
   }
   const result = await ensureCertificates({ dir: values.dir, caDir: values['ca-dir'] });
