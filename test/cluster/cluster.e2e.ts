@@ -41,6 +41,7 @@ import {
 } from '../../tooling/cluster/stack.js';
 import type { ProcessView } from '../../tooling/cluster/supervisor.js';
 import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
+import { refusalCases, tryRefusal } from './refusals.js';
 import {
   unversionedReplacement,
   upgradeBundles,
@@ -450,6 +451,27 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
         expect.stringMatching(/^3 of 3 jobs did not complete/),
       ]),
     );
+  });
+
+  it('refuses a plaintext client, no certificate, another CA, an expired certificate and a wrong server name: the CLI and the worker say which, exit 2', async () => {
+    const current = state();
+    const scratch = mkdtempSync(join(tmpdir(), 'tdg-refusals-'));
+    try {
+      for (const refusal of await refusalCases(current, scratch)) {
+        const outcome = await tryRefusal(current, refusal);
+        line(
+          `refusal "${outcome.name}": SDK refused ${outcome.sdkRefused}; CLI exit ${outcome.cli.code} ${outcome.cli.type ?? '?'} in ${outcome.cli.ms} ms (${outcome.cli.message}); worker exit ${outcome.worker.code} in ${outcome.worker.ms} ms`,
+        );
+        expect(outcome.sdkRefused, outcome.name).toBe(true);
+        expect(outcome.cli, outcome.name).toMatchObject({ code: 2, type: 'TlsRefused' });
+        expect(outcome.cli.message, outcome.name).toMatch(refusal.expect);
+        expect(outcome.worker.code, `${outcome.name}: ${outcome.worker.output}`).toBe(2);
+        expect(outcome.worker.output, outcome.name).toMatch(refusal.expect);
+        expect(outcome.worker.output, outcome.name).not.toMatch(/retrying/);
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('writes no secret of the stack into any log', () => {

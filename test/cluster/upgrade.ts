@@ -232,15 +232,11 @@ async function startJobs(
 }
 
 async function temporalCli(stack: UpgradeStack, args: string[]): Promise<string> {
-  const { stdout } = await run(
-    stack.cli,
-    [...args, '--namespace', stack.namespace],
-    {
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: { ...process.env, ...stack.cliEnv },
-    },
-  );
+  const { stdout } = await run(stack.cli, [...args, '--namespace', stack.namespace], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...stack.cliEnv },
+  });
   return stdout;
 }
 
