@@ -75,7 +75,9 @@ async function runStack(once: boolean): Promise<number> {
       env.TEMPORAL_ADDRESS = engine.address;
       say(`temporal dev server on ${engine.address}, Web UI ${engine.devServer().uiUrl ?? '(headless)'}`);
       // Loopback only, for one person: the production stacks (compose, npm run cluster) use mutual TLS.
-      say('plaintext on loopback (no TLS): for development only; npm run cluster runs Temporal with mutual TLS');
+      say(
+        'plaintext on loopback (no TLS): for development only; npm run cluster runs Temporal with mutual TLS',
+      );
     }
     if (stack.notify) {
       env.NOTIFY_PUBLIC_URL = stack.notify.publicUrl;
