@@ -2,9 +2,11 @@
  * Connecting to Temporal, once for every process: the options (address, TLS / mTLS / API key,
  * gRPC headers) from the validated `TEMPORAL_*` settings (env/temporal.ts), the same for
  * `Connection.connect` (clients) and `NativeConnection.connect` (the worker), and `connectClient`
- * for the starter, `npm run setup`, the listener and the dev stack.
+ * for the starter, `npm run setup`, the listener and the dev stack — with the payload codec when
+ * keys are configured (data-converter.ts).
  */
 import { Client, Connection } from '@temporalio/client';
+import { clientDataConverter, payloadCodecFor } from './data-converter.js';
 import type { TemporalConnectionSecurity, TemporalSection } from './env/temporal.js';
 
 export interface ConnectOptions {
@@ -35,7 +37,14 @@ export async function connectClient(
   const connection = options.lazy
     ? Connection.lazy(connectOptions)
     : await Connection.connect(connectOptions);
-  return { connection, client: new Client({ connection, namespace: config.temporal.namespace }) };
+  return {
+    connection,
+    client: new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: clientDataConverter(payloadCodecFor(config.codecKeys)),
+    }),
+  };
 }
 
 /** For logs: how the connection is secured, never the key or certificate contents. */

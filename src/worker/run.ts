@@ -25,6 +25,7 @@ import { loadWorkerConfig, tdgCallsPerSecondPerWorker, type WorkerConfig } from 
 import { formatDuration } from '../contract/index.js';
 import { activitiesFromConfig, runtimeLogger } from './activities-from-config.js';
 import { connectionOptions, describeConnectionSecurity } from '../platform/temporal-connection.js';
+import { describePayloadCodec, payloadCodecFor } from '../platform/data-converter.js';
 import { bundleWorkflows, createTdgWorker, prebuiltWorkflowBundle, workflowCodeOf } from './factory.js';
 import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning } from './versioning.js';
 import { watchVersion, type VersionWatcher } from './version-watch.js';
@@ -173,6 +174,7 @@ export async function main(): Promise<number> {
       shutdownGraceTime: operations.shutdownGraceMs,
       workflowBundle,
       versioning,
+      payloadCodec: payloadCodecFor(config.codecKeys),
     });
     // From here the SDK's runtime handles SIGINT/SIGTERM (after a signal that came while this
     // process was connecting, it shuts the new worker down at once).
@@ -183,6 +185,7 @@ export async function main(): Promise<number> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       connection: describeConnectionSecurity(config.temporalSecurity),
+      payloadCodec: describePayloadCodec(config.codecKeys),
       workflowCode,
       version: describeVersion(version),
       promote: config.deployment.promote,
