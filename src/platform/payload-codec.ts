@@ -172,11 +172,12 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(payloads.map((payload) => this.encrypt(payload)));
+    // Settled as a promise either way: a failure rejects, it never throws at the caller.
+    return Promise.resolve().then(() => payloads.map((payload) => this.encrypt(payload)));
   }
 
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
+    return Promise.resolve().then(() =>
       payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload)),
     );
   }
