@@ -16,7 +16,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -24,6 +24,8 @@ export const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const CIPHER = 'aes-256-gcm';
+// A CommonJS module: its namespace is the default export under Node's own ESM loader.
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 /** Key ids are written into every payload's metadata (readable by the server): short, plain names. */
 export const KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -187,7 +189,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(CIPHER, key.material(), iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(utf8.encode(key.id));
-    const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+    const plain = PayloadMessage.encode(payload).finish();
     const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return {
       metadata: {
@@ -227,7 +229,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         `payload encrypted with key id "${id}" does not decrypt: the key configured under that id is not the one it was encrypted with, or the payload was altered`,
       );
     }
-    const original = temporal.api.common.v1.Payload.decode(plain);
+    const original = PayloadMessage.decode(plain);
     return { metadata: original.metadata, data: original.data };
   }
 }
