@@ -107,7 +107,7 @@ describe('codec server over inject', () => {
   it('refuses a caller without a valid token, whatever its Origin', async () => {
     const payloads = [await encrypted({ name: SECRET_NAME })];
     for (const headers of [
-      {},
+      {} as Record<string, string>,
       { origin: UI },
       { authorization: `Bearer ${'x'.repeat(40)}` },
       { authorization: TOKEN },

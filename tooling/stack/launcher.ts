@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { clientDataConverter } from '../../src/platform/data-converter.js';
 import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import type { SimulatorOptions } from '../simulator/app.js';
@@ -50,6 +52,8 @@ export interface StackOptions {
    * stack passes its environment's connection settings (TLS, API key) through here.
    */
   connect?: (address: string, namespace: string) => Promise<{ connection: Connection; client: Client }>;
+  /** The payload codec of the default connection's clients (the stack's and its listener's); none: off. */
+  payloadCodec?: PayloadCodec | null;
 }
 
 /** What the worker needs to reach the simulator as it would TDG. */
@@ -78,9 +82,13 @@ const randomSecret = (): string => randomBytes(32).toString('hex');
 async function plainConnect(
   address: string,
   namespace: string,
+  codec: PayloadCodec | null,
 ): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect({ address });
-  return { connection, client: new Client({ connection, namespace }) };
+  return {
+    connection,
+    client: new Client({ connection, namespace, dataConverter: clientDataConverter(codec) }),
+  };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -91,7 +99,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const engine = await startEngine(options.temporal);
     stoppers.push(() => engine.stop());
-    const connect = options.connect ?? plainConnect;
+    const connect =
+      options.connect ??
+      ((address: string, namespace: string) =>
+        plainConnect(address, namespace, options.payloadCodec ?? null));
     const { connection, client } = await connect(engine.address, engine.namespace);
     stoppers.push(() => connection.close());
 

@@ -1,0 +1,123 @@
+/**
+ * Proof that Temporal stores no readable job data once the payload codec is on: a job runs to its
+ * end on the dev server through the typed client and a worker with the codec, and what the server
+ * holds — the history, the description, the visibility listing, fetched raw with no data converter
+ * — contains neither the job's name nor any batch id. The same job without the codec (the negative
+ * control) finds both, so the search is known to work. The search attributes stay readable.
+ */
+import { describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../src/platform/payload-codec.js';
+import { simulatorActivities, uniqueId, useTestStack, type TemporalHandle } from './helpers/harness.js';
+import { FAST, jobsOf } from './helpers/workflow.js';
+import { TdgJobError, TdgJobs, type EmailAppendJobResult } from '../src/client/index.js';
+import { WORKFLOW_TYPE } from '../src/contract/definitions.js';
+
+const { History } = proto.temporal.api.history.v1;
+const { DescribeWorkflowExecutionResponse } = proto.temporal.api.workflowservice.v1;
+const ExecutionInfo = proto.temporal.api.workflow.v1.WorkflowExecutionInfo;
+
+const codec = new AesGcmPayloadCodec(parseCodecKeys(`proof:${Buffer.alloc(32, 5).toString('base64')}`));
+
+/** Everything the server holds about one workflow, as the bytes it would store and serve. */
+async function storedBytes(client: Client, workflowId: string): Promise<string> {
+  const namespace = client.options.namespace;
+  const service = client.workflowService;
+  const chunks: Uint8Array[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await service.getWorkflowExecutionHistory({
+      namespace,
+      execution: { workflowId },
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    chunks.push(History.encode(page.history ?? {}).finish());
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  const description = await service.describeWorkflowExecution({ namespace, execution: { workflowId } });
+  chunks.push(DescribeWorkflowExecutionResponse.encode(description).finish());
+  const listed = await service.listWorkflowExecutions({ namespace, query: `WorkflowId = '${workflowId}'` });
+  for (const info of listed.executions ?? []) chunks.push(ExecutionInfo.encode(info).finish());
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+/** A completed job and a FAILED one, run through the typed client; what the server stores of each. */
+async function runJobs(temporal: TemporalHandle, sim: Parameters<typeof simulatorActivities>[0]) {
+  const jobs = jobsOf(temporal);
+  const name = `Acme Corp customer list ${uniqueId('secret')} [sim duration=1s batches=3]`;
+  const failedName = `Globex payroll ${uniqueId('secret')} [sim duration=1s batches=2 outcome=FAILED]`;
+  return temporal.withWorker(simulatorActivities(sim), async () => {
+    const started = await jobs.startJob({ name, notificationMethod: null, polling: FAST });
+    const failedStart = await jobs.startJob({ name: failedName, notificationMethod: null, polling: FAST });
+    const result: EmailAppendJobResult = await jobs.waitForResult(started.workflowId);
+    const failure = await jobs.waitForResult(failedStart.workflowId).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(TdgJobError);
+    const failedResult = (failure as TdgJobError).result;
+    // Read back through the client: the codec decodes the memo, the result and the failure.
+    const described = await jobs.visibleStatus(started.workflowId);
+    expect(described.name).toBe(name);
+    expect((failure as TdgJobError).message).toMatch(/FAILED/);
+    return {
+      secrets: [
+        name.split(' [')[0]!,
+        failedName.split(' [')[0]!,
+        ...result.batchList,
+        ...(failedResult?.batchList ?? []),
+      ],
+      jobIds: [result.jobId, failedResult?.jobId],
+      stored:
+        (await storedBytes(temporal.client, started.workflowId)) +
+        (await storedBytes(temporal.client, failedStart.workflowId)),
+    };
+  });
+}
+
+describe('with the payload codec on', () => {
+  const { temporal, sim } = useTestStack({ payloadCodec: codec });
+
+  it('stores neither the job name nor any batch id in plaintext, and keeps the search attributes readable', async () => {
+    const { secrets, jobIds, stored } = await runJobs(temporal, sim);
+    expect(secrets.length).toBeGreaterThanOrEqual(7);
+    const readable = secrets.filter((secret) => stored.includes(secret));
+    expect(readable).toEqual([]);
+    expect(stored).toContain('binary/encrypted');
+    // TdgJobId is a search attribute: plaintext by design (the Web UI and `list` search it).
+    for (const jobId of jobIds) expect(stored).toContain(jobId);
+  });
+
+  it('a client without the keys is told the job data is encrypted', async () => {
+    const workflowId = uniqueId('locked');
+    const handle = await temporal.client.workflow.start(WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: uniqueId('no-worker'),
+      args: [{ name: 'Acme Corp', outputFormat: 'JSON', notificationMethod: null }],
+      memo: { jobName: 'Acme Corp' },
+    });
+    try {
+      const keyless = new TdgJobs(new Client({ connection: temporal.connection }), { taskQueue: 'q' });
+      const error = await keyless.visibleStatus(workflowId).then(
+        () => null,
+        (err: unknown) => keyless.toJobError(err, workflowId),
+      );
+      expect(error).toMatchObject({
+        type: 'InvalidConfig',
+        message: expect.stringMatching(/encrypted by the payload codec: set PAYLOAD_CODEC_KEYS/) as unknown,
+      });
+    } finally {
+      await handle.terminate();
+    }
+  });
+});
+
+describe('with the payload codec off (the negative control)', () => {
+  const { temporal, sim } = useTestStack();
+
+  it('finds the job name and every batch id in what the server stores', async () => {
+    const { secrets, stored } = await runJobs(temporal, sim);
+    expect(secrets.filter((secret) => !stored.includes(secret))).toEqual([]);
+  });
+});
