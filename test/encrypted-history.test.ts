@@ -9,7 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../src/platform/payload-codec.js';
-import { simulatorActivities, uniqueId, useTestStack, type TemporalHandle } from './helpers/harness.js';
+import { Worker } from '@temporalio/worker';
+import { workerDataConverter } from '../src/platform/data-converter.js';
+import {
+  simulatorActivities,
+  uniqueId,
+  useTestStack,
+  workflowBundle,
+  type TemporalHandle,
+} from './helpers/harness.js';
 import { FAST, jobsOf } from './helpers/workflow.js';
 import { TdgJobError, TdgJobs, type EmailAppendJobResult } from '../src/client/index.js';
 import { WORKFLOW_TYPE } from '../src/contract/definitions.js';
@@ -62,6 +70,7 @@ async function runJobs(temporal: TemporalHandle, sim: Parameters<typeof simulato
     expect(described.name).toBe(name);
     expect((failure as TdgJobError).message).toMatch(/FAILED/);
     return {
+      workflowIds: [started.workflowId, failedStart.workflowId],
       secrets: [
         name.split(' [')[0]!,
         failedName.split(' [')[0]!,
@@ -78,15 +87,36 @@ async function runJobs(temporal: TemporalHandle, sim: Parameters<typeof simulato
 
 describe('with the payload codec on', () => {
   const { temporal, sim } = useTestStack({ payloadCodec: codec });
+  let encryptedRuns: string[] = [];
 
   it('stores neither the job name nor any batch id in plaintext, and keeps the search attributes readable', async () => {
-    const { secrets, jobIds, stored } = await runJobs(temporal, sim);
+    const { secrets, jobIds, stored, workflowIds } = await runJobs(temporal, sim);
+    encryptedRuns = workflowIds;
     expect(secrets.length).toBeGreaterThanOrEqual(7);
     const readable = secrets.filter((secret) => stored.includes(secret));
     expect(readable).toEqual([]);
     expect(stored).toContain('binary/encrypted');
     // TdgJobId is a search attribute: plaintext by design (the Web UI and `list` search it).
     for (const jobId of jobIds) expect(stored).toContain(jobId);
+  });
+
+  it('replays the encrypted histories with the keys, and not without them', async () => {
+    expect(encryptedRuns).toHaveLength(2);
+    for (const workflowId of encryptedRuns) {
+      const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: await workflowBundle(), dataConverter: workerDataConverter(codec) },
+          history,
+        ),
+      ).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: await workflowBundle(), dataConverter: workerDataConverter(null) },
+          history,
+        ),
+      ).rejects.toThrow();
+    }
   });
 
   it('a client without the keys is told the job data is encrypted', async () => {
