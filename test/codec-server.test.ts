@@ -92,6 +92,16 @@ describe('codec server over inject', () => {
     );
   });
 
+  it('reads an empty list left out, as protobuf JSON writes it (the temporal CLI)', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      payload: {},
+    });
+    expect(response.json()).toEqual({ payloads: [] });
+  });
+
   it('passes plaintext payloads through and names an unknown key id', async () => {
     const plain = asJson(defaultPayloadConverter.toPayload('written before the codec'));
     const passed = await decode({ authorization: `Bearer ${TOKEN}` }, [plain]);
@@ -155,7 +165,11 @@ describe('codec server over inject', () => {
   });
 
   it('refuses a body that is not a payload list', async () => {
-    for (const payload of [{}, { payloads: [{ data: '***' }] }, { payloads: [{ metadata: { a: '!' } }] }]) {
+    for (const payload of [
+      { payloads: {} },
+      { payloads: [{ data: '***' }] },
+      { payloads: [{ metadata: { a: '!' } }] },
+    ]) {
       const response = await app.inject({
         method: 'POST',
         url: '/decode',

@@ -11,7 +11,10 @@ import proto from '@temporalio/proto';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../src/platform/payload-codec.js';
 import { Worker } from '@temporalio/worker';
 import { workerDataConverter } from '../src/platform/data-converter.js';
+import { startCodecServer } from '../src/codec-server/index.js';
+import { findBinary, TEMPORAL_CLI } from '../tooling/stack/temporal-binaries.js';
 import {
+  runCommand,
   simulatorActivities,
   uniqueId,
   useTestStack,
@@ -116,6 +119,53 @@ describe('with the payload codec on', () => {
           history,
         ),
       ).rejects.toThrow();
+    }
+  });
+
+  it('the temporal CLI reads a job through the codec server with a token, and not without', async () => {
+    expect(encryptedRuns).toHaveLength(2);
+    const token = 'c'.repeat(40);
+    const server = await startCodecServer(
+      { codec, tokens: [token], uiOrigins: ['http://localhost:8233'], namespace: 'default' },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const show = (...extra: string[]) =>
+        runCommand(
+          findBinary(TEMPORAL_CLI) ?? 'temporal',
+          [
+            'workflow',
+            'show',
+            '--address',
+            temporal.address,
+            '--workflow-id',
+            encryptedRuns[0]!,
+            '--output',
+            'json',
+            '--codec-endpoint',
+            server.url,
+            ...extra,
+          ],
+          {},
+        );
+      // The JSON output keeps payloads as protobuf JSON does: the workflow input's bytes in base64.
+      const input = (stdout: string): string => {
+        const history = JSON.parse(stdout) as {
+          events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+        };
+        const data =
+          history.events[0]?.workflowExecutionStartedEventAttributes?.input.payloads[0]?.data ?? '';
+        return Buffer.from(data, 'base64').toString('latin1');
+      };
+      const decoded = await show('--codec-auth', `Bearer ${token}`);
+      expect(decoded.code, decoded.stderr).toBe(0);
+      expect(input(decoded.stdout)).toContain('Acme Corp customer list');
+      // No token: the codec server refuses, and nothing readable comes out.
+      const refused = await show('--command-timeout', '2s');
+      expect(refused.stdout + refused.stderr).not.toContain('Acme Corp customer list');
+      if (refused.code === 0) expect(input(refused.stdout)).not.toContain('Acme Corp customer list');
+    } finally {
+      await server.close();
     }
   });
 

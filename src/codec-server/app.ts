@@ -60,7 +60,8 @@ function isBase64(value: unknown): value is string {
 
 /** The request body's payloads, or a reason it is not one. */
 function payloadsOf(body: unknown): Payload[] | string {
-  const payloads = (body as { payloads?: unknown } | null)?.payloads;
+  // Protobuf's JSON leaves an empty list out: the `temporal` CLI sends `{}` for no payloads.
+  const payloads = (body as { payloads?: unknown } | null)?.payloads ?? [];
   if (!Array.isArray(payloads)) return 'the body must be {"payloads": [...]}';
   const out: Payload[] = [];
   for (const [index, item] of payloads.entries()) {
