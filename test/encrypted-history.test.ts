@@ -22,14 +22,21 @@ import {
   type TemporalHandle,
 } from './helpers/harness.js';
 import { FAST, jobsOf } from './helpers/workflow.js';
-import { TdgJobError, TdgJobs, type EmailAppendJobResult } from '../src/client/index.js';
+import {
+  TdgJobError,
+  TdgJobs,
+  connectTdgJobs,
+  createPayloadCodec,
+  type EmailAppendJobResult,
+} from '../src/client/index.js';
 import { WORKFLOW_TYPE } from '../src/contract/definitions.js';
 
 const { History } = proto.temporal.api.history.v1;
 const { DescribeWorkflowExecutionResponse } = proto.temporal.api.workflowservice.v1;
 const ExecutionInfo = proto.temporal.api.workflow.v1.WorkflowExecutionInfo;
 
-const codec = new AesGcmPayloadCodec(parseCodecKeys(`proof:${Buffer.alloc(32, 5).toString('base64')}`));
+const KEYS = `proof:${Buffer.alloc(32, 5).toString('base64')}`;
+const codec = new AesGcmPayloadCodec(parseCodecKeys(KEYS));
 
 /** Everything the server holds about one workflow, as the bytes it would store and serve. */
 async function storedBytes(client: Client, workflowId: string): Promise<string> {
@@ -166,6 +173,25 @@ describe('with the payload codec on', () => {
       if (refused.code === 0) expect(input(refused.stdout)).not.toContain('Acme Corp customer list');
     } finally {
       await server.close();
+    }
+  });
+
+  it('the typed client reads the job with the codec given to connectTdgJobs, or from the environment', async () => {
+    expect(encryptedRuns).toHaveLength(2);
+    const given = await connectTdgJobs(
+      { TEMPORAL_ADDRESS: temporal.address },
+      { payloadCodec: createPayloadCodec(KEYS) },
+    );
+    const fromEnv = await connectTdgJobs({ TEMPORAL_ADDRESS: temporal.address, PAYLOAD_CODEC_KEYS: KEYS });
+    try {
+      for (const jobs of [given, fromEnv]) {
+        const result = await jobs.waitForResult(encryptedRuns[0]!);
+        expect(result.state).toBe('COMPLETED');
+        expect((await jobs.visibleStatus(encryptedRuns[0]!)).name).toMatch(/^Acme Corp customer list/);
+      }
+    } finally {
+      await given.close();
+      await fromEnv.close();
     }
   });
 

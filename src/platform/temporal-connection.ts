@@ -6,6 +6,7 @@
  * keys are configured (data-converter.ts).
  */
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { clientDataConverter, payloadCodecFor } from './data-converter.js';
 import type { TemporalConnectionSecurity, TemporalSection } from './env/temporal.js';
 
@@ -14,6 +15,8 @@ export interface ConnectOptions {
   lazy?: boolean;
   /** How long the eager connect may take; the SDK's default otherwise. */
   connectTimeoutMs?: number;
+  /** The client's payload codec instead of the configured keys' (null: none). */
+  payloadCodec?: PayloadCodec | null;
 }
 
 /** Everything `Connection.connect` / `NativeConnection.connect` need: address and security. */
@@ -42,7 +45,9 @@ export async function connectClient(
     client: new Client({
       connection,
       namespace: config.temporal.namespace,
-      dataConverter: clientDataConverter(payloadCodecFor(config.codecKeys)),
+      dataConverter: clientDataConverter(
+        options.payloadCodec !== undefined ? options.payloadCodec : payloadCodecFor(config.codecKeys),
+      ),
     }),
   };
 }
