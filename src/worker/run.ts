@@ -11,7 +11,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DefaultLogger,
   NativeConnection,
   Runtime,
   type NativeConnectionOptions,
@@ -31,6 +30,7 @@ import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning }
 import { watchVersion, type VersionWatcher } from './version-watch.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
+import { workerLogger } from './logging.js';
 
 export class ConnectAborted extends Error {
   override name = 'ConnectAborted';
@@ -65,7 +65,7 @@ export async function connectWithRetry(
 function installRuntime(config: WorkerConfig, version: WorkerDeploymentVersion): void {
   const { metricsBindAddress, logLevel } = config.operations;
   Runtime.install({
-    logger: new DefaultLogger(logLevel),
+    logger: workerLogger(logLevel),
     ...(metricsBindAddress
       ? {
           telemetryOptions: {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, flag, loadSections } from '../../src/platform/env/schema.js';
 import { ensureKeyFile } from '../../src/platform/codec-keys-file.js';
 import { describePayloadCodec, payloadCodecFor } from '../../src/platform/data-converter.js';
@@ -23,6 +23,7 @@ import { describeStatusLine, outcomeOf, printOutcome } from '../../src/cli/index
 import { TdgJobs } from '../../src/client/index.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
+import { workerLogger } from '../../src/worker/logging.js';
 import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../../src/worker/versioning.js';
 import { startStack, type StackOptions } from './launcher.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
@@ -140,7 +141,7 @@ async function runStack(once: boolean): Promise<number> {
       const codecServer = await startDevCodecServer(env, payloadCodec, config.temporal.namespace);
       stoppers.push(() => codecServer.close());
     }
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: workerLogger('WARN') });
     const connection = await NativeConnection.connect(connectionOptions(config));
     stoppers.push(() => connection.close());
     const worker = await createTdgWorker({
