@@ -137,11 +137,18 @@ export function buildCodecServerApp(deps: CodecServerDeps): FastifyInstance {
     await reply.code(403).header('Vary', 'Origin').send({ error: 'origin not allowed' });
   });
 
-  const preflight = async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Reached only by the UI's origin (or a caller with no Origin): the headers it asks for are allowed.
+  const preflight = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const asked = request.headers['access-control-request-headers'];
     await reply
       .code(204)
       .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
-      .header('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization')
+      .header(
+        'Access-Control-Allow-Headers',
+        typeof asked === 'string' && /^[A-Za-z0-9-, ]{1,500}$/.test(asked)
+          ? asked
+          : 'Content-Type, X-Namespace, Authorization',
+      )
       .header('Access-Control-Max-Age', '600')
       .send();
   };
