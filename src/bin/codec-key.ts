@@ -2,13 +2,13 @@
  * `npm run codec-key`: a new payload codec key. Without arguments it prints one `id:base64-key`
  * entry (for PAYLOAD_CODEC_KEYS, newest first); `--file PATH` writes a key file (mode 0600) with a
  * new key first and any keys the file already held after it: a rotation keeps the old keys for
- * decryption.
+ * decryption. `--if-missing` writes the file only when it holds no key yet: a stack's first start.
  */
 import { runMain } from '../platform/process.js';
-import { writeKeyFile } from '../platform/codec-keys-file.js';
+import { ensureKeyFile, writeKeyFile } from '../platform/codec-keys-file.js';
 import { generateKeyEntry } from '../platform/payload-codec.js';
 
-const USAGE = 'usage: npm run codec-key [-- --file PATH] [--id KEY_ID]';
+const USAGE = 'usage: npm run codec-key [-- --file PATH [--if-missing]] [--id KEY_ID]';
 
 runMain('codec-key', async () => {
   const args = process.argv.slice(2);
@@ -24,6 +24,11 @@ runMain('codec-key', async () => {
   const file = value('--file');
   if (file === undefined) {
     process.stdout.write(`${generateKeyEntry(id)}\n`);
+    return 0;
+  }
+  if (args.includes('--if-missing')) {
+    const { created } = await ensureKeyFile(file);
+    process.stdout.write(`${file}: ${created ? 'new key file' : 'has a key already, left as it is'}\n`);
     return 0;
   }
   const { keyId, keys } = await writeKeyFile(file, id);
