@@ -34,18 +34,19 @@ const tdgTypesOnly = {
 };
 
 /**
- * The layers. Product (src/): entry points (bin/) → processes (cli/, worker/, client/, listener/)
+ * The layers. Product (src/): entry points (bin/) → processes (cli/, worker/, client/, listener/, codec-server/)
  * → tdg/, platform/ → contract/. Development tooling (tooling/) sits above the product and is
  * never imported by it: the embedded stack and the native cluster → the simulator → the product.
  * Each folder names the folders (from the project root) it may import; any other `../` import
  * fails lint. tooling/bench/ and test/ may import anything.
  */
 const LAYERS = {
-  'src/bin': ['src/cli', 'src/listener', 'src/platform', 'src/security', 'src/worker'],
+  'src/bin': ['src/cli', 'src/codec-server', 'src/listener', 'src/platform', 'src/security', 'src/worker'],
   'src/cli': ['src/client', 'src/contract', 'src/platform'],
   'src/worker': ['src/contract', 'src/platform', 'src/tdg', 'activities'],
   'src/client': ['src/contract', 'src/platform'],
   'src/listener': ['src/contract', 'src/platform'],
+  'src/codec-server': ['src/platform'],
   'src/tdg': ['src/contract'],
   'src/security': ['src/contract', 'src/platform'],
   'src/platform': ['src/contract'],
@@ -62,6 +63,7 @@ const LAYERS = {
     'tooling/simulator',
     'src/cli',
     'src/client',
+    'src/codec-server',
     'src/contract',
     'src/listener',
     'src/platform',

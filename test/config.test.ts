@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listenerSection, loadListenerConfig } from '../src/listener/config.js';
 import { notifySection, notifySecretsSection } from '../src/platform/env/notify.js';
+import { payloadCodecSection } from '../src/platform/env/codec.js';
+import { codecServerSection } from '../src/codec-server/config.js';
 import { ConfigError, variableDefaults, variableNames } from '../src/platform/env/schema.js';
 import {
   DEFAULT_TEMPORAL_ADDRESS,
@@ -37,6 +39,8 @@ const SECTIONS = [
   workflowCodeSection,
   listenerSection,
   simulatorSection,
+  payloadCodecSection,
+  codecServerSection,
 ];
 /** Every variable some process's configuration reads. */
 const KNOWN_VARIABLES = variableNames(...SECTIONS).sort();
@@ -318,12 +322,18 @@ describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfi
   };
 
   it('defaults to localhost:7233 and namespace default; empty values count as unset', () => {
-    expect(loadClientConfig({ TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: ' ', TEMPORAL_API_KEY: '' })).toEqual(
-      {
-        temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tdg-email-append' },
-        temporalSecurity: {},
-      },
-    );
+    expect(
+      loadClientConfig({
+        TEMPORAL_ADDRESS: '',
+        TEMPORAL_NAMESPACE: ' ',
+        TEMPORAL_API_KEY: '',
+        PAYLOAD_CODEC_KEYS: ' ',
+      }),
+    ).toEqual({
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tdg-email-append' },
+      temporalSecurity: {},
+      codecKeys: null,
+    });
   });
 
   it('reads a profile from the TOML config file; the environment wins over the file', () => {
@@ -403,6 +413,7 @@ describe('.env.example and the configuration schema', () => {
     ['TEMPORAL_NAMESPACE_RETENTION', 'docker-compose.yml: the namespace job'],
     ['TEMPORAL_CLI_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     ['TEMPORAL_TEST_SERVER_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
+    ['DEV_PAYLOAD_CODEC', "tooling/stack/embedded.ts: the embedded stack's codec switch"],
     [
       'TEMPORAL_PROMETHEUS_ENDPOINT',
       "docker-compose.yml: the server's metrics, for the benchmark's action count",

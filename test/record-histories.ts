@@ -30,6 +30,8 @@ import {
 import { activitiesFromConfig } from '../src/worker/activities-from-config.js';
 import type { NotifyConfig } from '../src/platform/env/notify.js';
 import { createTdgWorker } from '../src/worker/factory.js';
+import { clientDataConverter, payloadCodecFor } from '../src/platform/data-converter.js';
+import { loadClientConfig } from '../src/platform/env/temporal.js';
 
 const outDir = join(PROJECT_ROOT, 'test', 'histories');
 const polling = {
@@ -99,6 +101,9 @@ async function nextCheckScheduled(handle: WorkflowHandle): Promise<void> {
 }
 
 const nativeConnection = await NativeConnection.connect({ address: server.address });
+// With PAYLOAD_CODEC_KEYS (or _FILE) set, histories are recorded encrypted, and the replay test
+// then needs the same keys in its environment. The committed ones are recorded without: plain JSON.
+const payloadCodec = payloadCodecFor(loadClientConfig().codecKeys);
 
 const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = {
   completed: async (client) => {
@@ -232,6 +237,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
         taskQueue,
         activities: activitiesFor(sim, password),
         versioning: null,
+        payloadCodec,
       });
     const input: EmailAppendJobInput = {
       name: 'History credentials [sim duration=3s]',
@@ -261,6 +267,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
       taskQueue,
       activities: activitiesFor(sim, credentials.password, notify),
       versioning: null,
+      payloadCodec,
     });
     const input: EmailAppendJobInput = {
       name: 'History notification-first [sim duration=1500ms]',
@@ -345,7 +352,7 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
 
 try {
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: clientDataConverter(payloadCodec) });
   const jobs = new TdgJobs(client, { taskQueue: 'record-histories' });
   const worker = await createTdgWorker({
     connection: nativeConnection,
@@ -353,6 +360,7 @@ try {
     taskQueue: 'record-histories',
     activities: activitiesFor(sim),
     versioning: null,
+    payloadCodec,
   });
   const trialWorker = await createTdgWorker({
     connection: nativeConnection,
@@ -360,6 +368,7 @@ try {
     taskQueue: 'record-histories-trial',
     activities: activitiesFor(trial),
     versioning: null,
+    payloadCodec,
   });
   await Promise.all([
     trialWorker.runUntil(

@@ -5,12 +5,20 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { workflowBundle } from './helpers/harness.js';
+import { payloadCodecFor, workerDataConverter } from '../src/platform/data-converter.js';
+import { loadClientConfig } from '../src/platform/env/temporal.js';
 
 const dir = join(PROJECT_ROOT, 'test', 'histories');
 // One history per path of the current code. A workflow change ships as a new Worker Deployment
 // version, so no code ever replays another version's histories: these are re-recorded with it.
 const files = readdirSync(dir, { encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 const historyOf = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+/**
+ * Replay decodes with the keys the workers have: PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEYS_FILE from
+ * the environment, as every process reads them. The committed histories are plain JSON, which the
+ * codec passes through, so they replay with the codec on or off.
+ */
+const dataConverter = workerDataConverter(payloadCodecFor(loadClientConfig().codecKeys));
 
 /** Every path the workflow has, recorded from the current code by `npm run record-histories`. */
 const CURRENT_PATHS = [
@@ -39,7 +47,11 @@ describe('committed histories replay against the current workflow code', () => {
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
     await expect(
-      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyOf(file), file),
+      Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), dataConverter },
+        historyOf(file),
+        file,
+      ),
     ).resolves.toBeUndefined();
   });
 

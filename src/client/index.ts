@@ -5,7 +5,9 @@
  *     const { jobId, workflowId } = await jobs.startJob({ name: 'Nightly CRM append' });
  *     const result = await jobs.waitForResult(workflowId);
  */
+import type { PayloadCodec } from '@temporalio/common';
 import { ConfigError } from '../platform/env/schema.js';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../platform/payload-codec.js';
 import { loadClientConfig } from '../platform/env/temporal.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { connectFailure, JobErrorType, TdgJobError } from './errors.js';
@@ -24,6 +26,18 @@ export {
 export { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
 export { TdgJobError, JobErrorType, connectFailure, describeError } from './errors.js';
 export { defaultWorkflowId } from './start-details.js';
+/**
+ * For a caller that builds its own Temporal Client for `new TdgJobs(client, …)`: give it
+ * `dataConverter: tdgDataConverter(createPayloadCodec(keys))` so it reads and writes what the
+ * workers encrypt.
+ */
+export { clientDataConverter as tdgDataConverter } from '../platform/data-converter.js';
+export { AesGcmPayloadCodec, CodecKeyError, PayloadDecryptionError } from '../platform/payload-codec.js';
+
+/** The payload codec for keys written as in PAYLOAD_CODEC_KEYS (`id:base64-key`, newest first). */
+export function createPayloadCodec(keys: string): AesGcmPayloadCodec {
+  return new AesGcmPayloadCodec(parseCodecKeys(keys));
+}
 export {
   WORKFLOW_ID_PATTERN,
   MAX_NAME_LENGTH,
@@ -44,7 +58,18 @@ export interface ConnectedTdgJobs extends TdgJobs {
  * Every rejection is a TdgJobError: a bad setting InvalidConfig (every problem listed), a refused
  * TLS handshake TlsRefused (saying why), an unreachable Temporal TemporalUnavailable.
  */
-export async function connectTdgJobs(env: NodeJS.ProcessEnv = process.env): Promise<ConnectedTdgJobs> {
+export interface ConnectTdgJobsOptions {
+  /**
+   * The payload codec the workers use. Default: from PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEYS_FILE
+   * in `env` (none set: no codec); e.g. `createPayloadCodec(keysFromYourVault)`; null: no codec.
+   */
+  payloadCodec?: PayloadCodec | null;
+}
+
+export async function connectTdgJobs(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ConnectTdgJobsOptions = {},
+): Promise<ConnectedTdgJobs> {
   let config;
   try {
     config = loadClientConfig(env);
@@ -54,7 +79,10 @@ export async function connectTdgJobs(env: NodeJS.ProcessEnv = process.env): Prom
   }
   let connected;
   try {
-    connected = await connectClient(config, { connectTimeoutMs: 5_000 });
+    connected = await connectClient(config, {
+      connectTimeoutMs: 5_000,
+      ...(options.payloadCodec !== undefined ? { payloadCodec: options.payloadCodec } : {}),
+    });
   } catch (err) {
     throw connectFailure(err, config.temporal.address);
   }

@@ -528,6 +528,12 @@ export class TdgJobs {
       result: EmailAppendJobResult | null = null,
     ): TdgJobError => new TdgJobError(type, message, workflowId, status, result, { cause: err });
     if (isNamespaceMissing(err)) return wrap(JobErrorType.NamespaceNotFound, describeError(err));
+    // A client without the payload codec's keys meets a job the codec encrypted.
+    if (/Unknown encoding: binary\/encrypted/.test(describeError(err)))
+      return wrap(
+        JobErrorType.InvalidConfig,
+        'job data is encrypted by the payload codec: set PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE to the keys the workers use',
+      );
     if (err instanceof WorkflowNotFoundError) return wrap(JobErrorType.WorkflowNotFound, err.message);
     const failure =
       err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError ? err.cause : err;

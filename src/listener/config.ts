@@ -1,5 +1,6 @@
 /** The listener's environment: `LISTENER_*`, the notification secrets and `TEMPORAL_*`. */
 import { z } from 'zod';
+import { payloadCodecSection } from '../platform/env/codec.js';
 import { notifySecretsSection } from '../platform/env/notify.js';
 import { flag, loadSections, text, wholeNumber, type Env } from '../platform/env/schema.js';
 import { temporalSection, type TemporalSection } from '../platform/env/temporal.js';
@@ -24,9 +25,14 @@ export interface ListenerConfig extends TemporalSection, z.output<typeof listene
 
 /** `npm run listener`. */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
-  const { listener, secrets, temporal } = loadSections(
-    { listener: listenerSection, secrets: notifySecretsSection, temporal: temporalSection },
+  const { listener, secrets, temporal, codecKeys } = loadSections(
+    {
+      listener: listenerSection,
+      secrets: notifySecretsSection,
+      temporal: temporalSection,
+      codecKeys: payloadCodecSection,
+    },
     env,
   );
-  return { ...listener, secrets, ...temporal };
+  return { ...listener, secrets, ...temporal, codecKeys };
 }

@@ -16,7 +16,7 @@ export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** LOG_LEVEL's names: the worker's (the Temporal SDK's) levels. */
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const satisfies readonly LogLevel[];
 
-export type Service = 'listener' | 'simulator';
+export type Service = 'listener' | 'simulator' | 'codec-server';
 /** A service's logger: pino's API, `logger.info({ ...fields }, 'message')` (fields first). */
 export type ServiceLogger = Logger;
 

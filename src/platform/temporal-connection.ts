@@ -2,9 +2,12 @@
  * Connecting to Temporal, once for every process: the options (address, TLS / mTLS / API key,
  * gRPC headers) from the validated `TEMPORAL_*` settings (env/temporal.ts), the same for
  * `Connection.connect` (clients) and `NativeConnection.connect` (the worker), and `connectClient`
- * for the starter, `npm run setup`, the listener and the dev stack.
+ * for the starter, `npm run setup`, the listener and the dev stack — with the payload codec when
+ * keys are configured (data-converter.ts).
  */
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { clientDataConverter, payloadCodecFor } from './data-converter.js';
 import type { TemporalConnectionSecurity, TemporalSection } from './env/temporal.js';
 import { diagnoseTlsRefusal, ownCertificateProblem, type TlsRefusal } from './tls-diagnosis.js';
 
@@ -40,6 +43,8 @@ export interface ConnectOptions {
   lazy?: boolean;
   /** How long the eager connect may take; the SDK's default otherwise. */
   connectTimeoutMs?: number;
+  /** The client's payload codec instead of the configured keys' (null: none). */
+  payloadCodec?: PayloadCodec | null;
 }
 
 /** Everything `Connection.connect` / `NativeConnection.connect` need: address and security. */
@@ -65,7 +70,16 @@ export async function connectClient(
     : await connectOrExplain(config.temporal.address, config.temporalSecurity, () =>
         Connection.connect(connectOptions),
       );
-  return { connection, client: new Client({ connection, namespace: config.temporal.namespace }) };
+  return {
+    connection,
+    client: new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: clientDataConverter(
+        options.payloadCodec !== undefined ? options.payloadCodec : payloadCodecFor(config.codecKeys),
+      ),
+    }),
+  };
 }
 
 /** For logs: how the connection is secured, never the key or certificate contents. */

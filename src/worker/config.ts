@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { TDG_ATTEMPT_TIMEOUT_MS } from '../contract/definitions.js';
 import { exactDuration, formatDuration } from '../contract/duration.js';
+import { payloadCodecSection } from '../platform/env/codec.js';
 import { notifySection, type NotifyConfig } from '../platform/env/notify.js';
 import {
   bindHost,
@@ -261,11 +262,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       limits: limitsSection,
       operations: operationsSection,
       workflowCode: workflowCodeSection,
+      codecKeys: payloadCodecSection,
     },
     env,
   );
   return {
     ...sections.temporal,
+    codecKeys: sections.codecKeys,
     // One socket per activity slot: the pool can never be what a slot waits for.
     tdg: { ...sections.tdg, maxSockets: sections.limits.maxConcurrentActivities },
     notify: sections.notify,

@@ -18,6 +18,8 @@ import {
   DEFAULT_WORKER_SHUTDOWN_GRACE,
   type WorkerLimits,
 } from './config.js';
+import type { PayloadCodec } from '@temporalio/common';
+import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../platform/data-converter.js';
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
 import { instrumentActivities } from './tdg-metrics.js';
@@ -45,6 +47,9 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_METRICS_PATH],
+    // Failure messages and stack traces as payloads, so the codec encrypts them (codec on or off:
+    // one bundle, one build id, whatever the keys).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietBundlerLogger,
   });
   return { code };
@@ -77,6 +82,8 @@ export interface TdgWorkerOptions {
   /** Milliseconds or an ms-style string; default WORKER_SHUTDOWN_GRACE's (45 s: one attempt fits). */
   shutdownGraceTime?: string | number;
   identity?: string;
+  /** The payload codec (PAYLOAD_CODEC_KEYS); null or absent: payloads in plain JSON. */
+  payloadCodec?: PayloadCodec | null;
 }
 
 export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker> {
@@ -88,6 +95,7 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: instrumentActivities(options.activities),
     workflowBundle,
+    dataConverter: workerDataConverter(options.payloadCodec ?? null),
     ...(versioning
       ? {
           workerDeploymentOptions: {

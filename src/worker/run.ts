@@ -11,7 +11,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DefaultLogger,
   NativeConnection,
   Runtime,
   type NativeConnectionOptions,
@@ -30,11 +29,13 @@ import {
   describeConnectionSecurity,
   TlsRefusedError,
 } from '../platform/temporal-connection.js';
+import { describePayloadCodec, payloadCodecFor } from '../platform/data-converter.js';
 import { bundleWorkflows, createTdgWorker, prebuiltWorkflowBundle, workflowCodeOf } from './factory.js';
 import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning } from './versioning.js';
 import { watchVersion, type VersionWatcher } from './version-watch.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
 import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
+import { workerLogger } from './logging.js';
 
 /** A refused TLS handshake is a setting to fix: the configuration exit code. */
 const EXIT_TLS_REFUSED = 2;
@@ -82,7 +83,7 @@ export async function connectWithRetry(
 function installRuntime(config: WorkerConfig, version: WorkerDeploymentVersion): void {
   const { metricsBindAddress, logLevel } = config.operations;
   Runtime.install({
-    logger: new DefaultLogger(logLevel),
+    logger: workerLogger(logLevel),
     ...(metricsBindAddress
       ? {
           telemetryOptions: {
@@ -195,6 +196,7 @@ export async function main(): Promise<number> {
       shutdownGraceTime: operations.shutdownGraceMs,
       workflowBundle,
       versioning,
+      payloadCodec: payloadCodecFor(config.codecKeys),
     });
     // From here the SDK's runtime handles SIGINT/SIGTERM (after a signal that came while this
     // process was connecting, it shuts the new worker down at once).
@@ -205,6 +207,7 @@ export async function main(): Promise<number> {
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       connection: describeConnectionSecurity(config.temporalSecurity),
+      payloadCodec: describePayloadCodec(config.codecKeys),
       workflowCode,
       version: describeVersion(version),
       promote: config.deployment.promote,

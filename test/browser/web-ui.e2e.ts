@@ -3,7 +3,9 @@
  * Web UI, the TDG simulator, the webhook listener and a worker; headless Chromium finds the
  * job's workflow by `TdgJobId`, opens it and reads the summary and the current details while
  * the job runs and after it completed. Screenshots go to docs/ (SCREENSHOT_DIR overrides),
- * where the README shows them.
+ * where the README shows them. With the payload codec on, the same page shows a job's input and
+ * result decoded through the codec server once the browser is signed in to it, and only
+ * ciphertext without it.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,11 @@ import { createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
 import { DEFAULT_WORKER_DEPLOYMENT_NAME } from '../../src/worker/config.js';
 import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { startCodecServer } from '../../src/codec-server/index.js';
+import { clientDataConverter } from '../../src/platform/data-converter.js';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../../src/platform/payload-codec.js';
 import {
   connectTemporal,
   runSimulator,
@@ -211,5 +218,80 @@ describe('the Temporal Web UI shows a TDG job', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-timeline.png') });
       await page.close();
     });
+  });
+});
+
+describe('the Web UI with the payload codec on', () => {
+  const codec = new AesGcmPayloadCodec(parseCodecKeys(`ui:${Buffer.alloc(32, 11).toString('base64')}`));
+  const CODEC_JOB = 'Acme Corp customer list [sim duration=2s batches=2]';
+  const TOKEN = randomUUID() + randomUUID();
+
+  it("shows a job's input and result through the codec server, and only ciphertext without it", async () => {
+    const uiUrl = server.uiUrl!;
+    const taskQueue = `codec-${randomUUID()}`;
+    const worker = await createTdgWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: simulatorActivities(sim),
+      workflowBundle: await workflowBundle(),
+      shutdownGraceTime: '1 second',
+      versioning: { deploymentName: taskQueue, defaultBehavior: 'PINNED' },
+      payloadCodec: codec,
+    });
+    const client = new Client({ connection: temporal.connection, dataConverter: clientDataConverter(codec) });
+    const jobs = new TdgJobs(client, { taskQueue });
+    const { workflowId, result } = await runAsCurrent(worker, workerConnection, async () => {
+      const started = await jobs.startJob({
+        name: CODEC_JOB,
+        workflowId: `codec-${randomUUID().slice(0, 8)}`,
+        notificationMethod: null,
+        polling: { initialIntervalMs: 300, maxIntervalMs: 1_000, maxIntervalWithNotificationsMs: 1_000 },
+      });
+      return { workflowId: started.workflowId, result: await jobs.waitForResult(started.workflowId) };
+    });
+    const batch = result.batchList[0]!;
+    const codecServer = await startCodecServer(
+      { codec, tokens: [TOKEN], uiOrigins: [new URL(uiUrl).origin], namespace: 'default' },
+      { port: 0, host: '127.0.0.1' },
+    );
+    const page = await browser.context.newPage();
+    currentPage = page;
+    try {
+      const workflowPage = `${uiUrl}/namespaces/default/workflows/${workflowId}`;
+      const bodyText = () => page.locator('body').innerText();
+
+      // No codec server: the payloads as stored, encrypted.
+      await page.goto(workflowPage);
+      // Input and Result show each stored payload's bytes: one long base64 string.
+      await seeText(page, /"[A-Za-z0-9+/]{80,}/);
+      let text = await bodyText();
+      expect(text).not.toContain('Acme Corp');
+      expect(text).not.toContain(batch);
+
+      // Signed in to the codec server, with the UI's data encoder pointed at it (this browser only).
+      await page.goto(`${codecServer.url}/login`);
+      await page.locator('input[name="token"]').fill(TOKEN);
+      await page.locator('button[type="submit"]').click();
+      await seeText(page, 'Signed in');
+      await page.goto(uiUrl);
+      // The UI keeps these settings in localStorage, each as JSON (no DOM types here: a script string).
+      await page.evaluate(
+        [
+          `localStorage.setItem('endpoint', ${JSON.stringify(JSON.stringify(codecServer.url))})`,
+          `localStorage.setItem('overrideRemoteCodecConfiguration', 'true')`,
+          `localStorage.setItem('includeCredentials', 'true')`,
+        ].join(';'),
+      );
+      await page.goto(workflowPage);
+      await seeText(page, /Acme Corp customer list/);
+      await seeText(page, batch);
+      text = await bodyText();
+      expect(text).not.toMatch(/"[A-Za-z0-9+/]{80,}/);
+      await page.screenshot({ path: join(tmpdir(), 'web-ui-decoded.png') });
+    } finally {
+      await page.close();
+      await codecServer.close();
+    }
   });
 });

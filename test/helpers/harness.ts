@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Client, Connection, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import {
   DefaultLogger,
   NativeConnection,
@@ -183,7 +184,7 @@ export async function connectTemporal(address: string = inject('temporalAddress'
 }
 
 /** The stack's client, and a worker connection of its own; `close` closes both and the stack. */
-async function workerHandle(stack: Stack): Promise<TemporalHandle> {
+async function workerHandle(stack: Stack, payloadCodec: PayloadCodec | null = null): Promise<TemporalHandle> {
   const { client, connection } = stack;
   const address = stack.engine.address;
   const nativeConnection = await NativeConnection.connect({ address }).catch(async (err: unknown) => {
@@ -206,6 +207,7 @@ async function workerHandle(stack: Stack): Promise<TemporalHandle> {
         activities,
         workflowBundle: await workflowBundle(),
         shutdownGraceTime: '1 second',
+        payloadCodec,
         // A deployment per test task queue: versions of different tests never route each other's runs.
         versioning: { deploymentName: taskQueue, defaultBehavior: 'PINNED' },
       });
@@ -221,6 +223,8 @@ async function workerHandle(stack: Stack): Promise<TemporalHandle> {
 export interface TestStackOptions {
   /** The simulator's options over the tests' defaults, or false for a file that needs none. */
   simulator?: false | Partial<SimulatorOptions>;
+  /** The payload codec of the stack's client and of `withWorker`'s workers; none: payloads in plain JSON. */
+  payloadCodec?: PayloadCodec;
 }
 
 /** A test file's stack; its handles are valid inside tests and hooks registered after `useTestStack`. */
@@ -241,8 +245,9 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
     const stack = await startStack({
       temporal: { address: inject('temporalAddress') },
       simulator: overrides,
+      payloadCodec: options.payloadCodec ?? null,
     });
-    const temporal = await workerHandle(stack);
+    const temporal = await workerHandle(stack, options.payloadCodec ?? null);
     let sim: SimulatorHandle | undefined;
     if (stack.simulator && stack.tdg && overrides) {
       const { apiKey, username, password } = stack.tdg;

@@ -21,6 +21,8 @@ export interface DevServerOptions {
   logTo?: NodeJS.WritableStream;
   /** Picks the port when `port` is not given (default: one the OS says is free). */
   pickPort?: () => Promise<number>;
+  /** The Web UI's codec server (`--ui-codec-endpoint`): the UI asks it to decode payloads. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -73,6 +75,7 @@ async function startOn(cli: string, port: number, options: DevServerOptions): Pr
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? port + 1000));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

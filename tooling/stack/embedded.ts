@@ -6,10 +6,16 @@
  * webhook listener on loopback; TDG_BASE_URL unset → the simulator, which then delivers its
  * notifications to that listener.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError } from '../../src/platform/env/schema.js';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { ConfigError, flag, loadSections } from '../../src/platform/env/schema.js';
+import { ensureKeyFile } from '../../src/platform/codec-keys-file.js';
+import { describePayloadCodec, payloadCodecFor } from '../../src/platform/data-converter.js';
+import { startCodecServer, type RunningCodecServer } from '../../src/codec-server/index.js';
+import { DEFAULT_CODEC_SERVER_PORT } from '../../src/codec-server/config.js';
+import { z } from 'zod';
 import { loadClientConfig } from '../../src/platform/env/temporal.js';
 import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
 import { connectClient, connectionOptions } from '../../src/platform/temporal-connection.js';
@@ -17,6 +23,7 @@ import { describeStatusLine, outcomeOf, printOutcome } from '../../src/cli/index
 import { TdgJobs } from '../../src/client/index.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import { createTdgWorker } from '../../src/worker/factory.js';
+import { workerLogger } from '../../src/worker/logging.js';
 import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../../src/worker/versioning.js';
 import { startStack, type StackOptions } from './launcher.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
@@ -34,15 +41,51 @@ export async function main(once: boolean): Promise<number> {
   }
 }
 
+const DATA_DIR = join(PROJECT_ROOT, '.data');
+/** The dev stack's own key file: its SQLite history outlives a restart, so its key must too. */
+const DEV_KEY_FILE = join(DATA_DIR, 'payload-codec.keys');
+const DEV_UI_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+
+/**
+ * The payload codec in the embedded stack: off by default. DEV_PAYLOAD_CODEC=true turns it on
+ * with a key of the stack's own (created once in .data/); PAYLOAD_CODEC_KEYS or
+ * PAYLOAD_CODEC_KEYS_FILE, when set, are used instead. With the codec on, the stack also runs the
+ * codec server for the Web UI and points the dev server's UI at it.
+ */
+async function devCodec(env: Record<string, string | undefined>): Promise<{ codecEndpoint: string } | null> {
+  const { on } = loadSections(
+    { on: z.object({ DEV_PAYLOAD_CODEC: flag.prefault('false') }).transform((e) => e.DEV_PAYLOAD_CODEC) },
+    env,
+  );
+  const configured = Boolean(env.PAYLOAD_CODEC_KEYS?.trim() || env.PAYLOAD_CODEC_KEYS_FILE?.trim());
+  if (!on && !configured) return null;
+  if (!configured) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    const { created } = await ensureKeyFile(DEV_KEY_FILE);
+    if (created) say(`payload codec: new key file ${DEV_KEY_FILE}`);
+    env.PAYLOAD_CODEC_KEYS_FILE = DEV_KEY_FILE;
+  }
+  const port = Number(env.CODEC_SERVER_PORT ?? DEFAULT_CODEC_SERVER_PORT);
+  return { codecEndpoint: `http://127.0.0.1:${port}` };
+}
+
 /** What to start: each part whose address the environment does not configure. */
-function stackOptionsFrom(env: Record<string, string | undefined>): StackOptions {
-  const dataDir = join(PROJECT_ROOT, '.data');
+function stackOptionsFrom(
+  env: Record<string, string | undefined>,
+  codec: { codecEndpoint: string } | null,
+): StackOptions {
+  const dataDir = DATA_DIR;
   if (!env.TEMPORAL_ADDRESS) mkdirSync(dataDir, { recursive: true });
   return {
     temporal: env.TEMPORAL_ADDRESS
       ? { address: env.TEMPORAL_ADDRESS }
       : {
-          devServer: { port: 7233, uiPort: 8233, dbFilename: join(dataDir, 'temporal.sqlite') },
+          devServer: {
+            port: 7233,
+            uiPort: 8233,
+            dbFilename: join(dataDir, 'temporal.sqlite'),
+            ...(codec ? { uiCodecEndpoint: codec.codecEndpoint } : {}),
+          },
         },
     // The environment's own connection settings (TLS, API key) when TEMPORAL_ADDRESS is given.
     connect: (address) => connectClient(loadClientConfig({ ...env, TEMPORAL_ADDRESS: address })),
@@ -63,7 +106,8 @@ function stackOptionsFrom(env: Record<string, string | undefined>): StackOptions
 async function runStack(once: boolean): Promise<number> {
   const startedAt = Date.now();
   const env: Record<string, string | undefined> = { ...process.env };
-  const stack = await startStack(stackOptionsFrom(env));
+  const codec = await devCodec(env);
+  const stack = await startStack(stackOptionsFrom(env, codec));
   const stoppers: (() => Promise<void>)[] = [() => stack.close()];
   const stopAll = async (): Promise<void> => {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -93,7 +137,15 @@ async function runStack(once: boolean): Promise<number> {
     }
 
     const config = loadWorkerConfig(env);
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const payloadCodec = payloadCodecFor(config.codecKeys);
+    say(
+      `payload codec: ${describePayloadCodec(config.codecKeys)}${codec ? '' : ' (DEV_PAYLOAD_CODEC=true turns it on)'}`,
+    );
+    if (codec && payloadCodec) {
+      const codecServer = await startDevCodecServer(env, payloadCodec, config.temporal.namespace);
+      stoppers.push(() => codecServer.close());
+    }
+    Runtime.install({ logger: workerLogger('WARN') });
     const connection = await NativeConnection.connect(connectionOptions(config));
     stoppers.push(() => connection.close());
     const worker = await createTdgWorker({
@@ -110,6 +162,7 @@ async function runStack(once: boolean): Promise<number> {
       // The dev server's data outlives a code change, and nothing keeps an older build's worker
       // running: AUTO_UPGRADE moves every open run onto the new build instead of stranding it.
       versioning: { ...config.deployment, defaultBehavior: 'AUTO_UPGRADE' },
+      payloadCodec,
     });
     const version = describeVersion(workerVersion(worker)!);
     if (!once) {
@@ -153,4 +206,29 @@ async function runStack(once: boolean): Promise<number> {
   } finally {
     await stopAll();
   }
+}
+
+/**
+ * The codec server on loopback for the dev server's Web UI, with CODEC_SERVER_TOKENS or a token
+ * made now; it prints how to sign the browser in and how the CLI reads the jobs.
+ */
+async function startDevCodecServer(
+  env: Record<string, string | undefined>,
+  codec: NonNullable<ReturnType<typeof payloadCodecFor>>,
+  namespace: string,
+): Promise<RunningCodecServer> {
+  const token = env.CODEC_SERVER_TOKENS?.split(',')[0]?.trim() || randomBytes(32).toString('hex');
+  const server = await startCodecServer(
+    { codec, tokens: [token], uiOrigins: DEV_UI_ORIGINS, namespace },
+    { port: Number(env.CODEC_SERVER_PORT ?? DEFAULT_CODEC_SERVER_PORT), host: '127.0.0.1' },
+  );
+  say(`codec server on ${server.url}: sign this browser in once at ${server.url}/login with token ${token}`);
+  say(
+    `  then in the Web UI's data encoder settings (the lock icon): endpoint ${server.url}, override on, "include cross-origin credentials" on`,
+  );
+  say(
+    `  CLI in another shell: PAYLOAD_CODEC_KEYS_FILE=${env.PAYLOAD_CODEC_KEYS_FILE ?? '(your keys)'} npm run job -- …`,
+  );
+  say(`  temporal CLI: --codec-endpoint ${server.url} --codec-auth "Bearer ${token}"`);
+  return server;
 }

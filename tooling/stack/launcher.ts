@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { clientDataConverter } from '../../src/platform/data-converter.js';
 import { createTemporalNotifier, startListener, type RunningListener } from '../../src/listener/index.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import type { SimulatorOptions } from '../simulator/app.js';
@@ -52,6 +54,8 @@ export interface StackOptions {
    * stack passes its environment's connection settings (TLS, API key) through here.
    */
   connect?: (address: string, namespace: string) => Promise<{ connection: Connection; client: Client }>;
+  /** The payload codec of the default connection's clients (the stack's and its listener's); none: off. */
+  payloadCodec?: PayloadCodec | null;
 }
 
 /** What the worker needs to reach the simulator as it would TDG. */
@@ -77,12 +81,22 @@ export interface Stack {
 
 const randomSecret = (): string => randomBytes(32).toString('hex');
 
-async function engineConnect(engine: Engine): Promise<{ connection: Connection; client: Client }> {
+async function engineConnect(
+  engine: Engine,
+  codec: PayloadCodec | null,
+): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect({
     address: engine.address,
     ...(engine.tls ? { tls: engine.tls } : {}),
   });
-  return { connection, client: new Client({ connection, namespace: engine.namespace }) };
+  return {
+    connection,
+    client: new Client({
+      connection,
+      namespace: engine.namespace,
+      dataConverter: clientDataConverter(codec),
+    }),
+  };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -94,7 +108,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const engine = await startEngine(options.temporal);
     stoppers.push(() => engine.stop());
     const connect = (): Promise<{ connection: Connection; client: Client }> =>
-      options.connect ? options.connect(engine.address, engine.namespace) : engineConnect(engine);
+      options.connect
+        ? options.connect(engine.address, engine.namespace)
+        : engineConnect(engine, options.payloadCodec ?? null);
     const { connection, client } = await connect();
     stoppers.push(() => connection.close());
 

@@ -11,6 +11,8 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../../contract/definitions.js';
+import type { CodecKey } from '../payload-codec.js';
+import { payloadCodecSection } from './codec.js';
 import { flag, loadSections, readableFile, needs, problems, text, type Env } from './schema.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
@@ -35,6 +37,11 @@ export interface TemporalConnectionSecurity {
 export interface TemporalSection {
   temporal: TemporalConfig;
   temporalSecurity: TemporalConnectionSecurity;
+  /**
+   * The payload codec's keys (env/codec.ts), newest first; null or absent: the codec is off. Every
+   * process that reads or writes job data through Temporal takes them from here.
+   */
+  codecKeys?: readonly CodecKey[] | null;
 }
 
 /** envconfig's messages may quote the config file (api_key included): keep the first line only. */
@@ -121,5 +128,9 @@ function withoutUndefined<T>(value: T): T {
 
 /** Processes that only talk to Temporal as clients: the starter (`npm run job`) and `npm run setup`. */
 export function loadClientConfig(env: Env = process.env): TemporalSection {
-  return loadSections({ temporal: temporalSection }, env).temporal;
+  const { temporal, codecKeys } = loadSections(
+    { temporal: temporalSection, codecKeys: payloadCodecSection },
+    env,
+  );
+  return { ...temporal, codecKeys };
 }
