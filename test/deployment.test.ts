@@ -143,6 +143,8 @@ function envVariablesReadByCode(): Map<string, string> {
       for (const literal of (m[1] ?? '').matchAll(/'([A-Z0-9_]+)'/g)) add(literal[1]);
     }
     for (const m of text.matchAll(/\benvVar:\s*'([A-Z0-9_]+)'/g)) add(m[1]);
+    // An inline schema's first key: z.object({ NAME: … }).
+    for (const m of text.matchAll(/\bz\.(?:loose)?[oO]bject\(\{\s*([A-Z][A-Z0-9]*_[A-Z0-9_]+):/g)) add(m[1]);
     // The keys of a configuration schema's z.object({ NAME: … }).
     if (/(^|\/)(config\.ts$|env\/)/.test(file)) {
       for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9]*_[A-Z0-9_]+): /gm)) add(m[1]);
