@@ -26,7 +26,10 @@ import { describeConnectionSecurity } from '../src/platform/temporal-connection.
 import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../src/worker/factory.js';
 import { entrypointScript, readCompose, serviceEnvironment, volumePath } from '../tooling/cluster/compose.js';
 import { ensureCertificates } from '../src/security/certificates.js';
+import { ensureKeyFile } from '../src/platform/codec-keys-file.js';
+import { generateKeyEntry } from '../src/platform/payload-codec.js';
 import {
+  codecServerEnvironment,
   NATIVE_ADDITIONS,
   NATIVE_OVERRIDES,
   listenerEnvironment,
@@ -571,12 +574,14 @@ describe('deploy/temporal/create-namespace.sh (the admin-tools job) against a re
 const nativeVolumes = {
   tls: mkdtempSync(join(tmpdir(), 'tdg-tls-')),
   'tls-ca': mkdtempSync(join(tmpdir(), 'tdg-tls-ca-')),
+  'payload-keys': mkdtempSync(join(tmpdir(), 'tdg-payload-keys-')),
 };
 await ensureCertificates({ dir: nativeVolumes.tls, caDir: nativeVolumes['tls-ca'] });
+await ensureKeyFile(join(nativeVolumes['payload-keys'], 'payload-codec.keys'));
 afterAll(() => Object.values(nativeVolumes).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
-  const vars = { POSTGRES_PASSWORD: 'pw-test-only' };
+  const vars = { POSTGRES_PASSWORD: 'pw-test-only', CODEC_SERVER_TOKENS: 'a'.repeat(64) };
   const ctx: NativeContext = {
     vars,
     postgresPort: 15432,
@@ -585,6 +590,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     listenerPort: 8788,
     simulatorPort: 8787,
     uiPort: 8080,
+    codecServerPort: 8789,
     volumes: nativeVolumes,
   };
   const parsed = readCompose();
@@ -596,6 +602,7 @@ describe('npm run cluster runs the same pieces as docker-compose.yml', () => {
     listener: listenerEnvironment(parsed, ctx),
     simulator: simulatorEnvironment(parsed, ctx),
     'temporal-ui': uiEnvironment(parsed, ctx),
+    'codec-server': codecServerEnvironment(parsed, ctx),
   } satisfies Record<keyof typeof NATIVE_OVERRIDES, Record<string, string>>;
 
   it('passes each service its compose environment, changing only host names, paths and ports', () => {
@@ -751,6 +758,9 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
     'TEMPORAL_TLS_CLIENT_CERT_PATH',
     'TEMPORAL_TLS_CLIENT_KEY_PATH',
   ];
+  /** Compose's key file is in its payload-keys volume; Kubernetes mounts it from a Secret. */
+  const KEYS_IN_COMPOSE = '/payload-keys/payload-codec.keys';
+  const KEYS_IN_KUBERNETES = '/etc/tdg/payload-keys/payload-codec.keys';
   const dockerfileCmd = (stage: string): string[] => {
     const text = read('Dockerfile');
     const from = text.indexOf(`AS ${stage}`);
@@ -794,17 +804,22 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
     describe(overlay, () => {
       let objects: K8sObject[] = [];
       let tls = '';
+      let keys = '';
       beforeAll(() => {
         if (!hasKubectl) return;
         objects = render(overlay);
         // The mTLS files the pods mount, as readable files for the configuration's checks.
         tls = mkdtempSync(join(tmpdir(), 'k8s-tls-'));
         for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(tls, file), 'test');
+        keys = mkdtempSync(join(tmpdir(), 'k8s-payload-keys-'));
+        writeFileSync(join(keys, 'payload-codec.keys'), generateKeyEntry('k8s'));
       });
       afterAll(() => {
         if (tls) rmSync(tls, { recursive: true, force: true });
+        if (keys) rmSync(keys, { recursive: true, force: true });
       });
-      const paths = (value: string): string => value.replace(/^\/etc\/temporal\/tls/, tls);
+      const paths = (value: string): string =>
+        value.replace(/^\/etc\/temporal\/tls/, tls).replace(/^\/etc\/tdg\/payload-keys/, keys);
 
       it('the worker: compose’s command, image and environment; every variable read; ports and grace agree', (ctx) => {
         if (!hasKubectl) return ctx.skip('neither kubectl nor KUSTOMIZE here');
@@ -823,7 +838,7 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
           if (TLS_FROM_SECRETS.includes(key)) continue;
           if (REPLACED_BY_CONTROLLER.includes(key))
             expect(env[key], `${key}: the controller's`).toBeUndefined();
-          else expect(env[key], key).toBe(value);
+          else expect(env[key], key).toBe(value === KEYS_IN_COMPOSE ? paths(KEYS_IN_KUBERNETES) : value);
         }
         const unread = Object.keys(env).filter((key) => !readByCode.has(key));
         expect(unread, 'set but read by nothing').toEqual([]);
@@ -883,7 +898,8 @@ describe('deploy/kubernetes runs the same worker and listener as docker-compose.
         for (const [key, value] of Object.entries(serviceEnvironment(composeListener, {}))) {
           // TEMPORAL_ADDRESS: a host name, the cluster's instead of compose's.
           if (key === 'TEMPORAL_ADDRESS') expect(env[key]).toMatch(/^[a-z0-9.-]+:7233$/);
-          else if (!TLS_FROM_SECRETS.includes(key)) expect(env[key], key).toBe(value);
+          else if (!TLS_FROM_SECRETS.includes(key))
+            expect(env[key], key).toBe(value === KEYS_IN_COMPOSE ? paths(KEYS_IN_KUBERNETES) : value);
         }
         const config = loadListenerConfig(env);
         expect(config.secrets).toEqual([secret.NOTIFY_SECRET]);

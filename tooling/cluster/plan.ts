@@ -24,7 +24,12 @@ export const NATIVE_OVERRIDES = {
     DYNAMIC_CONFIG_FILE_PATH: 'the host path of the mounted file',
   },
   'temporal-create-namespace': { TEMPORAL_ADDRESS: 'frontend address' },
-  'temporal-ui': { TEMPORAL_ADDRESS: 'frontend address' },
+  'temporal-ui': { TEMPORAL_ADDRESS: 'frontend address', TEMPORAL_CODEC_ENDPOINT: 'codec server URL' },
+  'codec-server': {
+    CODEC_SERVER_HOST: 'loopback',
+    CODEC_SERVER_PORT: 'port',
+    CODEC_SERVER_UI_ORIGINS: "the Web UI's origin on this machine",
+  },
   worker: {
     TEMPORAL_ADDRESS: 'frontend address',
     WORKER_HTTP_HOST: 'loopback',
@@ -55,6 +60,7 @@ export interface NativeContext {
   listenerPort: number;
   simulatorPort: number;
   uiPort: number;
+  codecServerPort: number;
   /** Per named volume of docker-compose.yml: the host folder that holds it. */
   volumes: Readonly<Record<string, string>>;
 }
@@ -133,9 +139,20 @@ export function simulatorEnvironment(compose: ComposeFile, ctx: NativeContext): 
   });
 }
 
+export function codecServerEnvironment(compose: ComposeFile, ctx: NativeContext): Record<string, string> {
+  return environment(compose, 'codec-server', ctx, {
+    CODEC_SERVER_HOST: '127.0.0.1',
+    CODEC_SERVER_PORT: String(ctx.codecServerPort),
+    CODEC_SERVER_UI_ORIGINS: `http://127.0.0.1:${ctx.uiPort}`,
+  });
+}
+
 export function uiEnvironment(compose: ComposeFile, ctx: NativeContext): Record<string, string> {
   return {
-    ...environment(compose, 'temporal-ui', ctx, { TEMPORAL_ADDRESS: ctx.temporalAddress }),
+    ...environment(compose, 'temporal-ui', ctx, {
+      TEMPORAL_ADDRESS: ctx.temporalAddress,
+      TEMPORAL_CODEC_ENDPOINT: `http://127.0.0.1:${ctx.codecServerPort}`,
+    }),
     TEMPORAL_UI_PORT: String(ctx.uiPort),
   };
 }

@@ -32,6 +32,7 @@ export interface StackPorts {
   simulator: number;
   prometheus: number;
   ui: number;
+  codecServer: number;
   nodes: NodePorts[];
   workers: { health: number; metrics: number }[];
 }
@@ -60,6 +61,7 @@ export function stackPorts(servers: number, workers: number, offset = 0): StackP
     simulator: 8787 + offset,
     prometheus: 9090 + offset,
     ui: 8080 + offset,
+    codecServer: 8789 + offset,
     nodes: Array.from({ length: servers }, (_, i) => nodePorts(i, offset)),
     workers: Array.from({ length: workers }, (_, i) => ({
       health: 8081 + offset + i,
@@ -75,6 +77,7 @@ export function allPorts(ports: StackPorts): number[] {
     ports.simulator,
     ports.prometheus,
     ports.ui,
+    ports.codecServer,
     ...ports.nodes.flatMap((node): number[] => Object.values<number>({ ...node })),
     ...ports.workers.flatMap((w) => [w.health, w.metrics]),
   ];

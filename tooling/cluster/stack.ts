@@ -47,6 +47,7 @@ import {
   type ComposeService,
 } from './compose.js';
 import {
+  codecServerEnvironment,
   listenerEnvironment,
   namespaceJobEnvironment,
   schemaJobEnvironment,
@@ -115,6 +116,8 @@ export interface ClusterState {
   listenerUrl: string;
   prometheusUrl: string | null;
   uiUrl: string | null;
+  /** Decrypts payloads for the Web UI and the temporal CLI (token in secrets.json: codecServerToken). */
+  codecServerUrl: string | null;
   /** The operators' (admin) certificate files; every component has its own. */
   tls: ClusterTls;
   dataDir: string;
@@ -122,8 +125,17 @@ export interface ClusterState {
 }
 
 /** The folders docker-compose.yml's named volumes are natively. */
-export function clusterVolumes(dataDir: string): { tls: string; 'tls-ca': string } {
-  return { tls: join(dataDir, 'tls'), 'tls-ca': join(dataDir, 'tls-ca') };
+export function clusterVolumes(dataDir: string): { tls: string; 'tls-ca': string; 'payload-keys': string } {
+  return {
+    tls: join(dataDir, 'tls'),
+    'tls-ca': join(dataDir, 'tls-ca'),
+    'payload-keys': join(dataDir, 'payload-keys'),
+  };
+}
+
+/** The payload codec's key file (docker-compose.yml's payload-keys volume, natively). */
+export function clusterPayloadKeysFile(dataDir: string): string {
+  return join(clusterVolumes(dataDir)['payload-keys'], 'payload-codec.keys');
 }
 
 export function clusterTls(dataDir: string, identity: Identity = 'admin'): ClusterTls {
@@ -154,7 +166,7 @@ export function clusterConnectionOptions(
 
 /** The variables that point the temporal CLI, `npm run job` and `npm run setup` at the cluster. */
 export function clusterClientEnv(
-  state: Pick<ClusterState, 'temporalAddress' | 'tls'>,
+  state: Pick<ClusterState, 'temporalAddress' | 'tls' | 'dataDir'>,
 ): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: state.temporalAddress,
@@ -162,11 +174,14 @@ export function clusterClientEnv(
     TEMPORAL_TLS_CLIENT_CERT_PATH: state.tls.clientCert,
     TEMPORAL_TLS_CLIENT_KEY_PATH: state.tls.clientKey,
     TEMPORAL_TLS_SERVER_NAME: CLUSTER_SERVER_NAME,
+    PAYLOAD_CODEC_KEYS_FILE: clusterPayloadKeysFile(state.dataDir),
   };
 }
 
 interface Secrets {
   postgresPassword: string;
+  /** Added in 1.2: absent from an older data folder's secrets.json until it is rewritten. */
+  codecServerToken?: string;
   notifySecret: string;
   tdgApiKey: string;
   tdgUsername: string;
@@ -175,10 +190,17 @@ interface Secrets {
 
 const secret = (): string => randomBytes(24).toString('hex');
 
-function loadSecrets(dataDir: string): Secrets {
+function loadSecrets(dataDir: string): Required<Secrets> {
   const path = join(dataDir, 'secrets.json');
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Secrets;
-  const made: Secrets = {
+  if (existsSync(path)) {
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as Secrets;
+    if (kept.codecServerToken) return kept as Required<Secrets>;
+    const completed = { ...kept, codecServerToken: secret() };
+    writeFileSync(path, JSON.stringify(completed), { mode: 0o600 });
+    return completed;
+  }
+  const made: Required<Secrets> = {
+    codecServerToken: secret(),
     postgresPassword: secret(),
     notifySecret: secret(),
     tdgApiKey: secret(),
@@ -381,6 +403,7 @@ class NativeStack implements Cluster {
   private simulatorUrl: string | null = null;
   private prometheusUrl: string | null = null;
   private uiUrl: string | null = null;
+  private codecServerUrl: string | null = null;
   private readonly temporalAddress: string;
   private readonly listenerUrl: string;
   private readonly vars: Record<string, string | undefined>;
@@ -393,7 +416,7 @@ class NativeStack implements Cluster {
     private readonly serverTools: ServerTools,
     private readonly pgTools: PostgresTools,
     private readonly cli: string,
-    private readonly secrets: Secrets,
+    private readonly secrets: Required<Secrets>,
     private readonly prometheus: PrometheusTools | undefined,
   ) {
     this.logs = join(options.dataDir, 'logs');
@@ -402,7 +425,11 @@ class NativeStack implements Cluster {
     this.temporalAddress = `127.0.0.1:${ports.nodes[0]?.FRONTEND_GRPC_PORT ?? 7233}`;
     this.listenerUrl = `http://127.0.0.1:${ports.listener}`;
     // What compose interpolates from .env: the user's environment plus the generated password.
-    this.vars = { ...process.env, POSTGRES_PASSWORD: secrets.postgresPassword };
+    this.vars = {
+      ...process.env,
+      POSTGRES_PASSWORD: secrets.postgresPassword,
+      CODEC_SERVER_TOKENS: process.env.CODEC_SERVER_TOKENS || secrets.codecServerToken,
+    };
     this.ctx = {
       vars: this.vars,
       postgresPort: ports.postgresql,
@@ -411,6 +438,7 @@ class NativeStack implements Cluster {
       listenerPort: ports.listener,
       simulatorPort: ports.simulator,
       uiPort: ports.ui,
+      codecServerPort: ports.codecServer,
       volumes: clusterVolumes(options.dataDir),
     };
   }
@@ -439,6 +467,7 @@ class NativeStack implements Cluster {
       listenerUrl: this.listenerUrl,
       prometheusUrl: this.prometheusUrl,
       uiUrl: this.uiUrl,
+      codecServerUrl: this.codecServerUrl,
       tls: clusterTls(this.options.dataDir),
       dataDir: this.options.dataDir,
       processes: this.started.map((p) => p.view()),
@@ -498,6 +527,20 @@ class NativeStack implements Cluster {
       60_000,
     );
     say(`tls-certificates: CA and certificates in ${this.ctx.volumes.tls}`);
+    // payload-keys: the codec's key file, made once and kept.
+    const payloadKeys = this.service('payload-keys');
+    await runJob(
+      {
+        name: 'payload-keys',
+        command: process.execPath,
+        args: nodeCommand(payloadKeys).map((arg) => volumePath(payloadKeys, arg, this.ctx.volumes)),
+        env: { ...this.baseEnv() },
+        cwd: PROJECT_ROOT,
+        logFile: this.logFile('payload-keys'),
+      },
+      60_000,
+    );
+    say(`payload-keys: the payload codec's keys in ${clusterPayloadKeysFile(dataDir)}`);
     const pgOptions = {
       tools: this.pgTools,
       dataDir: join(dataDir, 'pg'),
@@ -647,6 +690,19 @@ class NativeStack implements Cluster {
       ready: () => httpOk(`${this.listenerUrl}/healthz`),
       endpoints: { notifications: notify.NOTIFY_PUBLIC_URL },
     });
+    const codecServer = this.service('codec-server');
+    this.codecServerUrl = `http://127.0.0.1:${this.ports.codecServer}`;
+    await this.launch({
+      name: 'codec-server',
+      command: process.execPath,
+      args: nodeCommand(codecServer),
+      env: { ...userEnv, ...this.baseEnv(), ...codecServerEnvironment(this.compose, this.ctx) },
+      cwd: PROJECT_ROOT,
+      logFile: this.logFile('codec-server'),
+      stopGraceMs: parseDuration(codecServer.stop_grace_period ?? '10s'),
+      ready: () => httpOk(`${this.codecServerUrl ?? ''}/healthz`),
+      endpoints: { 'codec server': this.codecServerUrl },
+    });
     await Promise.all(
       this.ports.workers.map((workerPorts, index) =>
         this.launch({
@@ -748,6 +804,11 @@ export function describeCluster(state: ClusterState): string[] {
   return [
     `Temporal ${state.temporalVersion} on ${state.temporalAddress} (namespace ${state.namespace}), ${state.processes.filter((p) => /^temporal-\d+$/.test(p.name)).length} server process(es) in one ring`,
     ...(state.uiUrl ? [`Web UI ${state.uiUrl}`] : []),
+    ...(state.codecServerUrl
+      ? [
+          `codec server ${state.codecServerUrl}: job data is encrypted; sign in at ${state.codecServerUrl}/login with the codecServerToken of ${rel(join(state.dataDir, 'secrets.json'))} to read it in the Web UI`,
+        ]
+      : []),
     `logs in ${rel(join(state.dataDir, 'logs'))}/, state in ${rel(join(state.dataDir, STATE_FILE))}`,
     'Temporal requires a client certificate (mutual TLS); for the temporal CLI, npm run job and npm run setup:',
     ...Object.entries(clusterClientEnv(state)).map(([name, value]) => `  export ${name}=${value}`),
