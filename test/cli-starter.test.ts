@@ -3,12 +3,14 @@
  * suite's dev server: exit codes, --json documents, closed workflows, no worker. Each block that
  * guards a past defect names it. The CLI as a process (`npm run job`): test/starter-process.test.ts.
  */
+import { NativeConnection } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TdgJobs, type StartedJob } from '../src/client/index.js';
+import { createTdgWorker } from '../src/worker/factory.js';
 import { parseCommand } from '../src/cli/args.js';
 import { main, runCommand, stoppedFollowingLine } from '../src/cli/starter.js';
 import type { EmailAppendJobResult } from '../src/contract/index.js';
-import { simulatorActivities, uniqueId, useTestStack, waitFor } from './helpers/harness.js';
+import { simulatorActivities, uniqueId, useTestStack, waitFor, workflowBundle } from './helpers/harness.js';
 import { jobsOf, workflowExists } from './helpers/workflow.js';
 
 interface Run {
@@ -126,6 +128,64 @@ describe('against the dev server', () => {
     expect(status.code).toBe(0);
     expect(status.out).toContain(`no worker is polling task queue ${taskQueue}`);
     await temporal.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+
+  // Once a first worker was never promoted and nothing ran; the CLI blamed TDG ("1 worker polled
+  // task queue … but no TDG job id came"). Now the CLI and the client name the version that is not
+  // current and the command that promotes it.
+  it('the only worker polls as a version that is not current: start and the client say which, and how to promote it', async () => {
+    const taskQueue = uniqueId('not-current');
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    const worker = await createTdgWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      activities: simulatorActivities(sim),
+      workflowBundle: await workflowBundle(),
+      shutdownGraceTime: '1 second',
+      // Not made current: its deployment (of this queue only) has no current version.
+      versioning: { deploymentName: taskQueue, buildId: 'first-1', defaultBehavior: 'PINNED' },
+    });
+    const workflowIds: string[] = [];
+    try {
+      await worker.runUntil(async () => {
+        await waitFor(async () => {
+          const answer = await temporal.client.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: taskQueue, kind: 1 },
+            taskQueueType: 1,
+          });
+          return (answer.pollers?.length ?? 0) > 0 ? true : undefined;
+        });
+        const expected =
+          `the only worker polling task queue ${taskQueue} runs version ${taskQueue}.first-1, which is not current ` +
+          `(deployment ${taskQueue} has no current version), so none takes the job: make it current with ` +
+          `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id first-1 --yes`;
+        const workflowId = uniqueId('not-current');
+        workflowIds.push(workflowId);
+        const start = await cli(
+          ['start', '--name', 'stranded', '--workflow-id', workflowId, '--timeout', '2s', '--json'],
+          { TEMPORAL_TASK_QUEUE: taskQueue },
+        );
+        expect(start.code).toBe(8);
+        const doc = JSON.parse(start.out) as { error: { type: string; message: string } };
+        expect(doc.error.type).toBe('WorkerUnavailable');
+        expect(doc.error.message).toContain(expected);
+
+        const viaClient = new TdgJobs(temporal.client, { taskQueue });
+        const started = await viaClient.startJob({ name: 'stranded too', jobIdTimeoutMs: 2_000 });
+        workflowIds.push(started.workflowId);
+        expect(started.jobId).toBeNull();
+        expect(started.pendingReason).toBe(expected);
+      });
+    } finally {
+      await connection.close();
+      for (const id of workflowIds)
+        await temporal.client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined);
+    }
   });
 
   // Defect: a failed start without --workflow-id never printed the generated id.

@@ -267,29 +267,40 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
 
-  it('a version that is not current says so in its log and /healthz, and a promoted one says current', async () => {
+  it('a first version makes itself current; one beside it says it is not current (log, /healthz); a promoted one says current', async () => {
     const taskQueue = `proc-${randomUUID()}`;
-    const idle = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-1' });
-    await idle.waitForOutput(/worker version \S+\.release-1 is not current/, 60_000);
-    expect(idle.output()).toContain(
-      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id release-1`,
+    // Once a first worker with WORKER_PROMOTE=false idled forever: no version was current, so no
+    // poller could take a task. A deployment with no current version now takes its first version.
+    const first = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-1' });
+    await first.waitForOutput(
+      /made worker version \S+\.release-1 current: deployment \S+ had no current version/,
+      60_000,
     );
+    await first.waitForOutput(/worker version \S+\.release-1 is current/, 60_000);
+
+    const idle = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-2' });
+    await idle.waitForOutput(/worker version \S+\.release-2 is not current/, 60_000);
+    expect(idle.output()).toContain(
+      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id release-2`,
+    );
+    expect(idle.output()).not.toContain('made worker version');
     const idleHealth = (await (await fetch(idle.healthUrl)).json()) as Record<string, unknown>;
     expect(idleHealth).toMatchObject({
       deployment: taskQueue,
-      buildId: 'release-1',
+      buildId: 'release-2',
       versionStatus: 'inactive',
     });
     idle.child.kill('SIGTERM');
-    await idle.exited;
+    first.child.kill('SIGTERM');
+    await Promise.all([idle.exited, first.exited]);
 
-    const promoted = await startWorker(taskQueue, { WORKER_BUILD_ID: 'release-2' });
-    await promoted.waitForOutput(/worker version \S+\.release-2 is current/, 60_000);
+    const promoted = await startWorker(taskQueue, { WORKER_BUILD_ID: 'release-3' });
+    await promoted.waitForOutput(/worker version \S+\.release-3 is current/, 60_000);
     const health = (await (await fetch(promoted.healthUrl)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ buildId: 'release-2', versionStatus: 'current' });
+    expect(health).toMatchObject({ buildId: 'release-3', versionStatus: 'current' });
     promoted.child.kill('SIGTERM');
     await promoted.exited;
-  });
+  }, 120_000);
 
   it('under the Worker Controller: polls as the controller’s version (name with "/"), never promotes itself', async () => {
     const taskQueue = `proc-${randomUUID()}`;

@@ -44,7 +44,7 @@ import {
 import { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
 import { JobErrorType, TdgJobError, describeError } from './errors.js';
 import { defaultWorkflowId, staticDetails } from './start-details.js';
-import { jobVersionOf } from './job-version.js';
+import { jobVersionOf, notCurrentPollersReason } from './job-version.js';
 
 export interface StartJobOptions {
   /** TDG's job name; the workflow id is added to it, so a duplicate stays traceable. */
@@ -256,7 +256,8 @@ export class TdgJobs {
 
   /**
    * Why a bounded wait for a worker ran out, from the task queue's pollers: none polls it (no
-   * worker runs for it), or some do but none answered in time (busy, or TDG is slow).
+   * worker runs for it), the only ones run a version that is not current (nothing is routed to
+   * them), or some could answer but none did in time (busy, or TDG is slow).
    */
   async noAnswerReason(waitedMs: number, what: string): Promise<string> {
     const { taskQueue } = this.options;
@@ -269,6 +270,12 @@ export class TdgJobs {
     );
     const pollers = answer.pollers?.length ?? 0;
     if (pollers === 0) return `no worker is polling task queue ${taskQueue}`;
+    const notCurrent = notCurrentPollersReason(
+      taskQueue,
+      answer.pollers ?? [],
+      answer.versioningInfo?.currentDeploymentVersion,
+    );
+    if (notCurrent) return notCurrent;
     return `${pollers} worker${pollers === 1 ? '' : 's'} polled task queue ${taskQueue} lately, but no ${what} came within ${formatDuration(waitedMs)}`;
   }
 
