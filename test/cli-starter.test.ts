@@ -197,6 +197,105 @@ describe('against the dev server', () => {
     await temporal.client.workflow.getHandle(id!).terminate('test over');
   });
 
+  it('follow re-attaches to a running job: its change lines, then the result, with result’s exit codes', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const ok = uniqueId('follow-ok');
+      const failed = uniqueId('follow-failed');
+      await jobs.startJob({
+        name: 'follow me [sim duration=3s batches=2]',
+        workflowId: ok,
+        notificationMethod: null,
+      });
+      await jobs.startJob({
+        name: 'follow me too [sim duration=3s batches=2 outcome=FAILED]',
+        workflowId: failed,
+        notificationMethod: null,
+      });
+      const [followed, followedFailed, result] = await Promise.all([
+        cli(['follow', ok]),
+        cli(['follow', failed]),
+        cli(['result', failed]),
+      ]);
+      expect(followed.code).toBe(0);
+      // A change line per state seen (plain output: not a terminal), then the outcome.
+      expect(followed.out).toMatch(/^\d\d:\d\d:\d\d [0-9a-f]{15} \S+ — /m);
+      expect(followed.out).toMatch(/^COMPLETED: TDG job [0-9a-f]{15}, 2 batches/m);
+      expect(followedFailed.code).toBe(result.code);
+      expect(followedFailed.code).toBe(1);
+      // Once ended, follow answers at once, as result does; --json is result's document.
+      const [again, json, resultJson] = await Promise.all([
+        cli(['follow', ok]),
+        cli(['follow', failed, '--json']),
+        cli(['result', failed, '--json']),
+      ]);
+      expect(again.code).toBe(0);
+      expect(again.out).toMatch(/^COMPLETED: TDG job/m);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.out)).toEqual(JSON.parse(resultJson.out));
+    });
+    const missing = await cli(['follow', uniqueId('missing')]);
+    expect(missing.code).toBe(4);
+    expect(missing.err).toMatch(/^WorkflowNotFound: /);
+  });
+
+  it('list filters by name prefix, task queue and version (visibility), and says what it filtered on', async () => {
+    const prefix = uniqueId('Filtered');
+    const otherQueue = uniqueId('other-queue');
+    const elsewhere = new TdgJobs(temporal.client, { taskQueue: otherQueue });
+    let version = '';
+    const started: string[] = [];
+    await temporal.withWorker(simulatorActivities(sim), async (worker) => {
+      const v = worker.options.workerDeploymentOptions?.version;
+      version = `${v?.deploymentName}.${v?.buildId}`;
+      for (const name of [`${prefix} one`, `${prefix} two`, `not ${prefix}`])
+        started.push(
+          (await jobs.startJob({ name: `${name} [sim duration=1h]`, notificationMethod: null })).workflowId,
+        );
+    });
+    // No worker polls this queue: the job has no version.
+    started.push(
+      (await elsewhere.startJob({ name: `${prefix} three`, notificationMethod: null, jobIdTimeoutMs: 200 }))
+        .workflowId,
+    );
+    const names = async (argv: string[]): Promise<string[]> => {
+      const run = await cli(['list', '--json', '--limit', '1000', ...argv]);
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.out) as { name: string }[]).map((job) => job.name).sort();
+    };
+    await waitFor(async () => ((await names(['--name-prefix', prefix])).length === 3 ? true : undefined));
+    expect(await names(['--name-prefix', prefix])).toEqual([
+      `${prefix} one [sim duration=1h]`,
+      `${prefix} three`,
+      `${prefix} two [sim duration=1h]`,
+    ]);
+    expect(await names(['--name-prefix', prefix, '--task-queue', otherQueue])).toEqual([`${prefix} three`]);
+    const onVersion = [`${prefix} one [sim duration=1h]`, `${prefix} two [sim duration=1h]`];
+    // As the worker logs it (deployment.buildId) and as list shows it (deployment:buildId (Pinned)).
+    await waitFor(async () =>
+      (await names(['--name-prefix', prefix, '--version', version])).length === 2 ? true : undefined,
+    );
+    const shown = `${version.replace('.', ':')} (Pinned)`;
+    expect(await names(['--name-prefix', prefix, '--version', shown])).toEqual(onVersion);
+    const none = await cli([
+      'list',
+      '--name-prefix',
+      prefix,
+      '--task-queue',
+      otherQueue,
+      '--state',
+      'FAILED',
+    ]);
+    expect(none.out).toBe(`no jobs in state FAILED, named "${prefix}…", on task queue ${otherQueue}`);
+    const bad = await cli(['list', '--version', 'just-a-build-id']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error: --version must name a deployment and a build id/);
+    for (const id of started)
+      await temporal.client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
+  });
+
   it('a missing namespace exits 7 NamespaceNotFound, not 5', async () => {
     const run = await cli(['list', '--json'], { TEMPORAL_NAMESPACE: uniqueId('no-such-namespace') });
     expect(JSON.parse(run.out)).toMatchObject({ error: { type: 'NamespaceNotFound' } });

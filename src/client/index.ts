@@ -15,6 +15,7 @@ export {
   TdgJobs,
   statusKey,
   type FollowOptions,
+  type ListFilters,
   type ListedJob,
   type StartJobOptions,
   type StartedJob,

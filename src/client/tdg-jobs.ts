@@ -78,6 +78,31 @@ export interface StartedJob {
   pendingReason?: string;
 }
 
+/** What `listJobs` filters on; each is optional and they combine (AND). */
+export interface ListFilters {
+  /** A TDG job state (TdgJobState), e.g. FAILED. */
+  state?: string;
+  /** Jobs whose name starts with this (case-sensitive). */
+  namePrefix?: string;
+  /** The task queue the workflow runs on. */
+  taskQueue?: string;
+  /** The Worker Deployment version its run is on, `deployment:buildId` as `ListedJob.version` starts. */
+  version?: string;
+  /** At most this many jobs (default 20). */
+  limit?: number;
+}
+
+/** A value for a visibility query's string literal: quotes and backslashes would need escaping rules the servers differ on. */
+function queryLiteral(what: string, value: string): string {
+  if (value === '' || /['"\\`]/.test(value))
+    throw new TdgJobError(
+      JobErrorType.InvalidJobRequest,
+      `${what} must be a non-empty name without quotes or backslashes: "${value}"`,
+      null,
+    );
+  return value;
+}
+
 export interface ListedJob {
   workflowId: string;
   status: string;
@@ -482,27 +507,38 @@ export class TdgJobs {
 
   /**
    * Recent jobs, newest first (by start time; visibility's own order puts running workflows
-   * first); `state` filters on the TdgJobState search attribute. Reads at most 1,000 matches.
+   * first). Visibility filters on `state` (the TdgJobState search attribute), `taskQueue` and
+   * `version` (`deployment:buildId`, the server's TemporalWorkerDeploymentVersion); `namePrefix`
+   * on the name in each job's memo, which visibility cannot search. Reads at most 1,000 matches.
    */
-  async listJobs(options: { state?: string; limit?: number } = {}): Promise<ListedJob[]> {
+  async listJobs(options: ListFilters = {}): Promise<ListedJob[]> {
     const limit = options.limit ?? 20;
     const state = options.state?.trim().toUpperCase();
     if (state !== undefined && !/^[A-Z][A-Z0-9_]{0,39}$/.test(state))
       throw new TdgJobError(JobErrorType.InvalidJobRequest, `not a TDG job state: "${options.state}"`, null);
-    const filter = `WorkflowType = '${WORKFLOW_TYPE}'${state ? ` AND ${TDG_JOB_STATE.name} = '${state}'` : ''}`;
+    const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+    if (state) clauses.push(`${TDG_JOB_STATE.name} = '${state}'`);
+    if (options.taskQueue !== undefined)
+      clauses.push(`TaskQueue = '${queryLiteral('taskQueue', options.taskQueue)}'`);
+    if (options.version !== undefined)
+      clauses.push(`TemporalWorkerDeploymentVersion = '${queryLiteral('version', options.version)}'`);
+    const filter = clauses.join(' AND ');
     const jobs: ListedJob[] = [];
+    let scanned = 0;
     try {
       for await (const execution of this.temporal.workflow.list({ query: filter, pageSize: 200 })) {
+        const name = jobName(execution.memo);
+        if (++scanned > LIST_SCAN_LIMIT) break;
+        if (options.namePrefix !== undefined && !(name ?? '').startsWith(options.namePrefix)) continue;
         jobs.push({
           workflowId: execution.workflowId,
           status: execution.status.name,
           startTime: execution.startTime.toISOString(),
           jobId: execution.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
           state: execution.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
-          name: jobName(execution.memo),
+          name,
           version: jobVersionOf(execution.typedSearchAttributes),
         });
-        if (jobs.length >= LIST_SCAN_LIMIT) break;
       }
     } catch (err) {
       throw this.toJobError(err, null);
