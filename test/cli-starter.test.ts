@@ -127,6 +127,15 @@ describe('against the dev server', () => {
     const status = await cli(['status', workflowId, '--timeout', '1s'], { TEMPORAL_TASK_QUEUE: taskQueue });
     expect(status.code).toBe(0);
     expect(status.out).toContain(`no worker is polling task queue ${taskQueue}`);
+    // Once a defect: from a CLI configured for another queue, status and check named that queue.
+    const [elsewhereStatus, elsewhereCheck] = await Promise.all([
+      cli(['status', workflowId, '--timeout', '1s']),
+      cli(['check', workflowId, '--timeout', '1s']),
+    ]);
+    expect(elsewhereStatus.out).toContain(`no worker is polling task queue ${taskQueue}`);
+    expect(elsewhereStatus.out).not.toContain(temporal.taskQueue);
+    expect(elsewhereCheck.code).toBe(8);
+    expect(elsewhereCheck.err).toContain(`no worker is polling task queue ${taskQueue}`);
     await temporal.client.workflow.getHandle(workflowId).terminate('test over');
   });
 

@@ -280,12 +280,16 @@ export class TdgJobs {
   }
 
   /**
-   * Why a bounded wait for a worker ran out, from the task queue's pollers: none polls it (no
+   * Why a bounded wait for a worker ran out, from the pollers of `taskQueue` (a job's own, which
+   * may not be this client's; default this client's): none polls it (no
    * worker runs for it), the only ones run a version that is not current (nothing is routed to
    * them), or some could answer but none did in time (busy, or TDG is slow).
    */
-  async noAnswerReason(waitedMs: number, what: string): Promise<string> {
-    const { taskQueue } = this.options;
+  async noAnswerReason(
+    waitedMs: number,
+    what: string,
+    taskQueue: string = this.options.taskQueue,
+  ): Promise<string> {
     const answer = await this.temporal.withDeadline(Date.now() + 5_000, () =>
       this.temporal.workflowService.describeTaskQueue({
         namespace: this.temporal.options.namespace,
@@ -364,10 +368,13 @@ export class TdgJobs {
   > {
     requireWorkflowId(workflowId);
     const handle = this.temporal.workflow.getHandle(workflowId);
+    // The job's own task queue: a job started on another queue is not this client's queue's business.
+    let taskQueue: string;
     try {
       const description = await this.describe(workflowId);
       const closed = await this.closedJob(workflowId, description);
       if (closed) return { source: 'closed', status: closed };
+      taskQueue = description.taskQueue;
     } catch (err) {
       throw this.toJobError(err, workflowId);
     }
@@ -379,7 +386,7 @@ export class TdgJobs {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw this.toJobError(err, workflowId);
       try {
-        const reason = await this.noAnswerReason(timeoutMs, 'answer to the status query').catch(
+        const reason = await this.noAnswerReason(timeoutMs, 'answer to the status query', taskQueue).catch(
           () => `no worker answered the status query within ${Math.round(timeoutMs / 1_000)}s`,
         );
         return { source: 'search-attributes', status: await this.visibleStatus(workflowId), reason };
@@ -389,11 +396,14 @@ export class TdgJobs {
     }
   }
 
-  /** The workflow still runs: else a refusal of `type` saying how it ended. */
-  private async requireRunning(workflowId: string, type: JobErrorType, what: string): Promise<void> {
+  /** The workflow still runs (its task queue returned): else a refusal of `type` saying how it ended. */
+  private async requireRunning(workflowId: string, type: JobErrorType, what: string): Promise<string> {
     let closed: ClosedJob | null;
+    let taskQueue: string;
     try {
-      closed = await this.closedJob(workflowId);
+      const description = await this.describe(workflowId);
+      taskQueue = description.taskQueue;
+      closed = await this.closedJob(workflowId, description);
     } catch (err) {
       throw this.toJobError(err, workflowId);
     }
@@ -406,6 +416,7 @@ export class TdgJobs {
         closed.result,
         { closed },
       );
+    return taskQueue;
   }
 
   /**
@@ -415,7 +426,7 @@ export class TdgJobs {
   async checkNow(workflowId: string, options: WaitOptions = {}): Promise<JobStatus> {
     requireWorkflowId(workflowId);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-    await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
+    const taskQueue = await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
     const deadline = Date.now() + timeoutMs;
     try {
       return await this.temporal.withDeadline(deadline, () =>
@@ -423,7 +434,9 @@ export class TdgJobs {
       );
     } catch (err) {
       if (isOwnDeadline(err, deadline)) {
-        const reason = await this.noAnswerReason(timeoutMs, 'check').catch(() => 'no answer in time');
+        const reason = await this.noAnswerReason(timeoutMs, 'check', taskQueue).catch(
+          () => 'no answer in time',
+        );
         throw new TdgJobError(
           JobErrorType.WorkerUnavailable,
           `check not answered: ${reason}`,
