@@ -356,9 +356,10 @@ describe('against the dev server', () => {
       await cli(['start', '--json']),
       await cli(['status', 'x', '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
       await cli(['status', 'x', '--json'], { TEMPORAL_TLS: 'maybe' }),
+      await cli(['status', 'x', '--json'], { TEMPORAL_ADDRESS: 'http://localhost:7233' }),
     ];
     for (const run of runs) expect(() => JSON.parse(run.out) as unknown).not.toThrow();
-    expect(runs.map((r) => r.code)).toEqual([0, 2, 4, 4, 4, 4, 2, 5, 2]);
+    expect(runs.map((r) => r.code)).toEqual([0, 2, 4, 4, 4, 4, 2, 5, 2, 2]);
     expect(runs.slice(1).map((r) => (JSON.parse(r.out) as { error: { type: string } }).error.type)).toEqual([
       'UsageError',
       'WorkflowNotFound',
@@ -367,6 +368,7 @@ describe('against the dev server', () => {
       'WorkflowNotFound',
       'UsageError',
       'TemporalUnavailable',
+      'InvalidConfig',
       'InvalidConfig',
     ]);
   });

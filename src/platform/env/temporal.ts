@@ -12,6 +12,7 @@ import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../../contract/definitions.js';
 import { flag, loadSections, readableFile, needs, problems, text, type Env } from './schema.js';
+import { temporalAddressProblem } from './temporal-address.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -98,6 +99,13 @@ export const temporalSection = z
       return z.NEVER;
     }
     const { address, apiKey, tls, metadata } = resolved.connectionOptions;
+    const addressProblem = address === undefined ? null : temporalAddressProblem(address);
+    if (addressProblem) {
+      const source =
+        env.TEMPORAL_ADDRESS === undefined ? "the Temporal config file's address" : 'TEMPORAL_ADDRESS';
+      ctx.addIssue({ code: 'custom', message: `${source} ${addressProblem}` });
+      return z.NEVER;
+    }
     return {
       temporal: {
         address: address ?? DEFAULT_TEMPORAL_ADDRESS,
