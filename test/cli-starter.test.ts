@@ -104,6 +104,30 @@ describe('against the dev server', () => {
     });
   });
 
+  // Once a defect: starting a running id with another --name printed the old job as if it were
+  // the one asked for (only stderr said "already exists", not that the name differed).
+  it('start with the id of a running job of another name: refused (exit 3 WorkflowIdInUse), the same name returns it', async () => {
+    await temporal.withWorker(simulatorActivities(sim), async () => {
+      const workflowId = uniqueId('in-use');
+      const name = `${uniqueId('Nightly')} [sim duration=1h]`;
+      const first = await jobs.startJob({ name, workflowId, notificationMethod: null });
+      const other = await cli(['start', '--name', 'Weekly', '--workflow-id', workflowId]);
+      expect(other.code).toBe(3);
+      expect(other.out).toBe('');
+      expect(other.err).toBe(
+        `WorkflowIdInUse: workflow ${workflowId} already runs another job, named "${name}" (TDG job ${first.jobId}), ` +
+          `not "Weekly": a workflow id names one job, so nothing was started; start with another workflow id ` +
+          `(or none, to have one generated), or with the same name to get the running job`,
+      );
+      const json = await cli(['start', '--name', 'Weekly', '--workflow-id', workflowId, '--json']);
+      expect(JSON.parse(json.out)).toMatchObject({ error: { type: 'WorkflowIdInUse', workflowId } });
+      const same = await cli(['start', '--name', name, '--workflow-id', workflowId, '--json']);
+      expect(same.code).toBe(0);
+      expect(JSON.parse(same.out)).toMatchObject({ workflowId, jobId: first.jobId, alreadyStarted: true });
+      await jobs.cancel(workflowId);
+    });
+  });
+
   // Defect: check with no worker waited 880 s; start with no worker was silent, then blamed TDG.
   it('no worker: check and start give up within their timeout and say no worker polls the queue', async () => {
     const workflowId = uniqueId('no-worker');

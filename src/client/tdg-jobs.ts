@@ -193,7 +193,20 @@ export class TdgJobs {
     const deadline = Date.now() + waitMs;
     const startedByUs = async (): Promise<{ runId: string; ours: boolean }> => {
       const d = await this.describe(workflowId);
-      return { runId: d.runId, ours: d.memo?.['startToken'] === startToken };
+      const ours = d.memo?.['startToken'] === startToken;
+      // Another job under this id: returning it would hand the caller a job it did not ask for.
+      const existing = jobName(d.memo);
+      if (!ours && existing !== null && existing !== options.name) {
+        const jobId = d.typedSearchAttributes.get(TDG_JOB_ID);
+        throw new TdgJobError(
+          JobErrorType.WorkflowIdInUse,
+          `workflow ${workflowId} already runs another job, named "${existing}"${jobId ? ` (TDG job ${jobId})` : ''}, ` +
+            `not "${options.name}": a workflow id names one job, so nothing was started; start with another ` +
+            `workflow id (or none, to have one generated), or with the same name to get the running job`,
+          workflowId,
+        );
+      }
+      return { runId: d.runId, ours };
     };
     try {
       // Accepted only once a worker runs the workflow's first task: bounded, like the wait for the id.
