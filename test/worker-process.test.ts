@@ -26,6 +26,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { dashboardQueries, metricNames } from '../tooling/kubernetes/index.js';
 import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
 import { attributesOf, markers } from './helpers/history.js';
+import { FAST } from './helpers/workflow.js';
 
 const children = new Set<ChildProcess>();
 
@@ -179,6 +180,40 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
       const labels = [...(line.split('{')[1] ?? '').matchAll(/(\w+)="/g)].map((m) => m[1]);
       expect(new Set(labels).size, line).toBe(labels.length);
     }
+
+    // Once each expected ending logged the SDK's 20-line WARN stack trace: now one INFO line each.
+    const tag = randomUUID().slice(0, 8);
+    const endings = await Promise.all(
+      [
+        { name: `Ends FAILED ${tag} [sim duration=500ms batches=1 outcome=FAILED]` },
+        { name: `Ends late ${tag} [sim duration=1h]`, deadlineMs: 1_000 },
+      ].map(async (job, i) => {
+        const input: EmailAppendJobInput = { ...job, notificationMethod: null, polling: FAST };
+        const handle = await client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: `ending-${i}-${tag}`,
+          args: [input],
+        });
+        return handle.result().then(
+          () => 'completed',
+          (err: unknown) => (err as { cause?: { type?: string } }).cause?.type ?? 'unknown',
+        );
+      }),
+    );
+    expect(endings).toEqual(['JobFailed', 'JobDeadlineExceeded']);
+    await worker.waitForOutput(
+      new RegExp(
+        `\\[INFO\\] Workflow ending-1-${tag} \\(run \\S+\\) ended: JobDeadlineExceeded: TDG job \\S+ did not finish by its deadline .*\n`,
+      ),
+    );
+    await worker.waitForOutput(
+      new RegExp(
+        `\\[INFO\\] Workflow ending-0-${tag} \\(run \\S+\\) ended: JobFailed: TDG job \\S+ FAILED: 1 failed and 0 malformed of 1 batches\n`,
+      ),
+    );
+    const logged = worker.output().split('\n');
+    expect(logged.filter((line) => line.includes('Workflow failed'))).toEqual([]);
+    expect(logged.filter((line) => /^\s+at /.test(line))).toEqual([]);
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });

@@ -11,7 +11,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DefaultLogger,
   NativeConnection,
   Runtime,
   type NativeConnectionOptions,
@@ -29,6 +28,7 @@ import { bundleWorkflows, createTdgWorker, prebuiltWorkflowBundle, workflowCodeO
 import { describeVersion, versionOf, type VersionStatus, type WorkerVersioning } from './versioning.js';
 import { watchVersion, type VersionWatcher } from './version-watch.js';
 import { startHealthServer, workerHealth, type HealthServer } from './health.js';
+import { workerLogger } from './worker-logger.js';
 import { DETECTION_DELAY_BUCKETS_S, DETECTION_DELAY_METRIC } from './workflow-metrics.js';
 
 export class ConnectAborted extends Error {
@@ -64,7 +64,7 @@ export async function connectWithRetry(
 function installRuntime(config: WorkerConfig, version: WorkerDeploymentVersion): void {
   const { metricsBindAddress, logLevel } = config.operations;
   Runtime.install({
-    logger: new DefaultLogger(logLevel),
+    logger: workerLogger(logLevel),
     ...(metricsBindAddress
       ? {
           telemetryOptions: {
