@@ -73,6 +73,39 @@ describe('starter argument validation', () => {
     expect(() => parseCommand(['start', '--name', TEN_THOUSAND])).toThrow(/--name must be at most 200/);
   });
 
+  it('follow takes a workflow id (and --json); list takes a name prefix, a task queue and a version', () => {
+    expect(parseCommand(['follow', 'wf-1'])).toEqual({ kind: 'follow', workflowId: 'wf-1', json: false });
+    expect(() => parseCommand(['follow'])).toThrow(UsageError);
+    expect(() => parseCommand(['follow', 'wf-1', '--timeout', '5s'])).toThrow(
+      /"follow" does not take --timeout/,
+    );
+    expect(
+      parseCommand([
+        'list',
+        '--name-prefix',
+        'Nightly ',
+        '--task-queue',
+        'tdg-email-append',
+        '--version',
+        'tdg.wf-1a2b',
+      ]),
+    ).toEqual({
+      kind: 'list',
+      limit: 20,
+      namePrefix: 'Nightly ',
+      taskQueue: 'tdg-email-append',
+      version: 'tdg:wf-1a2b',
+      json: false,
+    });
+    // As the VERSION column shows it; a Worker Controller deployment name has a "/".
+    expect(parseCommand(['list', '--version', 'tdg/worker:img-1.2 (Pinned)'])).toMatchObject({
+      version: 'tdg/worker:img-1.2',
+    });
+    expect(() => parseCommand(['list', '--version', 'wf-1a2b'])).toThrow(/deployment:buildId/);
+    expect(() => parseCommand(['list', '--task-queue', "q' OR 1=1"])).toThrow(/without quotes/);
+    expect(() => parseCommand(['list', '--name-prefix', ' '])).toThrow(/--name-prefix must not be empty/);
+  });
+
   // Defect: `list --state bogus` exited 0 with an empty list.
   it('list --state bogus is a usage error; known states pass', () => {
     expect(() => parseCommand(['list', '--state', 'bogus'])).toThrow(/--state must be a TDG job state/);
@@ -81,7 +114,7 @@ describe('starter argument validation', () => {
 });
 
 describe('starter help and command names', () => {
-  it.each(['start', 'status', 'result', 'check', 'cancel', 'list'])(
+  it.each(['start', 'status', 'result', 'follow', 'check', 'cancel', 'list'])(
     '%s --help prints that command only',
     (command) => {
       expect(parseCommand([command, '--help'])).toEqual({ kind: 'help', command });

@@ -25,6 +25,7 @@ describe('error types and exit codes follow one table', () => {
     expect(code(JobErrorType.CheckRefused)).toBe(3);
     expect(code(JobErrorType.CancelRefused)).toBe(3);
     expect(code(JobErrorType.WorkflowClosed)).toBe(3);
+    expect(code(JobErrorType.WorkflowIdInUse)).toBe(3);
     expect(code(JobErrorType.WorkflowNotFound)).toBe(4);
     expect(code(JobErrorType.TemporalUnavailable)).toBe(5);
     expect(code(JobErrorType.Unexpected)).toBe(6);

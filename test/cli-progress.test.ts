@@ -55,6 +55,25 @@ describe('starter progress', () => {
     expect(out.endsWith(CLEAR_LINE)).toBe(true);
   });
 
+  // Once the state lines were cut at the terminal's width like the live line, e.g. at 80 columns
+  // "… (checks 10, notifi…": they stay on screen, so the terminal wraps them instead.
+  it('on a narrow terminal: only the live line fits the width, a state line is kept whole', () => {
+    const written: string[] = [];
+    const progress = ttyProgress(
+      { isTTY: true, columns: 60, write: (t) => written.push(t) },
+      { startedAt: 0, now: () => Date.parse('2026-11-28T13:12:00.000Z'), tickMs: 60_000 },
+    );
+    progress.change(status({ lastError: 'TDG answered 503 Service Unavailable twice in a row' }));
+    progress.finish();
+    const permanent = written.filter((chunk) => chunk.endsWith('\n'));
+    expect(permanent).toEqual([
+      `${CLEAR_LINE}13:12:00 7ed69f4c06591ff IN_PROGRESS — 3/7 batches completed (checks 10, notifications 2); last error: TDG answered 503 Service Unavailable twice in a row\n`,
+    ]);
+    const live = written.filter((chunk) => !chunk.endsWith('\n') && chunk !== CLEAR_LINE);
+    expect(live.length).toBeGreaterThan(0);
+    for (const chunk of live) expect(chunk.length - CLEAR_LINE.length).toBeLessThanOrEqual(59);
+  });
+
   it('elsewhere writes one plain line per change and nothing else', () => {
     const written: string[] = [];
     const progress = plainProgress(

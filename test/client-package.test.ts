@@ -1,7 +1,8 @@
 /**
  * What another team does first: `npm pack` the client package, install the tarball into a fresh
- * ESM project, type-check the README's client example under node16, nodenext and bundler resolution,
- * compile it and run it with plain `node` against the dev server, the simulator and a worker.
+ * ESM project, type-check the README's client example under node16, nodenext and bundler resolution
+ * (strictly: no skipLibCheck), compile it and run it with plain `node` against the dev server, the
+ * simulator and a worker; and use the package from CommonJS, with `require()` and `import()`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -38,17 +39,13 @@ let compiled: Promise<unknown> | undefined;
 function compileExample(): Promise<unknown> {
   compiled ??= run(
     process.execPath,
-    [
-      TSC,
-      '--strict',
-      '--skipLibCheck',
-      '--target',
-      'es2022',
-      '--module',
-      'nodenext',
-      '--types',
-      'node',
-    ].concat(['--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), '--outDir', 'out', 'example.ts']),
+    [TSC, '--strict', '--target', 'es2022', '--module', 'nodenext', '--types', 'node'].concat([
+      '--typeRoots',
+      join(PROJECT_ROOT, 'node_modules', '@types'),
+      '--outDir',
+      'out',
+      'example.ts',
+    ]),
     { cwd: consumer, timeout: 120_000 },
   );
   return compiled;
@@ -109,6 +106,13 @@ describe('the packed client package', () => {
     expect(files.some((f) => /test|bench|\.png$|\/(worker|simulator|listener|tdg)\//.test(f))).toBe(false);
   });
 
+  it('is named apart from the application, which is never published', async () => {
+    const nameOf = async (dir: string): Promise<unknown> =>
+      (JSON.parse(await readFile(join(PROJECT_ROOT, dir, 'package.json'), 'utf8')) as { name: unknown }).name;
+    expect(await nameOf('packages/client')).toBe('tdg-email-append');
+    expect(await nameOf('.')).toBe('tdg-email-append-app');
+  });
+
   it('installs what a client needs: no worker, bundler, native core or HTTP server', async () => {
     const installed = await readdir(join(consumer, 'node_modules', '@temporalio'));
     expect(installed.sort()).toEqual(['client', 'common', 'envconfig', 'proto', 'workflow']);
@@ -122,15 +126,17 @@ describe('the packed client package', () => {
     expect(Object.keys(lock.packages).filter(Boolean).length).toBeLessThan(60);
   });
 
+  // The SDK's own .d.ts files import types from `ms` and `source-map`, which the package brings
+  // (@types/ms, source-map) so that a consumer needs no skipLibCheck. Checking the libraries takes
+  // ~6 s a run, so only once per way of resolving packages: nodenext resolves them as node16 does.
   it.each([
-    ['node16', 'node16'],
-    ['nodenext', 'nodenext'],
-    ['preserve', 'bundler'],
+    ['node16', 'node16', []],
+    ['nodenext', 'nodenext', ['--skipLibCheck']],
+    ['preserve', 'bundler', []],
   ])(
-    'the README example type-checks with --module %s --moduleResolution %s',
-    async (module, resolution) => {
-      // skipLibCheck as consumers of the Temporal SDK set it: its own .d.ts files need @types/ms and source-map.
-      const args = [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', module];
+    'the README example type-checks with --module %s --moduleResolution %s %s',
+    async (module, resolution, extra) => {
+      const args = [TSC, '--noEmit', '--strict', ...extra, '--target', 'es2022', '--module', module];
       args.push('--moduleResolution', resolution, '--types', 'node');
       args.push('--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), 'example.ts');
       const result = await run(process.execPath, args, { cwd: consumer, timeout: 120_000 }).catch(
@@ -164,6 +170,34 @@ describe('the packed client package', () => {
     expect(workflowId).toBeDefined();
     await temporal.client.workflow.getHandle(workflowId!).terminate('test cleanup');
   }, 300_000);
+
+  it('works from CommonJS: require() (Node ≥ 20.19) and import() (any Node ≥ 20.3)', async () => {
+    const probe = (load: string): string => `${load}
+  .then(async ({ connectTdgJobs, TdgJobError }) => {
+    const jobs = await connectTdgJobs();
+    try {
+      await jobs.getStatus('no-such-job');
+    } catch (err) {
+      console.log(err instanceof TdgJobError ? err.type : String(err));
+    } finally {
+      await jobs.close();
+    }
+  });
+`;
+    await writeFile(
+      join(consumer, 'require.cjs'),
+      probe("Promise.resolve(require('tdg-email-append/client'))"),
+    );
+    await writeFile(join(consumer, 'import.cjs'), probe("import('tdg-email-append/client')"));
+    for (const file of ['require.cjs', 'import.cjs']) {
+      const { stdout, stderr } = await run(process.execPath, [file], {
+        cwd: consumer,
+        env: { PATH: process.env['PATH'] ?? '', HOME: consumer, TEMPORAL_ADDRESS: temporal.address },
+        timeout: 60_000,
+      });
+      expect({ file, stdout, stderr }).toEqual({ file, stdout: 'WorkflowNotFound\n', stderr: '' });
+    }
+  }, 120_000);
 
   it("the package's tdg-job bin runs with plain node and --json failures parse", async () => {
     const result = await run(

@@ -385,6 +385,37 @@ describe('Temporal connection settings (TEMPORAL_*, through @temporalio/envconfi
     });
   });
 
+  // Once a malformed address passed the configuration and failed only when connecting: exit 5
+  // ("Temporal unreachable") for what is a typo in the configuration (exit 2).
+  it('refuses a malformed address as configuration, from the environment or the config file', () => {
+    for (const address of [
+      'http://localhost:7233',
+      'localhost:abc',
+      'localhost:99999',
+      ':7233',
+      'local host:7233',
+    ])
+      expect(problemsOf(() => loadClientConfig({ TEMPORAL_ADDRESS: address }))).toEqual([
+        `TEMPORAL_ADDRESS must be host:port (e.g. localhost:7233 or temporal.example.com:7233, no scheme), got "${address}"`,
+      ]);
+    for (const address of [
+      'localhost',
+      'localhost:7233',
+      '10.0.0.5:7233',
+      '[::1]:7233',
+      'ns.acct.tmprl.cloud:7233',
+      'temporal_server:7233',
+    ])
+      expect(loadClientConfig({ TEMPORAL_ADDRESS: address }).temporal.address).toBe(address);
+    withConfigFile('[profile.default]\naddress = "https://temporal.example.com"\n', (file) => {
+      expect(problemsOf(() => loadClientConfig({ TEMPORAL_CONFIG_FILE: file }))).toEqual([
+        expect.stringMatching(
+          /^the Temporal config file's address must be host:port .*got "https:\/\/temporal\.example\.com"$/,
+        ),
+      ]);
+    });
+  });
+
   it('reports a missing file, an unknown profile and bad TOML without echoing the file', () => {
     const secret = 'key-that-must-not-leak';
     withConfigFile(`[profile.default]\napi_key = "${secret}"\naddress = \n`, (file, dir) => {

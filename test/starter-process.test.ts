@@ -37,7 +37,7 @@ describe('starter help', () => {
     const result = await cli(argv, {});
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    for (const command of ['start', 'status', 'result', 'check', 'cancel', 'list'])
+    for (const command of ['start', 'status', 'result', 'follow', 'check', 'cancel', 'list'])
       expect(result.stdout).toContain(`  ${command} `);
     expect(result.stdout).toMatch(/exit codes: 0 completed/);
   });

@@ -26,6 +26,7 @@ import { PROJECT_ROOT } from '../src/platform/project-root.js';
 import { dashboardQueries, metricNames } from '../tooling/kubernetes/index.js';
 import { runSimulator, waitFor, type SimulatorHandle } from './helpers/harness.js';
 import { attributesOf, markers } from './helpers/history.js';
+import { FAST } from './helpers/workflow.js';
 
 const children = new Set<ChildProcess>();
 
@@ -180,6 +181,40 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
       expect(new Set(labels).size, line).toBe(labels.length);
     }
 
+    // Once each expected ending logged the SDK's 20-line WARN stack trace: now one INFO line each.
+    const tag = randomUUID().slice(0, 8);
+    const endings = await Promise.all(
+      [
+        { name: `Ends FAILED ${tag} [sim duration=500ms batches=1 outcome=FAILED]` },
+        { name: `Ends late ${tag} [sim duration=1h]`, deadlineMs: 1_000 },
+      ].map(async (job, i) => {
+        const input: EmailAppendJobInput = { ...job, notificationMethod: null, polling: FAST };
+        const handle = await client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: `ending-${i}-${tag}`,
+          args: [input],
+        });
+        return handle.result().then(
+          () => 'completed',
+          (err: unknown) => (err as { cause?: { type?: string } }).cause?.type ?? 'unknown',
+        );
+      }),
+    );
+    expect(endings).toEqual(['JobFailed', 'JobDeadlineExceeded']);
+    await worker.waitForOutput(
+      new RegExp(
+        `\\[INFO\\] Workflow ending-1-${tag} \\(run \\S+\\) ended: JobDeadlineExceeded: TDG job \\S+ did not finish by its deadline .*\n`,
+      ),
+    );
+    await worker.waitForOutput(
+      new RegExp(
+        `\\[INFO\\] Workflow ending-0-${tag} \\(run \\S+\\) ended: JobFailed: TDG job \\S+ FAILED: 1 failed and 0 malformed of 1 batches\n`,
+      ),
+    );
+    const logged = worker.output().split('\n');
+    expect(logged.filter((line) => line.includes('Workflow failed'))).toEqual([]);
+    expect(logged.filter((line) => /^\s+at /.test(line))).toEqual([]);
+
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.output()).toContain('worker stopped');
@@ -267,29 +302,40 @@ describe('worker process (dist/src/bin/worker.js, NODE_ENV=production)', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   }, 90_000);
 
-  it('a version that is not current says so in its log and /healthz, and a promoted one says current', async () => {
+  it('a first version makes itself current; one beside it says it is not current (log, /healthz); a promoted one says current', async () => {
     const taskQueue = `proc-${randomUUID()}`;
-    const idle = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-1' });
-    await idle.waitForOutput(/worker version \S+\.release-1 is not current/, 60_000);
-    expect(idle.output()).toContain(
-      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id release-1`,
+    // Once a first worker with WORKER_PROMOTE=false idled forever: no version was current, so no
+    // poller could take a task. A deployment with no current version now takes its first version.
+    const first = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-1' });
+    await first.waitForOutput(
+      /made worker version \S+\.release-1 current: deployment \S+ had no current version/,
+      60_000,
     );
+    await first.waitForOutput(/worker version \S+\.release-1 is current/, 60_000);
+
+    const idle = await startWorker(taskQueue, { WORKER_PROMOTE: 'false', WORKER_BUILD_ID: 'release-2' });
+    await idle.waitForOutput(/worker version \S+\.release-2 is not current/, 60_000);
+    expect(idle.output()).toContain(
+      `temporal worker deployment set-current-version --deployment-name ${taskQueue} --build-id release-2`,
+    );
+    expect(idle.output()).not.toContain('made worker version');
     const idleHealth = (await (await fetch(idle.healthUrl)).json()) as Record<string, unknown>;
     expect(idleHealth).toMatchObject({
       deployment: taskQueue,
-      buildId: 'release-1',
+      buildId: 'release-2',
       versionStatus: 'inactive',
     });
     idle.child.kill('SIGTERM');
-    await idle.exited;
+    first.child.kill('SIGTERM');
+    await Promise.all([idle.exited, first.exited]);
 
-    const promoted = await startWorker(taskQueue, { WORKER_BUILD_ID: 'release-2' });
-    await promoted.waitForOutput(/worker version \S+\.release-2 is current/, 60_000);
+    const promoted = await startWorker(taskQueue, { WORKER_BUILD_ID: 'release-3' });
+    await promoted.waitForOutput(/worker version \S+\.release-3 is current/, 60_000);
     const health = (await (await fetch(promoted.healthUrl)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ buildId: 'release-2', versionStatus: 'current' });
+    expect(health).toMatchObject({ buildId: 'release-3', versionStatus: 'current' });
     promoted.child.kill('SIGTERM');
     await promoted.exited;
-  });
+  }, 120_000);
 
   it('under the Worker Controller: polls as the controller’s version (name with "/"), never promotes itself', async () => {
     const taskQueue = `proc-${randomUUID()}`;

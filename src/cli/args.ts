@@ -15,14 +15,18 @@ const COMMANDS = {
     'the status query; search attributes when no worker answers in time',
   ],
   result: ['result ID [--json]', "wait for the job's end and print its batch list"],
+  follow: [
+    'follow ID [--json]',
+    "the live progress line of a running job (what start --wait shows), then its result; exit codes as result's",
+  ],
   check: [
     'check ID [--timeout 30s] [--json]',
     'the workflow calls getJob now and prints the fresh status (alias: notify); refused once finished',
   ],
   cancel: ['cancel ID [--json]', 'cancel the job: the workflow records its TDG job and ends CANCELLED'],
   list: [
-    'list [--state STATE] [--limit N] [--json]',
-    'recent jobs from visibility, newest first (STATE: CREATING, CREATED, WAITING_FOR_UPLOAD, QUEUED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, DEADLINE_EXCEEDED, ERROR)',
+    'list [--state STATE] [--name-prefix TEXT] [--task-queue QUEUE] [--version DEPLOYMENT:BUILD_ID] [--limit N] [--json]',
+    'recent jobs from visibility, newest first (STATE: CREATING, CREATED, WAITING_FOR_UPLOAD, QUEUED, IN_PROGRESS, COMPLETED, FAILED, CANCELLED, DEADLINE_EXCEEDED, ERROR; --version as the VERSION column shows it, or deployment.buildId as the worker logs it)',
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -126,6 +130,31 @@ function parseState(value: string | undefined): string | undefined {
   return state;
 }
 
+/** A value that goes into a visibility query as a string literal: no quotes or backslashes to escape. */
+function parseQueryValue(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '' || /['"\\`]/.test(trimmed))
+    throw new UsageError(`${flag} must be a non-empty name without quotes or backslashes, got "${value}"`);
+  return trimmed;
+}
+
+/**
+ * `--version`: as the VERSION column shows it (`deployment:buildId`, a trailing ` (Pinned)` allowed)
+ * or as the worker logs it (`deployment.buildId`; a deployment name has no dot), always returned
+ * in the server's `deployment:buildId` form.
+ */
+function parseVersion(value: string | undefined): string | undefined {
+  const given = parseQueryValue('--version', value?.replace(/\s*\((Pinned|AutoUpgrade)\)\s*$/i, ''));
+  if (given === undefined) return undefined;
+  const match = /^([^:.\s]+)[:.](\S+)$/.exec(given);
+  if (!match)
+    throw new UsageError(
+      `--version must name a deployment and a build id, deployment:buildId as list shows it (or deployment.buildId as the worker logs it), got "${value}"`,
+    );
+  return `${match[1]}:${match[2]}`;
+}
+
 function parseLimit(value: string | undefined): number {
   const limit = Number(value ?? 20);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
@@ -146,17 +175,26 @@ export type Command =
       json: boolean;
     }
   | { kind: 'status' | 'check'; workflowId: string; timeoutMs: number; json: boolean }
-  | { kind: 'result' | 'cancel'; workflowId: string; json: boolean }
-  | { kind: 'list'; limit: number; state?: string; json: boolean };
+  | { kind: 'result' | 'cancel' | 'follow'; workflowId: string; json: boolean }
+  | {
+      kind: 'list';
+      limit: number;
+      state?: string;
+      namePrefix?: string;
+      taskQueue?: string;
+      version?: string;
+      json: boolean;
+    };
 
 /** Options each command accepts; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<CommandName, readonly string[]> = {
   start: ['name', 'workflow-id', 'notify', 'deadline', 'timeout', 'wait', 'json'],
   status: ['timeout', 'json'],
   result: ['json'],
+  follow: ['json'],
   check: ['timeout', 'json'],
   cancel: ['json'],
-  list: ['limit', 'state', 'json'],
+  list: ['limit', 'state', 'name-prefix', 'task-queue', 'version', 'json'],
 };
 
 /** Validates the whole command line before anything touches Temporal. */
@@ -176,6 +214,9 @@ export function parseCommand(argv: string[]): Command {
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         state: { type: 'string' },
+        'name-prefix': { type: 'string' },
+        'task-queue': { type: 'string' },
+        version: { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -241,11 +282,25 @@ export function parseCommand(argv: string[]): Command {
       };
     case 'result':
     case 'cancel':
+    case 'follow':
       return { kind: command, workflowId: requireWorkflowId(id), json };
     case 'list': {
       if (id) throw new UsageError(`unexpected argument "${id}"`);
       const state = parseState(values.state);
-      return { kind: 'list', limit: parseLimit(values.limit), json, ...(state ? { state } : {}) };
+      const namePrefix = values['name-prefix'];
+      if (namePrefix !== undefined && namePrefix.trim() === '')
+        throw new UsageError('--name-prefix must not be empty');
+      const taskQueue = parseQueryValue('--task-queue', values['task-queue']);
+      const version = parseVersion(values.version);
+      return {
+        kind: 'list',
+        limit: parseLimit(values.limit),
+        json,
+        ...(state ? { state } : {}),
+        ...(namePrefix !== undefined ? { namePrefix } : {}),
+        ...(taskQueue !== undefined ? { taskQueue } : {}),
+        ...(version !== undefined ? { version } : {}),
+      };
     }
     case undefined:
       throw new UsageError('a command is required');

@@ -110,8 +110,10 @@ export function ttyProgress(target: ProgressTarget, options: ProgressOptions): P
       latest = status;
       if (status.state !== lastState) {
         lastState = status.state;
+        // Whole, not fitted to the width: it stays on screen, so the terminal may wrap it (only
+        // the live line, rewritten in place with \r, must fit on one row).
         const line = `${clock(now())} ${status.jobId ?? '-'} ${describeStatusLine(status)}`;
-        target.write(`${CLEAR_LINE}${fitToWidth(line, target.columns)}\n`);
+        target.write(`${CLEAR_LINE}${line}\n`);
       }
       draw();
     },

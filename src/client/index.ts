@@ -17,6 +17,7 @@ export {
   TdgJobs,
   statusKey,
   type FollowOptions,
+  type ListFilters,
   type ListedJob,
   type StartJobOptions,
   type StartedJob,

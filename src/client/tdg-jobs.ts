@@ -44,7 +44,7 @@ import {
 import { describeEnding, type ClosedJob, type JobEnding } from './closed.js';
 import { JobErrorType, TdgJobError, describeError } from './errors.js';
 import { defaultWorkflowId, staticDetails } from './start-details.js';
-import { jobVersionOf } from './job-version.js';
+import { jobVersionOf, notCurrentPollersReason } from './job-version.js';
 
 export interface StartJobOptions {
   /** TDG's job name; the workflow id is added to it, so a duplicate stays traceable. */
@@ -76,6 +76,31 @@ export interface StartedJob {
   alreadyStarted: boolean;
   /** With `jobId` null: why it is not known yet (e.g. "no worker is polling task queue …"). */
   pendingReason?: string;
+}
+
+/** What `listJobs` filters on; each is optional and they combine (AND). */
+export interface ListFilters {
+  /** A TDG job state (TdgJobState), e.g. FAILED. */
+  state?: string;
+  /** Jobs whose name starts with this (case-sensitive). */
+  namePrefix?: string;
+  /** The task queue the workflow runs on. */
+  taskQueue?: string;
+  /** The Worker Deployment version its run is on, `deployment:buildId` as `ListedJob.version` starts. */
+  version?: string;
+  /** At most this many jobs (default 20). */
+  limit?: number;
+}
+
+/** A value for a visibility query's string literal: quotes and backslashes would need escaping rules the servers differ on. */
+function queryLiteral(what: string, value: string): string {
+  if (value === '' || /['"\\`]/.test(value))
+    throw new TdgJobError(
+      JobErrorType.InvalidJobRequest,
+      `${what} must be a non-empty name without quotes or backslashes: "${value}"`,
+      null,
+    );
+  return value;
 }
 
 export interface ListedJob {
@@ -168,7 +193,20 @@ export class TdgJobs {
     const deadline = Date.now() + waitMs;
     const startedByUs = async (): Promise<{ runId: string; ours: boolean }> => {
       const d = await this.describe(workflowId);
-      return { runId: d.runId, ours: d.memo?.['startToken'] === startToken };
+      const ours = d.memo?.['startToken'] === startToken;
+      // Another job under this id: returning it would hand the caller a job it did not ask for.
+      const existing = jobName(d.memo);
+      if (!ours && existing !== null && existing !== options.name) {
+        const jobId = d.typedSearchAttributes.get(TDG_JOB_ID);
+        throw new TdgJobError(
+          JobErrorType.WorkflowIdInUse,
+          `workflow ${workflowId} already runs another job, named "${existing}"${jobId ? ` (TDG job ${jobId})` : ''}, ` +
+            `not "${options.name}": a workflow id names one job, so nothing was started; start with another ` +
+            `workflow id (or none, to have one generated), or with the same name to get the running job`,
+          workflowId,
+        );
+      }
+      return { runId: d.runId, ours };
     };
     try {
       // Accepted only once a worker runs the workflow's first task: bounded, like the wait for the id.
@@ -255,11 +293,16 @@ export class TdgJobs {
   }
 
   /**
-   * Why a bounded wait for a worker ran out, from the task queue's pollers: none polls it (no
-   * worker runs for it), or some do but none answered in time (busy, or TDG is slow).
+   * Why a bounded wait for a worker ran out, from the pollers of `taskQueue` (a job's own, which
+   * may not be this client's; default this client's): none polls it (no
+   * worker runs for it), the only ones run a version that is not current (nothing is routed to
+   * them), or some could answer but none did in time (busy, or TDG is slow).
    */
-  async noAnswerReason(waitedMs: number, what: string): Promise<string> {
-    const { taskQueue } = this.options;
+  async noAnswerReason(
+    waitedMs: number,
+    what: string,
+    taskQueue: string = this.options.taskQueue,
+  ): Promise<string> {
     const answer = await this.temporal.withDeadline(Date.now() + 5_000, () =>
       this.temporal.workflowService.describeTaskQueue({
         namespace: this.temporal.options.namespace,
@@ -269,6 +312,12 @@ export class TdgJobs {
     );
     const pollers = answer.pollers?.length ?? 0;
     if (pollers === 0) return `no worker is polling task queue ${taskQueue}`;
+    const notCurrent = notCurrentPollersReason(
+      taskQueue,
+      answer.pollers ?? [],
+      answer.versioningInfo?.currentDeploymentVersion,
+    );
+    if (notCurrent) return notCurrent;
     return `${pollers} worker${pollers === 1 ? '' : 's'} polled task queue ${taskQueue} lately, but no ${what} came within ${formatDuration(waitedMs)}`;
   }
 
@@ -332,10 +381,13 @@ export class TdgJobs {
   > {
     requireWorkflowId(workflowId);
     const handle = this.temporal.workflow.getHandle(workflowId);
+    // The job's own task queue: a job started on another queue is not this client's queue's business.
+    let taskQueue: string;
     try {
       const description = await this.describe(workflowId);
       const closed = await this.closedJob(workflowId, description);
       if (closed) return { source: 'closed', status: closed };
+      taskQueue = description.taskQueue;
     } catch (err) {
       throw this.toJobError(err, workflowId);
     }
@@ -347,7 +399,7 @@ export class TdgJobs {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw this.toJobError(err, workflowId);
       try {
-        const reason = await this.noAnswerReason(timeoutMs, 'answer to the status query').catch(
+        const reason = await this.noAnswerReason(timeoutMs, 'answer to the status query', taskQueue).catch(
           () => `no worker answered the status query within ${Math.round(timeoutMs / 1_000)}s`,
         );
         return { source: 'search-attributes', status: await this.visibleStatus(workflowId), reason };
@@ -357,11 +409,14 @@ export class TdgJobs {
     }
   }
 
-  /** The workflow still runs: else a refusal of `type` saying how it ended. */
-  private async requireRunning(workflowId: string, type: JobErrorType, what: string): Promise<void> {
+  /** The workflow still runs (its task queue returned): else a refusal of `type` saying how it ended. */
+  private async requireRunning(workflowId: string, type: JobErrorType, what: string): Promise<string> {
     let closed: ClosedJob | null;
+    let taskQueue: string;
     try {
-      closed = await this.closedJob(workflowId);
+      const description = await this.describe(workflowId);
+      taskQueue = description.taskQueue;
+      closed = await this.closedJob(workflowId, description);
     } catch (err) {
       throw this.toJobError(err, workflowId);
     }
@@ -374,6 +429,7 @@ export class TdgJobs {
         closed.result,
         { closed },
       );
+    return taskQueue;
   }
 
   /**
@@ -383,7 +439,7 @@ export class TdgJobs {
   async checkNow(workflowId: string, options: WaitOptions = {}): Promise<JobStatus> {
     requireWorkflowId(workflowId);
     const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-    await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
+    const taskQueue = await this.requireRunning(workflowId, JobErrorType.CheckRefused, 'nothing to check');
     const deadline = Date.now() + timeoutMs;
     try {
       return await this.temporal.withDeadline(deadline, () =>
@@ -391,7 +447,9 @@ export class TdgJobs {
       );
     } catch (err) {
       if (isOwnDeadline(err, deadline)) {
-        const reason = await this.noAnswerReason(timeoutMs, 'check').catch(() => 'no answer in time');
+        const reason = await this.noAnswerReason(timeoutMs, 'check', taskQueue).catch(
+          () => 'no answer in time',
+        );
         throw new TdgJobError(
           JobErrorType.WorkerUnavailable,
           `check not answered: ${reason}`,
@@ -475,27 +533,38 @@ export class TdgJobs {
 
   /**
    * Recent jobs, newest first (by start time; visibility's own order puts running workflows
-   * first); `state` filters on the TdgJobState search attribute. Reads at most 1,000 matches.
+   * first). Visibility filters on `state` (the TdgJobState search attribute), `taskQueue` and
+   * `version` (`deployment:buildId`, the server's TemporalWorkerDeploymentVersion); `namePrefix`
+   * on the name in each job's memo, which visibility cannot search. Reads at most 1,000 matches.
    */
-  async listJobs(options: { state?: string; limit?: number } = {}): Promise<ListedJob[]> {
+  async listJobs(options: ListFilters = {}): Promise<ListedJob[]> {
     const limit = options.limit ?? 20;
     const state = options.state?.trim().toUpperCase();
     if (state !== undefined && !/^[A-Z][A-Z0-9_]{0,39}$/.test(state))
       throw new TdgJobError(JobErrorType.InvalidJobRequest, `not a TDG job state: "${options.state}"`, null);
-    const filter = `WorkflowType = '${WORKFLOW_TYPE}'${state ? ` AND ${TDG_JOB_STATE.name} = '${state}'` : ''}`;
+    const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+    if (state) clauses.push(`${TDG_JOB_STATE.name} = '${state}'`);
+    if (options.taskQueue !== undefined)
+      clauses.push(`TaskQueue = '${queryLiteral('taskQueue', options.taskQueue)}'`);
+    if (options.version !== undefined)
+      clauses.push(`TemporalWorkerDeploymentVersion = '${queryLiteral('version', options.version)}'`);
+    const filter = clauses.join(' AND ');
     const jobs: ListedJob[] = [];
+    let scanned = 0;
     try {
       for await (const execution of this.temporal.workflow.list({ query: filter, pageSize: 200 })) {
+        const name = jobName(execution.memo);
+        if (++scanned > LIST_SCAN_LIMIT) break;
+        if (options.namePrefix !== undefined && !(name ?? '').startsWith(options.namePrefix)) continue;
         jobs.push({
           workflowId: execution.workflowId,
           status: execution.status.name,
           startTime: execution.startTime.toISOString(),
           jobId: execution.typedSearchAttributes.get(TDG_JOB_ID) ?? null,
           state: execution.typedSearchAttributes.get(TDG_JOB_STATE) ?? null,
-          name: jobName(execution.memo),
+          name,
           version: jobVersionOf(execution.typedSearchAttributes),
         });
-        if (jobs.length >= LIST_SCAN_LIMIT) break;
       }
     } catch (err) {
       throw this.toJobError(err, null);

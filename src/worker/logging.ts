@@ -1,6 +1,7 @@
 /**
  * The worker's log lines, as the Temporal runtime's logger writes them: the SDK's DefaultLogger
- * (stderr, LOG_LEVEL) behind a filter that drops activity task tokens. The SDK adds `taskToken` to
+ * (stderr, LOG_LEVEL), deliberate workflow failures on one line (worker-logger.ts), behind a filter
+ * that drops activity task tokens. The SDK adds `taskToken` to
  * every activity log line (its default activity log attributes, e.g. the WARN "Activity failed"),
  * and a task token is a capability: whoever holds it can complete, fail or heartbeat that activity.
  * The workflow id, activity id and attempt that stay in the line identify the activity as well.
@@ -12,6 +13,7 @@ import {
   type LogLevel,
   type LogMetadata,
 } from '@temporalio/worker';
+import { WorkerLogger } from './worker-logger.js';
 
 export const REDACTED_TOKEN = '[redacted]';
 /** `taskToken`, `base64TaskToken`, `task_token` in any case. */
@@ -52,5 +54,7 @@ export function withoutTaskTokens(logger: Logger): Logger {
 
 /** The worker process's runtime logger (`Runtime.install({ logger })`); `write` replaces stderr (tests). */
 export function workerLogger(level: LogLevel, write?: (entry: LogEntry) => void): Logger {
-  return withoutTaskTokens(write ? new DefaultLogger(level, write) : new DefaultLogger(level));
+  return withoutTaskTokens(
+    new WorkerLogger(write ? new DefaultLogger(level, write) : new DefaultLogger(level)),
+  );
 }

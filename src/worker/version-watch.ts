@@ -1,11 +1,18 @@
 /**
  * Keeps a worker honest about its Worker Deployment version: it promotes itself when configured
- * to, then asks the server every `everyMs` where its version stands and logs each change, so a
+ * to, or when its deployment has no current version at all (a first version: nothing else could
+ * take its jobs; never under the Worker Controller, whose rollout promotes), then asks the server every `everyMs` where its version stands and logs each change, so a
  * worker whose version is not current says so instead of silently idling (health shows it too).
  */
 import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
-import { describeVersion, promoteVersion, versionStatus, type VersionStatus } from './versioning.js';
+import {
+  adoptIfNoneCurrent,
+  describeVersion,
+  promoteVersion,
+  versionStatus,
+  type VersionStatus,
+} from './versioning.js';
 
 export interface VersionWatcher {
   stop(): void;
@@ -77,6 +84,18 @@ export function watchVersion(options: WatchVersionOptions): VersionWatcher {
       } catch (err) {
         if (!stopped.signal.aborted)
           log.error(`WORKER_PROMOTE: ${(err as Error).message}`, { version: name });
+      }
+    } else if (!controlled) {
+      try {
+        const adopted = await adoptIfNoneCurrent(connection, namespace, version, { signal: stopped.signal });
+        if (adopted.outcome === 'promoted')
+          log.info(
+            `made worker version ${name} current: deployment ${version.deploymentName} had no current version, ` +
+              `so a first version takes work by itself (beside a current version it would wait for set-current-version)`,
+            { version: name },
+          );
+      } catch (err) {
+        if (!stopped.signal.aborted) log.warn((err as Error).message, { version: name });
       }
     }
     if (!stopped.signal.aborted) await poll();

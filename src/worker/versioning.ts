@@ -109,6 +109,100 @@ export async function promoteVersion(
   }
 }
 
+/** A deployment's routing as the server has it: its current version (null: none) and the token guarding a change. */
+export interface DeploymentRouting {
+  current: WorkerDeploymentVersion | null;
+  /** Someone chose the current version (or chose none: unversioned workers) at least once. */
+  everSet: boolean;
+  conflictToken: Uint8Array;
+}
+
+/** The deployment's routing, or null while the server does not know it (none of its workers has polled yet). */
+export async function deploymentRouting(
+  connection: NativeConnection,
+  namespace: string,
+  deploymentName: string,
+): Promise<DeploymentRouting | null> {
+  let answer;
+  try {
+    answer = await connection.workflowService.describeWorkerDeployment({ namespace, deploymentName });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === GRPC_NOT_FOUND) return null;
+    throw err;
+  }
+  const routing = answer.workerDeploymentInfo?.routingConfig;
+  const current = routing?.currentDeploymentVersion;
+  return {
+    current: current?.buildId
+      ? { deploymentName: current.deploymentName ?? deploymentName, buildId: current.buildId }
+      : null,
+    everSet: Boolean(routing?.currentVersionChangedTime),
+    conflictToken: answer.conflictToken,
+  };
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/** What `adoptIfNoneCurrent` did: made the version current, found it current, or found another version chosen. */
+export type AdoptOutcome =
+  | { outcome: 'promoted' }
+  | { outcome: 'already-current' }
+  | { outcome: 'waits'; current: WorkerDeploymentVersion | null };
+
+/**
+ * Makes `version` current only while its deployment has none: a first version takes work by itself
+ * (otherwise nothing could ever run its jobs: no version would be current, so no poller could take
+ * a task), while a version beside a current one waits for an operator's promotion. The change carries
+ * the conflict token of the read, so of two first versions started at once only one wins and the
+ * other waits. A deployment whose operator chose unversioned workers as current is left alone.
+ * Retries until the server knows the version (its first poll) or `timeoutMs`.
+ */
+export async function adoptIfNoneCurrent(
+  connection: NativeConnection,
+  namespace: string,
+  version: WorkerDeploymentVersion,
+  options: { timeoutMs?: number; signal?: AbortSignal; identity?: string } = {},
+): Promise<AdoptOutcome> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    let problem: unknown = null;
+    try {
+      const routing = await deploymentRouting(connection, namespace, version.deploymentName);
+      if (routing?.current) {
+        return routing.current.buildId === version.buildId
+          ? { outcome: 'already-current' }
+          : { outcome: 'waits', current: routing.current };
+      }
+      if (routing?.everSet) return { outcome: 'waits', current: null };
+      if (routing) {
+        await connection.workflowService.setWorkerDeploymentCurrentVersion({
+          namespace,
+          deploymentName: version.deploymentName,
+          buildId: version.buildId,
+          conflictToken: routing.conflictToken,
+          identity: options.identity ?? 'tdg-email-append (first version)',
+        });
+        return { outcome: 'promoted' };
+      }
+    } catch (err) {
+      // The version not registered yet (its poll still on the way), or another version changed the
+      // routing since the read (the conflict token): read again.
+      problem = err;
+    }
+    if (Date.now() + delayMs > deadline || options.signal?.aborted) {
+      const why = problem
+        ? `: ${(problem as Error).message}`
+        : ' (the server does not know the deployment yet)';
+      throw new Error(`could not check whether ${describeVersion(version)} is the first version${why}`, {
+        cause: problem,
+      });
+    }
+    await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined).catch(
+      () => undefined,
+    );
+  }
+}
+
 /** The version a worker polls as, or null for an unversioned one. */
 export function workerVersion(worker: Worker): WorkerDeploymentVersion | null {
   return worker.options.workerDeploymentOptions?.version ?? null;

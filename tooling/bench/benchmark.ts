@@ -11,7 +11,8 @@
  *
  * Time is compressed by --time-scale (default 10; 20 for a scale run): job durations, our polling policy and the fixed
  * interval are all divided by it, and the worker-wide TDG rate limit multiplied by it, so every
- * strategy sees the same (scaled) jobs and caps. Writes tooling/bench/results/<name>.{json,md,svg,png}.
+ * strategy sees the same (scaled) jobs and caps. Writes the summaries to tooling/bench/results/<name>.{json,md,svg}
+ * and the per-job samples, the logs and the PNG to .data/bench/ (gitignored; --out: next to the summaries).
  * Exits non-zero only on a correctness failure (a job lost or failed, or a duplicate TDG job).
  *
  * Options: see USAGE below (`npm run bench -- --help`).
@@ -45,7 +46,7 @@ import { actionMetricBaseline, checkActions } from './lib/actions-check.js';
 import { planJobs, type PlannedJob } from './lib/job-plan.js';
 import { machineDescription } from './lib/machine.js';
 import { mapLimit } from './lib/map-limit.js';
-import { outputDir } from './lib/paths.js';
+import { outputDir, rawOutputDir } from './lib/paths.js';
 import { selfUsage, type ProcessUsage } from './lib/process-usage.js';
 import { renderMarkdown, type BenchReport, type StrategyResult, type TargetCheck } from './lib/report.js';
 import { jobsByWorkflow } from './lib/sim-jobs.js';
@@ -192,6 +193,7 @@ const log = (message: string): void => {
 };
 const t0 = Date.now();
 mkdirSync(outDir, { recursive: true });
+const rawDir = rawOutputDir(outDir);
 const machine = machineDescription();
 log(
   `${strategies.length} strategies × ${jobsPerStrategy} jobs; durations ${formatDuration(realLoMs)}..${formatDuration(realHiMs)} ` +
@@ -207,8 +209,8 @@ const [stack, bundles] = await Promise.all([
     seed,
     engine,
     servers,
-    devServerLog: join(outDir, `${runName}-dev-server.log`),
-    clusterLogPrefix: join(outDir, runName),
+    devServerLog: join(rawDir, `${runName}-dev-server.log`),
+    clusterLogPrefix: join(rawDir, runName),
     say: log,
   }),
   buildBundles({
@@ -267,7 +269,7 @@ async function runStrategies(ids: StrategyId[]): Promise<StrategyRun[]> {
         maxTdgCallsPerSecond: maxTdgRps,
         ...(maxCached === undefined ? {} : { maxCachedWorkflows: maxCached }),
       }),
-      join(outDir, `${runName}-worker-${strategy}.log`),
+      join(rawDir, `${runName}-worker-${strategy}.log`),
     );
     runs.push({
       strategy,
@@ -732,20 +734,19 @@ const report: BenchReport = {
   capacityNotes,
   totalSeconds: Math.round((Date.now() - t0) / 1000),
 };
-const reportWithSamples = { ...report, samples };
-
-writeFileSync(join(outDir, `${runName}.json`), `${JSON.stringify(reportWithSamples, null, 2)}\n`);
+// The per-job samples are megabytes per run: they go to the raw folder, the summary to the results.
+writeFileSync(join(rawDir, `${runName}.samples.json`), `${JSON.stringify({ name: runName, samples })}\n`);
+writeFileSync(join(outDir, `${runName}.json`), `${JSON.stringify(report, null, 2)}\n`);
 const chart = renderChart(results, join(outDir, runName), {
+  pngDir: rawDir,
   title: `Detection latency vs getJob calls — ${jobsPerStrategy} jobs per strategy, time ÷${timeScale}${engine === 'cluster' ? ', PostgreSQL cluster' : ''}`,
 });
-writeFileSync(
-  join(outDir, `${runName}.md`),
-  renderMarkdown(report, chart.png ? `${runName}.png` : `${runName}.svg`),
-);
+writeFileSync(join(outDir, `${runName}.md`), renderMarkdown(report, `${runName}.svg`));
 
 process.stdout.write(`\n${renderMarkdown(report, null)}\n`);
 log(
-  `wrote ${join(outDir, `${runName}.json`)}, .md, .svg${chart.png ? ', .png' : ` (no PNG: ${chart.problem})`}`,
+  `wrote ${join(outDir, `${runName}.json`)}, .md, .svg; samples, logs and ` +
+    `${chart.png ? 'the PNG' : `no PNG (${chart.problem})`} in ${rawDir}`,
 );
 
 await stack.close();

@@ -55,7 +55,7 @@ import { planJobs } from './lib/job-plan.js';
 import { runBurstPhase, runSlowCreatePhase, type PhaseTarget } from './lib/pressure-phases.js';
 import { machineDescription } from './lib/machine.js';
 import { mapLimit } from './lib/map-limit.js';
-import { outputDir } from './lib/paths.js';
+import { outputDir, rawOutputDir } from './lib/paths.js';
 import { startRecordingProxy, type CreateJobExchange } from './lib/recording-proxy.js';
 import { jobsByWorkflow, workflowIdOfJobName } from './lib/sim-jobs.js';
 import { percentile } from './lib/stats.js';
@@ -100,6 +100,7 @@ const { quick, jobCount, killCount, timeScale, realRange, rampMs, outageRealMs, 
   );
 const [realLoMs, realHiMs] = realRange;
 mkdirSync(outDir, { recursive: true });
+const rawDir = rawOutputDir(outDir);
 
 const FAULTS = {
   errorRate: 0.2,
@@ -152,7 +153,7 @@ log(
 const dataDir = mkdtempSync(join(tmpdir(), 'tdg-chaos-'));
 const dbFilename = join(dataDir, 'temporal.sqlite');
 const [stack, bundles] = await Promise.all([
-  startBenchStack({ dbFilename, seed, devServerLog: join(outDir, `${runName}-dev-server.log`) }),
+  startBenchStack({ dbFilename, seed, devServerLog: join(rawDir, `${runName}-dev-server.log`) }),
   buildBundles({ bench: false }),
 ]);
 const proxy = await startRecordingProxy(stack.simulator.url);
@@ -177,7 +178,7 @@ const config = workerConfig(stack, taskQueue, bundles.ours, {
   maxTdgCallsPerSecond: 20 * timeScale,
   tdgBaseUrl: proxy.url,
 });
-const workerLog = join(outDir, `${runName}-worker.log`);
+const workerLog = join(rawDir, `${runName}-worker.log`);
 let worker: WorkerProcess = spawnWorker(config, workerLog);
 let supervising = true;
 const kills: { at: number; pid: number }[] = [];
@@ -435,7 +436,7 @@ async function writeLostDiagnosis(
 ): Promise<void> {
   const handle = stack.client.workflow.getHandle(workflowId);
   const history = await handle.fetchHistory();
-  const file = join(outDir, `${runName}-${workflowId}.history.json`);
+  const file = join(rawDir, `${runName}-${workflowId}.history.json`);
   writeFileSync(file, historyToJSON(history));
   const pending = (description.raw.pendingActivities ?? []).map(
     (a) =>
@@ -644,7 +645,7 @@ for (const o of outcomes) if (o.detectedBy) detectedBy[o.detectedBy] = (detected
 const phaseContext = {
   stack,
   bundlePath: bundles.ours,
-  logPrefix: join(outDir, runName),
+  logPrefix: join(rawDir, runName),
   quick,
   log,
 };

@@ -3,7 +3,7 @@
  * as TDG's tutorial describes), `changes` (every state change) and `changes` with 30 % of
  * notifications dropped — all four strategies each time, one run after the other (never two at
  * once on a shared machine). Then one table and one chart of all of them side by side:
- * tooling/bench/results/modes.{md,json,svg,png}. Every other flag is passed to each run
+ * tooling/bench/results/modes.{md,json,svg} (the PNG in .data/bench/). Every other flag is passed to each run
  * (`npm run bench:modes -- --jobs 50`). Exits non-zero when a run does.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,12 +11,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart, type ChartMark } from './lib/chart.js';
-import { RESULTS_DIR } from './lib/paths.js';
+import { RESULTS_DIR, rawOutputDir } from './lib/paths.js';
 import { actionsCheckLines, targetsTable, type BenchReport, type StrategyResult } from './lib/report.js';
 
 const USAGE = `usage: npm run bench:modes -- [benchmark options]
   Runs \`npm run bench\` three times (--notify terminal; --notify changes; --notify changes --drop 0.3)
-  and writes tooling/bench/results/modes.{md,json,svg,png} comparing them. Options other than --notify,
+  and writes tooling/bench/results/modes.{md,json,svg} comparing them (a PNG in .data/bench/). Options other than --notify,
   --drop, --name and --out are passed to every run (see npm run bench -- --help).
   --from-results       no runs: only rebuild the comparison from the three runs' JSON files`;
 
@@ -144,13 +144,11 @@ const lines = [
     '',
   ]),
 ];
-const chart = renderChart(marks, join(RESULTS_DIR, 'modes'), {
+renderChart(marks, join(RESULTS_DIR, 'modes'), {
+  pngDir: rawOutputDir(RESULTS_DIR),
   title: 'Detection latency vs getJob calls, per notification mode',
 });
-lines.push(
-  `![detection latency vs getJob calls per job, every mode](modes.${chart.png ? 'png' : 'svg'})`,
-  '',
-);
+lines.push('![detection latency vs getJob calls per job, every mode](modes.svg)', '');
 writeFileSync(join(RESULTS_DIR, 'modes.md'), `${lines.join('\n')}\n`);
 writeFileSync(
   join(RESULTS_DIR, 'modes.json'),

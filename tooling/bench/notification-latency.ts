@@ -68,9 +68,8 @@ const summary = {
   allDetectedByNotification: samples.every((s) => s.detectedBy === 'notification'),
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
   at: new Date().toISOString(),
-  samples,
 };
-writeResults('notification-latency.json', summary);
+writeResults('notification-latency.json', summary, samples);
 process.stdout.write(
   `COMPLETED notification sent → workflow result available, ${summary.runs} jobs (GET and POST alternating):\n` +
     `  median ${summary.medianMs} ms, p95 ${summary.p95Ms} ms, min ${summary.minMs} ms, max ${summary.maxMs} ms; ` +

@@ -14,6 +14,7 @@ import { DEFAULT_TASK_QUEUE } from '../../contract/definitions.js';
 import type { CodecKey } from '../payload-codec.js';
 import { payloadCodecSection } from './codec.js';
 import { flag, loadSections, readableFile, needs, problems, text, type Env } from './schema.js';
+import { temporalAddressProblem } from './temporal-address.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -105,6 +106,13 @@ export const temporalSection = z
       return z.NEVER;
     }
     const { address, apiKey, tls, metadata } = resolved.connectionOptions;
+    const addressProblem = address === undefined ? null : temporalAddressProblem(address);
+    if (addressProblem) {
+      const source =
+        env.TEMPORAL_ADDRESS === undefined ? "the Temporal config file's address" : 'TEMPORAL_ADDRESS';
+      ctx.addIssue({ code: 'custom', message: `${source} ${addressProblem}` });
+      return z.NEVER;
+    }
     return {
       temporal: {
         address: address ?? DEFAULT_TEMPORAL_ADDRESS,

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { StrategyResult } from './report.js';
 
 const COLORS: Record<string, string> = {
@@ -138,15 +139,19 @@ export function chartSvg(results: readonly ChartMark[], title: string): string {
   return out.join('\n');
 }
 
-/** Writes `<base>.svg` and, when rsvg-convert is installed, `<base>.png`. */
+/**
+ * Writes `<base>.svg` and, when rsvg-convert is installed, the same chart as a PNG in `pngDir`
+ * (default next to the SVG). The committed summaries cite the SVG: a PNG per run is tens of
+ * kilobytes the repository would carry for a copy of it.
+ */
 export function renderChart(
   results: readonly ChartMark[],
   base: string,
-  options: { title: string },
+  options: { title: string; pngDir?: string },
 ): { svg: string; png: string | null; problem: string | null } {
   const svg = `${base}.svg`;
   writeFileSync(svg, chartSvg(results, options.title));
-  const png = `${base}.png`;
+  const png = join(options.pngDir ?? dirname(base), `${basename(base)}.png`);
   const converted = spawnSync('rsvg-convert', ['--format', 'png', '--zoom', '1.25', '--output', png, svg], {
     encoding: 'utf8',
   });

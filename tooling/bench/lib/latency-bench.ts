@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { numberFlag, parseCommandLine } from './args.js';
 import { buildBundles } from './bundles.js';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
-import { RESULTS_DIR } from './paths.js';
+import { RESULTS_DIR, rawOutputDir } from './paths.js';
 import { spawnWorker, workerConfig } from './worker-process.js';
 
 export interface LatencyBench {
@@ -50,8 +50,15 @@ export async function startLatencyBench(usage: string, name: string): Promise<La
   };
 }
 
-/** Writes `summary` as tooling/bench/results/`file` (pretty JSON). */
-export function writeResults(file: string, summary: unknown): void {
+/**
+ * Writes `summary` as tooling/bench/results/`file` (pretty JSON) and, given, the per-job `samples`
+ * next to the other raw data (.data/bench/, gitignored): the docs cite the summary only.
+ */
+export function writeResults(file: string, summary: unknown, samples?: unknown): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, file), `${JSON.stringify(summary, null, 2)}\n`);
+  if (samples !== undefined) {
+    const raw = join(rawOutputDir(RESULTS_DIR), file.replace(/\.json$/, '.samples.json'));
+    writeFileSync(raw, `${JSON.stringify(samples)}\n`);
+  }
 }
