@@ -445,6 +445,7 @@ describe('.env.example and the configuration schema', () => {
     ['TEMPORAL_CLI_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     ['TEMPORAL_TEST_SERVER_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     ['DEV_PAYLOAD_CODEC', "tooling/stack/embedded.ts: the embedded stack's codec switch"],
+    ['TEMPORAL_CODEC_ENDPOINT', "docker-compose.yml: the Web UI's codec server, as browsers reach it"],
     [
       'TEMPORAL_PROMETHEUS_ENDPOINT',
       "docker-compose.yml: the server's metrics, for the benchmark's action count",
