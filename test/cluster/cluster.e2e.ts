@@ -33,15 +33,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EmailAppendJobResult } from '../../src/contract/definitions.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
+import { clientDataConverter, payloadCodecFor } from '../../src/platform/data-converter.js';
+import { payloadCodecSection } from '../../src/platform/env/codec.js';
 import {
   clusterClientEnv,
   clusterConnectionOptions,
+  clusterPayloadKeysFile,
   readState,
   type ClusterState,
 } from '../../tooling/cluster/stack.js';
 import type { ProcessView } from '../../tooling/cluster/supervisor.js';
 import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
 import { refusalCases, tryRefusal } from './refusals.js';
+import { dumpDatabases, holds } from './stored-data.js';
 import {
   unversionedReplacement,
   upgradeBundles,
@@ -80,6 +84,18 @@ function state(): ClusterState {
   const current = readState(join(dataDir, 'stack'));
   if (!current) throw new Error('no cluster state yet');
   return current;
+}
+
+/** A client as the cluster's own processes have it: the stack's payload codec keys. */
+function clusterClient(): Client {
+  const keys = payloadCodecSection.parse({
+    PAYLOAD_CODEC_KEYS_FILE: clusterPayloadKeysFile(join(dataDir, 'stack')),
+  });
+  return new Client({
+    connection: connection!,
+    namespace: state().namespace,
+    dataConverter: clientDataConverter(payloadCodecFor(keys)),
+  });
 }
 
 function view(name: string): ProcessView {
@@ -127,14 +143,18 @@ interface Started {
 }
 
 /** `npm run job -- start --json`, retried with the same workflow id while Temporal does not answer. */
-async function startThroughStarter(workflowId: string, name: string): Promise<Started> {
+async function startThroughStarter(
+  workflowId: string,
+  name: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Started> {
   for (let attempt = 1; ; attempt++) {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/bin/job.ts', 'start', '--name', name, '--workflow-id', workflowId, '--json'],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, ...clusterClientEnv(state()), NODE_ENV: 'development' },
+        env: { ...process.env, ...clusterClientEnv(state()), NODE_ENV: 'development', ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -303,7 +323,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     line(`faults done at ${faultsDoneS.toFixed(1)}s`);
 
     // Every job completes.
-    const client = new Client({ connection: connection!, namespace: state().namespace });
+    const client = clusterClient();
     const all = [...wave1, ...wave2];
     const results = await Promise.all(
       all.map(async (s) => ({
@@ -398,7 +418,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       namespace: current.namespace,
       cli,
       cliEnv: clusterClientEnv(current),
-      client: new Client({ connection: connection!, namespace: current.namespace }),
+      client: clusterClient(),
       // The cluster's workers' TDG and notification settings; no ports of their own in this process.
       workerEnv: {
         TDG_BASE_URL: current.simulatorUrl ?? '',
@@ -409,6 +429,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
         NOTIFY_PUBLIC_URL: `${current.listenerUrl}/notifications`,
         WORKER_METRICS_PORT: 'off',
         WORKER_HEALTH_PORT: 'off',
+        PAYLOAD_CODEC_KEYS_FILE: clusterPayloadKeysFile(current.dataDir),
       },
       jobTag: '[sim duration=150s batches=2]',
       notificationMethod: 'POST',
@@ -451,6 +472,37 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
         expect.stringMatching(/^3 of 3 jobs did not complete/),
       ]),
     );
+  });
+
+  it('stores no job name or batch id in PostgreSQL: the rows hold ciphertext (a job started without the codec shows the search would find them)', async () => {
+    const secretName = `Acme Confidential ${runId}`;
+    const plainName = `Plain Reference ${runId}`;
+    const encryptedId = `cluster-${runId}-encrypted`;
+    const plainId = `cluster-${runId}-plaintext`;
+    await startThroughStarter(encryptedId, `${secretName} [sim duration=5s batches=3]`);
+    // The negative control: a client without the keys (an empty value unsets them) writes its input
+    // in plaintext; the workers still encrypt what they write.
+    await startThroughStarter(plainId, `${plainName} [sim duration=5s batches=2]`, {
+      PAYLOAD_CODEC_KEYS_FILE: '',
+    });
+    const client = clusterClient();
+    const [encrypted, plain] = await Promise.all(
+      [encryptedId, plainId].map((id) => client.workflow.result(id) as Promise<EmailAppendJobResult>),
+    );
+    const dump = dumpDatabases(state());
+    line(
+      `PostgreSQL dump: ${(dump.length / 1e6).toFixed(1)} MB; the encrypted job's name found: ${holds(dump, secretName)}, ` +
+        `its ${encrypted!.batchList.length} batch ids found: ${encrypted!.batchList.filter((b) => holds(dump, b)).length}; ` +
+        `the plaintext job's name found: ${holds(dump, plainName)}`,
+    );
+    expect(encrypted!.batchList.length).toBeGreaterThan(0);
+    expect(holds(dump, secretName), 'the job name in plaintext').toBe(false);
+    for (const batch of [...encrypted!.batchList, ...plain!.batchList])
+      expect(holds(dump, batch), `batch ${batch} in plaintext`).toBe(false);
+    // The search finds what is there: the codec-less client's input, and the search attribute
+    // TdgJobId, which stays plaintext by design (docs/security.md).
+    expect(holds(dump, plainName), 'the negative control').toBe(true);
+    expect(holds(dump, encrypted!.jobId), 'TdgJobId, a search attribute').toBe(true);
   });
 
   it('refuses a plaintext client, no certificate, another CA, an expired certificate and a wrong server name: the CLI and the worker say which, exit 2', async () => {

@@ -36,6 +36,7 @@ import {
 import { TdgJobs } from '../../src/client/tdg-jobs.js';
 import { loadWorkerConfig, tdgCallsPerSecondPerWorker } from '../../src/worker/config.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
+import { payloadCodecFor } from '../../src/platform/data-converter.js';
 import { activitiesFromConfig } from '../../src/worker/activities-from-config.js';
 import {
   bundleWorkflows,
@@ -308,6 +309,7 @@ async function newWorker(
       tdgCallsPerSecondPerWorker(config.limits),
     ),
     workflowBundle: bundle,
+    payloadCodec: payloadCodecFor(config.codecKeys),
     versioning: deploymentName ? { deploymentName, defaultBehavior: 'PINNED' } : null,
     // Few workflows: a short grace keeps the test's shutdowns quick.
     shutdownGraceTime: 5_000,
