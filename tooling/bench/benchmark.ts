@@ -34,6 +34,7 @@ import {
   numberFlag,
   parseCommandLine,
   RUN_FLAGS,
+  UsageError,
 } from './lib/args.js';
 import { buildBundles } from './lib/bundles.js';
 import { renderChart } from './lib/chart.js';
@@ -78,6 +79,8 @@ const USAGE = `usage: npm run bench -- [options]
   --engine dev|cluster the Temporal engine: the CLI's dev server (default), or PostgreSQL + temporal-server
                        as \`npm run cluster\` runs them (a new database in a temp folder; name gets -cluster)
   --servers N          temporal-server processes in one ring (--engine cluster; default 1)
+  --plaintext          --engine cluster without mutual TLS and without the payload codec (by default
+                       it runs both, as production does): to measure what they cost
   --sequential         one strategy after the other instead of side by side
   --name NAME          result file name (default benchmark[-N], scale-N, quick)
   --out DIR            result folder (default tooling/bench/results/; --quick: a new temp dir)
@@ -104,6 +107,7 @@ const {
   outDir,
   engine,
   servers,
+  plaintext,
 } = parseCommandLine(
   {
     usage: USAGE,
@@ -119,6 +123,7 @@ const {
       sequential: { type: 'boolean', default: false },
       engine: { type: 'string' },
       servers: { type: 'string' },
+      plaintext: { type: 'boolean', default: false },
     },
   },
   ({ values }) => {
@@ -135,9 +140,11 @@ const {
           ? `scale-${jobsPerStrategy}`
           : `benchmark${jobsPerStrategy === 100 ? '' : `-${jobsPerStrategy}`}`) +
         (engine === 'cluster' ? '-cluster' : '');
+    if (values.plaintext && engine !== 'cluster') throw new UsageError('--plaintext needs --engine cluster');
     return {
       engine,
       servers,
+      plaintext: values.plaintext,
       jobsPerStrategy,
       scaleRun,
       strategies: flagValue('--strategies', () =>
@@ -209,6 +216,7 @@ const [stack, bundles] = await Promise.all([
     seed,
     engine,
     servers,
+    plaintext,
     devServerLog: join(rawDir, `${runName}-dev-server.log`),
     clusterLogPrefix: join(rawDir, runName),
     say: log,
@@ -682,6 +690,9 @@ const report: BenchReport = {
     kind: engine,
     description: stack.engine.description,
     servers: engine === 'cluster' ? servers : 1,
+    // What the connection and the stored data cost: the cluster runs as production does unless --plaintext.
+    security:
+      engine === 'cluster' && !plaintext ? 'mutual TLS + payload codec' : 'plaintext, no payload codec',
   },
   command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   at: new Date().toISOString(),

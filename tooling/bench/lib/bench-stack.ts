@@ -9,6 +9,8 @@ import type { Faults } from '../../simulator/app.js';
 import type { RunningSimulator } from '../../simulator/index.js';
 import { startStack, type Engine, type SimulatedTdg, type Stack } from '../../stack/launcher.js';
 import { startClusterEngine, type EngineKind } from './engine.js';
+import { payloadCodecFor } from '../../../src/platform/data-converter.js';
+import { generateKeyEntry, parseCodecKeys } from '../../../src/platform/payload-codec.js';
 
 export interface BenchStackOptions {
   /** Dev server SQLite file (state survives a restart); omitted: in memory. */
@@ -24,7 +26,10 @@ export interface BenchStackOptions {
   engine?: EngineKind;
   /** temporal-server processes of the cluster engine (default 1). */
   servers?: number;
-  /** Cluster engine: Temporal without mutual TLS (to compare); default false. */
+  /**
+   * Cluster engine: Temporal without mutual TLS and payloads without encryption, to measure what
+   * both cost; default false: the cluster as production runs it (mutual TLS, the payload codec).
+   */
   plaintext?: boolean;
   /** Cluster engine: its logs are copied to `<prefix>-<process>.log` when it stops. */
   clusterLogPrefix?: string;
@@ -34,6 +39,8 @@ export interface BenchStackOptions {
 
 /** A launcher stack whose simulator and listener are always there. */
 export interface BenchStack extends Stack {
+  /** The payload codec's key entry (`id:base64`) every process of the run uses; null: no codec. */
+  codecKeys: string | null;
   simulator: RunningSimulator;
   tdg: SimulatedTdg;
   listener: RunningListener;
@@ -53,8 +60,11 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
             startTimeoutMs: 120_000,
           },
         };
+  // The production engine runs encrypted, with a key of this run's own; the dev engine as before.
+  const codecKeys = options.engine === 'cluster' && !options.plaintext ? generateKeyEntry('bench') : null;
   const stack = await startStack({
     temporal,
+    payloadCodec: codecKeys ? payloadCodecFor(parseCodecKeys(codecKeys)) : null,
     simulator: {
       username: 'bench',
       password: 'bench-password',
@@ -71,6 +81,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     throw new Error('the launcher left out a part it was asked for');
   return {
     ...stack,
+    codecKeys,
     simulator,
     tdg,
     listener,

@@ -74,7 +74,7 @@ export interface TargetCheck {
 export interface BenchReport {
   name: string;
   /** The Temporal engine the run used (`--engine`). */
-  engine: { kind: 'dev' | 'cluster'; description: string; servers: number };
+  engine: { kind: 'dev' | 'cluster'; description: string; servers: number; security?: string };
   command: string;
   at: string;
   machine: {
@@ -291,7 +291,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
   const parts = [
     `# Benchmark results: ${report.name}`,
     '',
-    `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s against the ${report.engine.description}, on ${report.machine.platform}, ` +
+    `Produced by \`${report.command}\` at ${report.at} in ${report.totalSeconds} s against the ${report.engine.description}${report.engine.security ? ` (${report.engine.security})` : ''}, on ${report.machine.platform}, ` +
       `${report.machine.nproc} CPUs, ${report.machine.memory}, node ${report.machine.node} ` +
       `(1-minute load average during the run: mean ${report.machine.loadAverageDuringRun.mean}, max ${report.machine.loadAverageDuringRun.max}; ` +
       'the machine is shared with other work, and anything above 2 means processes were waiting for a CPU).',

@@ -10,6 +10,8 @@ import { activitiesFromConfig } from '../../../src/worker/activities-from-config
 import { createTdgWorker } from '../../../src/worker/factory.js';
 import { promoteVersion, workerVersion } from '../../../src/worker/versioning.js';
 import { createBenchActivities } from './bench-activities.js';
+import { payloadCodecFor } from '../../../src/platform/data-converter.js';
+import { parseCodecKeys } from '../../../src/platform/payload-codec.js';
 import type { WorkerProcessConfig } from './worker-process.js';
 
 const raw = process.env.BENCH_WORKER_CONFIG;
@@ -64,6 +66,7 @@ const worker = await createTdgWorker({
   // The extra pollUntilTerminal activity is only called by the bench workflows.
   activities: createBenchActivities(base),
   workflowBundle: { codePath: config.bundlePath },
+  payloadCodec: config.codecKeys ? payloadCodecFor(parseCodecKeys(config.codecKeys)) : null,
   limits: {
     maxConcurrentActivities: config.maxConcurrentActivities,
     maxTdgCallsPerSecond: config.maxTdgCallsPerSecond,

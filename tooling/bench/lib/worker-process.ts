@@ -13,6 +13,8 @@ import { processUsage, type ProcessUsage } from './process-usage.js';
 /** Everything the worker process needs (passed as JSON in its environment; local secrets only). */
 export interface WorkerProcessConfig {
   address: string;
+  /** The payload codec's key entry (`id:base64`), when the run encrypts. */
+  codecKeys?: string;
   /** PEM texts for a frontend that requires mutual TLS (the cluster engine). */
   tls?: { ca: string; cert: string; key: string; serverName?: string };
   namespace: string;
@@ -54,6 +56,7 @@ export function workerConfig(
   return {
     address: stack.engine.address,
     ...(stack.engine.tls ? { tls: pemTexts(stack.engine.tls) } : {}),
+    ...(stack.codecKeys ? { codecKeys: stack.codecKeys } : {}),
     namespace: stack.engine.namespace,
     taskQueue,
     bundlePath,
