@@ -513,6 +513,8 @@ class NativeStack implements Cluster {
 
   async start(): Promise<void> {
     const { say, dataDir } = this.options;
+    // Compose creates a named volume before the first container mounts it: so does this run.
+    for (const dir of Object.values(this.ctx.volumes)) mkdirSync(dir, { recursive: true, mode: 0o700 });
     // tls-certificates: the compose job's command, with its volumes as this stack's folders.
     const certificates = this.service('tls-certificates');
     await runJob(
