@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { EmailAppendJobResult } from '../../src/contract/definitions.js';
+import { WORKFLOW_TYPE, type EmailAppendJobResult } from '../../src/contract/definitions.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 import { clientDataConverter, payloadCodecFor } from '../../src/platform/data-converter.js';
 import { payloadCodecSection } from '../../src/platform/env/codec.js';
@@ -285,6 +285,7 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       'temporal-ui',
       'simulator',
       'listener',
+      'codec-server',
       'worker-1',
       'worker-2',
       'prometheus',
@@ -480,11 +481,16 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     const encryptedId = `cluster-${runId}-encrypted`;
     const plainId = `cluster-${runId}-plaintext`;
     await startThroughStarter(encryptedId, `${secretName} [sim duration=5s batches=3]`);
-    // The negative control: a client without the keys (an empty value unsets them) writes its input
-    // in plaintext; the workers still encrypt what they write.
-    await startThroughStarter(plainId, `${plainName} [sim duration=5s batches=2]`, {
-      PAYLOAD_CODEC_KEYS_FILE: '',
-    });
+    // The negative control: a client without the keys writes its input in plaintext (the workers
+    // still encrypt what they write). It cannot read their answers, so it only starts the job.
+    await new Client({ connection: connection!, namespace: state().namespace }).workflow.start(
+      WORKFLOW_TYPE,
+      {
+        taskQueue: state().taskQueue,
+        workflowId: plainId,
+        args: [{ name: `${plainName} [sim duration=5s batches=2]` }],
+      },
+    );
     const client = clusterClient();
     const [encrypted, plain] = await Promise.all(
       [encryptedId, plainId].map((id) => client.workflow.result(id) as Promise<EmailAppendJobResult>),
@@ -531,7 +537,18 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     const secrets = Object.values(
       JSON.parse(readFileSync(join(stack, 'secrets.json'), 'utf8')) as Record<string, string>,
     ).filter((value) => value.length >= 16);
-    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    // Key material too: every private key's body and the payload codec's keys.
+    const tlsDir = join(stack, 'tls');
+    for (const file of readdirSync(tlsDir).filter((name) => name.endsWith('.key'))) {
+      const lines = readFileSync(join(tlsDir, file), 'utf8').split('\n');
+      secrets.push(...lines.filter((line) => line.length >= 16 && !line.startsWith('-----')));
+    }
+    for (const entry of readFileSync(clusterPayloadKeysFile(stack), 'utf8').split('\n')) {
+      const key = /^[^#:\s]+:(\S+)$/.exec(entry.trim())?.[1];
+      if (key) secrets.push(key);
+    }
+    expect(secrets.length).toBeGreaterThanOrEqual(5 + 6 * 2 + 1);
     const logs = readdirSync(join(stack, 'logs')).map((file) => join(stack, 'logs', file));
     for (const file of [...logs, runnerLog]) {
       const text = readFileSync(file, 'utf8');
