@@ -511,37 +511,29 @@ class NativeStack implements Cluster {
     return { PATH: this.basePath, HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
   }
 
+  /** A one-shot compose service of our image: its command, with its volumes as this stack's folders. */
+  private async runNodeJob(name: string): Promise<void> {
+    const service = this.service(name);
+    await runJob(
+      {
+        name,
+        command: process.execPath,
+        args: nodeCommand(service).map((arg) => volumePath(service, arg, this.ctx.volumes)),
+        env: { ...this.baseEnv() },
+        cwd: PROJECT_ROOT,
+        logFile: this.logFile(name),
+      },
+      60_000,
+    );
+  }
+
   async start(): Promise<void> {
     const { say, dataDir } = this.options;
     // Compose creates a named volume before the first container mounts it: so does this run.
     for (const dir of Object.values(this.ctx.volumes)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // tls-certificates: the compose job's command, with its volumes as this stack's folders.
-    const certificates = this.service('tls-certificates');
-    await runJob(
-      {
-        name: 'tls-certificates',
-        command: process.execPath,
-        args: nodeCommand(certificates).map((arg) => volumePath(certificates, arg, this.ctx.volumes)),
-        env: { ...this.baseEnv() },
-        cwd: PROJECT_ROOT,
-        logFile: this.logFile('tls-certificates'),
-      },
-      60_000,
-    );
+    await this.runNodeJob('tls-certificates');
     say(`tls-certificates: CA and certificates in ${this.ctx.volumes.tls}`);
-    // payload-keys: the codec's key file, made once and kept.
-    const payloadKeys = this.service('payload-keys');
-    await runJob(
-      {
-        name: 'payload-keys',
-        command: process.execPath,
-        args: nodeCommand(payloadKeys).map((arg) => volumePath(payloadKeys, arg, this.ctx.volumes)),
-        env: { ...this.baseEnv() },
-        cwd: PROJECT_ROOT,
-        logFile: this.logFile('payload-keys'),
-      },
-      60_000,
-    );
+    await this.runNodeJob('payload-keys');
     say(`payload-keys: the payload codec's keys in ${clusterPayloadKeysFile(dataDir)}`);
     const pgOptions = {
       tools: this.pgTools,
