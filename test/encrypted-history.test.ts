@@ -60,6 +60,23 @@ async function storedBytes(client: Client, workflowId: string): Promise<string> 
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/** The size of a workflow's history as the server serves it (events, protobuf): the figure the docs cite. */
+async function historyBytes(client: Client, workflowId: string): Promise<{ events: number; bytes: number }> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+  });
+  return {
+    events: page.history?.events?.length ?? 0,
+    bytes: History.encode(page.history ?? {}).finish().length,
+  };
+}
+
+const sizeLine = (label: string, sizes: { events: number; bytes: number }[]): void =>
+  void process.stdout.write(
+    `[history size] ${label}: completed job ${sizes[0]?.events} events, ${sizes[0]?.bytes} bytes; FAILED job ${sizes[1]?.events} events, ${sizes[1]?.bytes} bytes\n`,
+  );
+
 /** A completed job and a FAILED one, run through the typed client; what the server stores of each. */
 async function runJobs(temporal: TemporalHandle, sim: Parameters<typeof simulatorActivities>[0]) {
   const jobs = jobsOf(temporal);
@@ -88,6 +105,10 @@ async function runJobs(temporal: TemporalHandle, sim: Parameters<typeof simulato
         ...(failedResult?.batchList ?? []),
       ],
       jobIds: [result.jobId, failedResult?.jobId],
+      historyBytes: [
+        await historyBytes(temporal.client, started.workflowId),
+        await historyBytes(temporal.client, failedStart.workflowId),
+      ],
       stored:
         (await storedBytes(temporal.client, started.workflowId)) +
         (await storedBytes(temporal.client, failedStart.workflowId)),
@@ -100,7 +121,8 @@ describe('with the payload codec on', () => {
   let encryptedRuns: string[] = [];
 
   it('stores neither the job name nor any batch id in plaintext, and keeps the search attributes readable', async () => {
-    const { secrets, jobIds, stored, workflowIds } = await runJobs(temporal, sim);
+    const { secrets, jobIds, stored, workflowIds, historyBytes: sizes } = await runJobs(temporal, sim);
+    sizeLine('codec on', sizes);
     encryptedRuns = workflowIds;
     expect(secrets.length).toBeGreaterThanOrEqual(7);
     const readable = secrets.filter((secret) => stored.includes(secret));
@@ -223,7 +245,8 @@ describe('with the payload codec off (the negative control)', () => {
   const { temporal, sim } = useTestStack();
 
   it('finds the job name and every batch id in what the server stores', async () => {
-    const { secrets, stored } = await runJobs(temporal, sim);
+    const { secrets, stored, historyBytes: sizes } = await runJobs(temporal, sim);
+    sizeLine('codec off', sizes);
     expect(secrets.filter((secret) => !stored.includes(secret))).toEqual([]);
   });
 });
