@@ -21,6 +21,7 @@ import {
   workflowBundle,
   type TemporalHandle,
 } from './helpers/harness.js';
+import { ENCRYPTED_NAMESPACE } from './helpers/namespaces.js';
 import { FAST, jobsOf } from './helpers/workflow.js';
 import {
   TdgJobError,
@@ -155,7 +156,7 @@ describe('with the payload codec on', () => {
     expect(encryptedRuns).toHaveLength(2);
     const token = 'c'.repeat(40);
     const server = await startCodecServer(
-      { codec, tokens: [token], uiOrigins: ['http://localhost:8233'], namespace: 'default' },
+      { codec, tokens: [token], uiOrigins: ['http://localhost:8233'], namespace: ENCRYPTED_NAMESPACE },
       { port: 0, host: '127.0.0.1' },
     );
     try {
@@ -167,6 +168,8 @@ describe('with the payload codec on', () => {
             'show',
             '--address',
             temporal.address,
+            '--namespace',
+            ENCRYPTED_NAMESPACE,
             '--workflow-id',
             encryptedRuns[0]!,
             '--output',
@@ -201,10 +204,14 @@ describe('with the payload codec on', () => {
   it('the typed client reads the job with the codec given to connectTdgJobs, or from the environment', async () => {
     expect(encryptedRuns).toHaveLength(2);
     const given = await connectTdgJobs(
-      { TEMPORAL_ADDRESS: temporal.address },
+      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: ENCRYPTED_NAMESPACE },
       { payloadCodec: createPayloadCodec(KEYS) },
     );
-    const fromEnv = await connectTdgJobs({ TEMPORAL_ADDRESS: temporal.address, PAYLOAD_CODEC_KEYS: KEYS });
+    const fromEnv = await connectTdgJobs({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: ENCRYPTED_NAMESPACE,
+      PAYLOAD_CODEC_KEYS: KEYS,
+    });
     try {
       for (const jobs of [given, fromEnv]) {
         const result = await jobs.waitForResult(encryptedRuns[0]!);
@@ -226,7 +233,10 @@ describe('with the payload codec on', () => {
       memo: { jobName: 'Acme Corp' },
     });
     try {
-      const keyless = new TdgJobs(new Client({ connection: temporal.connection }), { taskQueue: 'q' });
+      const keyless = new TdgJobs(
+        new Client({ connection: temporal.connection, namespace: ENCRYPTED_NAMESPACE }),
+        { taskQueue: 'q' },
+      );
       const error = await keyless.visibleStatus(workflowId).then(
         () => null,
         (err: unknown) => keyless.toJobError(err, workflowId),

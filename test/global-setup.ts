@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startStack, type Stack } from '../tooling/stack/launcher.js';
 import { findBinary, TEMPORAL_TEST_SERVER } from '../tooling/stack/temporal-binaries.js';
 import { bundleWorkflows } from '../src/worker/factory.js';
+import { ENCRYPTED_NAMESPACE } from './helpers/namespaces.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +21,8 @@ let bundleDir: string | undefined;
 
 /**
  * One real dev server for the whole run, started by the stack launcher (engine only: each test
- * file starts its own client and simulator); tests isolate themselves by task queue and workflow id.
+ * file starts its own client and simulator); tests isolate themselves by task queue and workflow id,
+ * and jobs with encrypted data live in a namespace of their own (a keyless `list` cannot read them).
  * The workflow bundle is built once too, beside it, and every test file's workers load that one.
  */
 export async function setup(project: TestProject): Promise<void> {
@@ -31,7 +33,9 @@ export async function setup(project: TestProject): Promise<void> {
     await writeFile(path, code);
     return path;
   })();
-  stack = await startStack({ temporal: { devServer: { uiPort: null } } });
+  stack = await startStack({
+    temporal: { devServer: { uiPort: null, extraNamespaces: [ENCRYPTED_NAMESPACE] } },
+  });
   project.provide('temporalAddress', stack.engine.address);
   project.provide('timeSkippingServerPath', findBinary(TEMPORAL_TEST_SERVER) ?? '');
   project.provide('workflowBundlePath', await bundled);

@@ -29,6 +29,7 @@ import { bundleWorkflows, createTdgWorker } from '../../src/worker/factory.js';
 import { runAsCurrent } from '../../src/worker/versioning.js';
 import { WORKFLOW_TYPE, type EmailAppendJobInput } from '../../src/contract/definitions.js';
 import type { emailAppendJob } from '../../workflows/index.js';
+import { ENCRYPTED_NAMESPACE } from './namespaces.js';
 
 export const secret = (): string => randomBytes(24).toString('hex');
 
@@ -202,7 +203,7 @@ async function workerHandle(stack: Stack, payloadCodec: PayloadCodec | null = nu
     async withWorker(activities, fn) {
       const worker = await createTdgWorker({
         connection: nativeConnection,
-        namespace: 'default',
+        namespace: stack.engine.namespace,
         taskQueue,
         activities,
         workflowBundle: await workflowBundle(),
@@ -223,7 +224,10 @@ async function workerHandle(stack: Stack, payloadCodec: PayloadCodec | null = nu
 export interface TestStackOptions {
   /** The simulator's options over the tests' defaults, or false for a file that needs none. */
   simulator?: false | Partial<SimulatorOptions>;
-  /** The payload codec of the stack's client and of `withWorker`'s workers; none: payloads in plain JSON. */
+  /**
+   * The payload codec of the stack's client and of `withWorker`'s workers, in the namespace kept for
+   * encrypted jobs; none: payloads in plain JSON, in `default`.
+   */
   payloadCodec?: PayloadCodec;
 }
 
@@ -243,7 +247,10 @@ export function useTestStack(options: TestStackOptions = {}): TestStack {
     quietRuntime();
     const overrides = options.simulator === false ? false : { ...TEST_SIMULATOR, ...options.simulator };
     const stack = await startStack({
-      temporal: { address: inject('temporalAddress') },
+      temporal: {
+        address: inject('temporalAddress'),
+        ...(options.payloadCodec ? { namespace: ENCRYPTED_NAMESPACE } : {}),
+      },
       simulator: overrides,
       payloadCodec: options.payloadCodec ?? null,
     });

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   /** SQLite file; omitted keeps everything in memory. */
   dbFilename?: string;
   namespace?: string;
+  /** More namespaces to create at start, each with the search attributes (tests keep data apart). */
+  extraNamespaces?: readonly string[];
   startTimeoutMs?: number;
   /** Where the server's own log lines go; default discarded. */
   logTo?: NodeJS.WritableStream;
@@ -70,6 +72,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 async function startOn(cli: string, port: number, options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
+  for (const extra of options.extraNamespaces ?? []) args.push('--namespace', extra);
   args.push('--log-level', 'warn');
   for (const { name, type } of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', `${name}=${type}`);
   if (options.uiPort === null) args.push('--headless');
