@@ -26,6 +26,7 @@
  *
  * Options: see USAGE below (`npm run chaos -- --help`).
  */
+import type { ProtoFailure } from '@temporalio/common';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -441,7 +442,7 @@ async function writeLostDiagnosis(
   const pending = (description.raw.pendingActivities ?? []).map(
     (a) =>
       `${a.activityType?.name} attempt ${a.attempt ?? 0} state ${String(a.state)}` +
-      (a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message})` : ''),
+      (a.lastFailure ? ` (last failure: ${failureMessage(a.lastFailure)})` : ''),
   );
   const events = (history.events ?? []).slice(-12).map((e) => {
     const at = e.eventTime?.seconds ? Number(e.eventTime.seconds) * 1000 - started : 0;
@@ -608,6 +609,15 @@ const nonCrashExtra = Object.entries(extraJobsByCause)
   .filter(([cause]) => !crashCauses.has(cause))
   .reduce((sum, [, n]) => sum + n, 0);
 
+/**
+ * A failure's message as the client reads it: the failure converter keeps the message in encoded
+ * attributes (the raw field says only "Encoded failure").
+ */
+function failureMessage(failure: ProtoFailure): string {
+  const { failureConverter, payloadConverter } = stack.client.options.loadedDataConverter;
+  return failureConverter.failureToError(failure, payloadConverter).message;
+}
+
 /** What slowed the worst detections down: the activity attempts that failed or timed out before. */
 async function diagnose(workflowId: string): Promise<string[]> {
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
@@ -616,7 +626,7 @@ async function diagnose(workflowId: string): Promise<string[]> {
     const startedEvent = event.activityTaskStartedEventAttributes;
     if (startedEvent && (startedEvent.attempt ?? 1) > 1) {
       notes.push(
-        `an activity needed ${startedEvent.attempt} attempts (last failure: ${startedEvent.lastFailure?.message ?? '?'})`,
+        `an activity needed ${startedEvent.attempt} attempts (last failure: ${startedEvent.lastFailure ? failureMessage(startedEvent.lastFailure) : '?'})`,
       );
     }
     if (event.workflowTaskTimedOutEventAttributes)
