@@ -173,14 +173,14 @@ export async function diagnoseTlsRefusal(
   const tls = security.tls;
   const usesTls = tls !== undefined && tls !== false ? true : security.apiKey !== undefined && tls !== false;
   if (!usesTls) {
-    // Only to learn whether the server speaks TLS: nothing is sent over this socket.
-    const error = await handshake(
-      { host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) },
-      timeoutMs,
-    );
+    // Only to learn whether the server speaks TLS, verifying as always: a certificate this client
+    // cannot verify (a private CA, another name) is a TLS server's answer too.
+    const error = await handshake({ host, port, ...(isIP(host) ? {} : { servername: host }) }, timeoutMs);
     const spokeTls =
       error === undefined ||
       error.code === 'CLOSED_AFTER_HANDSHAKE' ||
+      error.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+      UNTRUSTED_SERVER.has(error.code ?? '') ||
       /CERTIFICATE_REQUIRED|certificate required/i.test(`${error.code} ${error.message}`);
     return spokeTls
       ? {
