@@ -43,7 +43,9 @@ const tdgTypesOnly = {
 const LAYERS = {
   'src/bin': ['src/cli', 'src/codec-server', 'src/listener', 'src/platform', 'src/security', 'src/worker'],
   'src/cli': ['src/client', 'src/contract', 'src/platform'],
-  'src/worker': ['src/contract', 'src/platform', 'src/tdg', 'activities'],
+  'src/worker': ['src/contract', 'src/nexus', 'src/platform', 'src/tdg', 'activities'],
+  // The Nexus handler answers through the typed client, so a Nexus caller and a service get one truth.
+  'src/nexus': ['src/client', 'src/contract', 'src/platform'],
   'src/client': ['src/contract', 'src/platform'],
   'src/listener': ['src/contract', 'src/platform'],
   'src/codec-server': ['src/platform'],

@@ -10,11 +10,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { ConfigError } from '../platform/env/schema.js';
+import { loadSections } from '../platform/env/schema.js';
 import { loadClientConfig } from '../platform/env/temporal.js';
 import { SEARCH_ATTRIBUTE_SPECS } from '../contract/definitions.js';
 import { errorLine } from '../platform/process.js';
 import { connectClient } from '../platform/temporal-connection.js';
 import { invokedAs } from './args.js';
+import {
+  NexusEndpointSetupError,
+  describeEndpoint,
+  ensureNexusEndpoint,
+  nexusEndpointSection,
+} from './nexus-endpoint.js';
 
 /** `temporal.api.enums.v1.IndexedValueType` values used here (numbers on the wire). */
 const IndexedValueType = { Keyword: 2, Bool: 5 } as const;
@@ -216,7 +223,8 @@ export function describeResult(result: EnsureResult): string {
 export function setupUsage(program: string = 'npm run setup'): string {
   return `usage: ${program} [--help]
   registers the workflow's search attributes (TdgJobId, TdgJobState: Keyword; TdgPossibleDuplicate: Bool)
-  in TEMPORAL_NAMESPACE, idempotently
+  in TEMPORAL_NAMESPACE, and creates the Nexus endpoint NEXUS_ENDPOINT (default tdg-email-append; off: none)
+  routing to TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE, idempotently
 exit codes: 0 done, 2 usage or configuration error, 3 refused or conflicting,
   5 Temporal unreachable (connection failure only), 6 unexpected error, 7 namespace not found`;
 }
@@ -238,8 +246,10 @@ export async function main(
     return 2;
   }
   let config;
+  let nexus;
   try {
     config = loadClientConfig();
+    ({ nexus } = loadSections({ nexus: nexusEndpointSection }, process.env));
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : errorLine(err)}\n`);
     return 2;
@@ -255,9 +265,13 @@ export async function main(
   try {
     const result = await ensureSearchAttributes(connection, temporal.namespace);
     process.stdout.write(`${describeResult(result)}\n`);
+    if (nexus.endpoint !== null) {
+      const target = { name: nexus.endpoint, namespace: temporal.namespace, taskQueue: temporal.taskQueue };
+      process.stdout.write(`${describeEndpoint(target, await ensureNexusEndpoint(connection, target))}\n`);
+    }
     return 0;
   } catch (err) {
-    if (err instanceof SearchAttributeSetupError) {
+    if (err instanceof SearchAttributeSetupError || err instanceof NexusEndpointSetupError) {
       process.stderr.write(`error: ${errorLine(err)}\n`);
       return 3;
     }

@@ -22,6 +22,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, workerDataConverter } from '../platform/data-converter.js';
 import { parseDuration } from '../platform/duration.js';
 import { PROJECT_ROOT } from '../platform/project-root.js';
+import { tdgEmailAppendNexusHandler } from '../nexus/handler.js';
 import { instrumentActivities } from './tdg-metrics.js';
 import { versionOf, type WorkerVersioning } from './versioning.js';
 
@@ -94,6 +95,8 @@ export async function createTdgWorker(options: TdgWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: instrumentActivities(options.activities),
+    // The Nexus service's handler starts and asks jobs through the client: no TDG call, no slot of its own.
+    nexusServices: [tdgEmailAppendNexusHandler()],
     workflowBundle,
     dataConverter: workerDataConverter(options.payloadCodec ?? null),
     ...(versioning
