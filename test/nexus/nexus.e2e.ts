@@ -208,7 +208,7 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
       businessKey,
       `Nexus ${businessKey} [sim duration=1s batches=2 outcome=FAILED]`,
     );
-    const outcome = (await handle.result());
+    const outcome = await handle.result();
     expect(outcome.outcome).toBe('FAILED');
     if (outcome.outcome === 'FAILED') expect(outcome.batchList).toHaveLength(2);
     const description = await ours.workflow.getHandle(businessKey).describe();
@@ -259,25 +259,25 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
         .catch(() => null);
       return status?.jobId ? true : undefined;
     }, 30_000);
-    const status = (await caller.workflow.execute<typeof statusViaNexus>('statusViaNexus', {
+    const status = await caller.workflow.execute<typeof statusViaNexus>('statusViaNexus', {
       taskQueue: CALLER_TASK_QUEUE,
       workflowId: key('caller-status'),
       args: [ENDPOINT, businessKey],
-    }));
+    });
     expect(status.running).toBe(true);
-    const checked = (await caller.workflow.execute<typeof checkViaNexus>('checkViaNexus', {
+    const checked = await caller.workflow.execute<typeof checkViaNexus>('checkViaNexus', {
       taskQueue: CALLER_TASK_QUEUE,
       workflowId: key('caller-check'),
       args: [ENDPOINT, businessKey],
-    }));
+    });
     expect(checked.workflowId).toBe(businessKey);
     expect(checked.checks).toBeGreaterThanOrEqual(1);
     await handle.result();
-    const closed = (await caller.workflow.execute<typeof statusViaNexus>('statusViaNexus', {
+    const closed = await caller.workflow.execute<typeof statusViaNexus>('statusViaNexus', {
       taskQueue: CALLER_TASK_QUEUE,
       workflowId: key('caller-status-closed'),
       args: [ENDPOINT, businessKey],
-    }));
+    });
     expect(closed).toMatchObject({ running: false, ending: 'COMPLETED' });
     const refused = await caller.workflow
       .execute<typeof checkViaNexus>('checkViaNexus', {
@@ -333,7 +333,7 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
     worker.child.kill('SIGKILL');
     await worker.exited;
     worker = await startOurWorker();
-    const outcome = (await handle.result());
+    const outcome = await handle.result();
     expect(outcome.outcome).toBe('COMPLETED');
     if (outcome.outcome === 'COMPLETED') expect(outcome.batchList).toHaveLength(4);
     const simJobs = (await (await fetch(`${stack.tdg!.baseUrl}/_sim/jobs`)).json()) as
