@@ -3,17 +3,23 @@
  * workflows, no dependency on ours but the service contract and the endpoint's name.
  */
 import { fileURLToPath } from 'node:url';
+import type { PayloadCodec } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
 import { quietBundlerLogger } from '../../src/worker/factory.js';
+import { CALLER_NAMESPACE } from '../stack/nexus.js';
 
-/** The namespace `npm run dev` and `npm run cluster` create for the caller's side of the example. */
-export const CALLER_NAMESPACE = 'tdg-caller';
+export { CALLER_NAMESPACE };
 export const CALLER_TASK_QUEUE = 'tdg-caller';
 
 export async function createCallerWorker(options: {
   connection: NativeConnection;
   namespace?: string;
   taskQueue?: string;
+  /**
+   * Where our workers encrypt payloads, the job's result reaches the caller's history as they wrote
+   * it: the caller decodes it with the same keys (docs/nexus.md).
+   */
+  payloadCodec?: PayloadCodec | null;
 }): Promise<Worker> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
@@ -24,5 +30,6 @@ export async function createCallerWorker(options: {
     namespace: options.namespace ?? CALLER_NAMESPACE,
     taskQueue: options.taskQueue ?? CALLER_TASK_QUEUE,
     workflowBundle: { code },
+    ...(options.payloadCodec ? { dataConverter: { payloadCodecs: [options.payloadCodec] } } : {}),
   });
 }

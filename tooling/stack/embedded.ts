@@ -26,6 +26,7 @@ import { createTdgWorker } from '../../src/worker/factory.js';
 import { workerLogger } from '../../src/worker/logging.js';
 import { describeVersion, promoteVersion, runAsCurrent, workerVersion } from '../../src/worker/versioning.js';
 import { startStack, type StackOptions } from './launcher.js';
+import { CALLER_NAMESPACE, ensureExampleEndpoint } from './nexus.js';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -84,6 +85,8 @@ function stackOptionsFrom(
             port: 7233,
             uiPort: 8233,
             dbFilename: join(dataDir, 'temporal.sqlite'),
+            // Another team's side of the Nexus example (docs/nexus.md).
+            extraNamespaces: [CALLER_NAMESPACE],
             ...(codec ? { uiCodecEndpoint: codec.codecEndpoint } : {}),
           },
         },
@@ -137,6 +140,11 @@ async function runStack(once: boolean): Promise<number> {
     }
 
     const config = loadWorkerConfig(env);
+    if (!process.env.TEMPORAL_ADDRESS)
+      say(
+        `${await ensureExampleEndpoint(stack.connection, config.temporal.namespace, config.temporal.taskQueue)}; ` +
+          `callers' namespace "${CALLER_NAMESPACE}" (docs/nexus.md: npm run example:nexus)`,
+      );
     const payloadCodec = payloadCodecFor(config.codecKeys);
     say(
       `payload codec: ${describePayloadCodec(config.codecKeys)}${codec ? '' : ' (DEV_PAYLOAD_CODEC=true turns it on)'}`,
