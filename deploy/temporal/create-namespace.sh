@@ -43,3 +43,24 @@ for spec in $SEARCH_ATTRIBUTES; do
   done
   echo "search attribute $name ($type) registered"
 done
+
+# Our Nexus endpoint (docs/nexus.md), routed to this namespace and the workers' task queue
+# (NEXUS_ENDPOINT=off: none), and the namespaces other teams' calling workflows run in here.
+ENDPOINT="${NEXUS_ENDPOINT:-tdg-email-append}"
+TASK_QUEUE="${TEMPORAL_TASK_QUEUE:-tdg-email-append}"
+if [ "$ENDPOINT" != off ]; then
+  if temporal operator nexus endpoint get --address "$TEMPORAL_ADDRESS" --name "$ENDPOINT" >/dev/null 2>&1; then
+    verb=update
+  else
+    verb=create
+  fi
+  temporal operator nexus endpoint "$verb" --address "$TEMPORAL_ADDRESS" --name "$ENDPOINT" \
+    --target-namespace "$NAMESPACE" --target-task-queue "$TASK_QUEUE" >/dev/null
+  echo "Nexus endpoint $ENDPOINT → namespace $NAMESPACE, task queue $TASK_QUEUE (${verb}d)"
+fi
+for caller in ${NEXUS_CALLER_NAMESPACES:-}; do
+  if ! temporal operator namespace describe --address "$TEMPORAL_ADDRESS" --namespace "$caller" >/dev/null 2>&1; then
+    temporal operator namespace create --address "$TEMPORAL_ADDRESS" --namespace "$caller" --retention "$RETENTION"
+  fi
+  echo "callers' namespace $caller exists"
+done

@@ -59,15 +59,22 @@ function tdgJobs(): TdgJobs {
 }
 
 function badRequest(problems: string[]): nexus.HandlerError {
-  return new nexus.HandlerError('BAD_REQUEST', `invalid job request: ${problems.join('; ')}`);
+  return new nexus.HandlerError(
+    nexus.HandlerErrorType.BAD_REQUEST,
+    `invalid job request: ${problems.join('; ')}`,
+  );
 }
 
 /** The client's rejection as what Nexus tells the caller: a bad request, an operation failure, or retry later. */
 function toNexusError(err: unknown): Error {
   if (!(err instanceof TdgJobError)) return err instanceof Error ? err : new Error(String(err));
-  if (BAD_REQUEST_TYPES.has(err.type)) return new nexus.HandlerError('BAD_REQUEST', err.message);
+  if (BAD_REQUEST_TYPES.has(err.type))
+    return new nexus.HandlerError(nexus.HandlerErrorType.BAD_REQUEST, err.message);
   if (err.type === JobErrorType.WorkflowNotFound)
-    return new nexus.HandlerError('NOT_FOUND', `no job with business key ${err.workflowId ?? ''}`);
+    return new nexus.HandlerError(
+      nexus.HandlerErrorType.NOT_FOUND,
+      `no job with business key ${err.workflowId ?? ''}`,
+    );
   if (JOB_ANSWER_TYPES.has(err.type))
     return new nexus.OperationError('failed', err.message, {
       cause: ApplicationFailure.create({
@@ -78,7 +85,7 @@ function toNexusError(err: unknown): Error {
       }),
     });
   // No worker answered, Temporal unreachable: the caller's Nexus machinery retries.
-  return new nexus.HandlerError('UNAVAILABLE', err.message, { retryableOverride: true });
+  return new nexus.HandlerError(nexus.HandlerErrorType.UNAVAILABLE, err.message, { retryableOverride: true });
 }
 
 /** A start whose business key names a job that has ended: its result again, or its failure. */
@@ -114,7 +121,7 @@ async function startJob(
     existing.name !== input.name
   )
     throw new nexus.HandlerError(
-      'BAD_REQUEST',
+      nexus.HandlerErrorType.BAD_REQUEST,
       `business key ${workflowId} already names another running job, "${existing.name}", not "${input.name}": nothing was started`,
     );
   try {
@@ -133,7 +140,11 @@ async function startJob(
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const closed = await jobs.closedJob(workflowId);
     if (!closed)
-      throw new nexus.HandlerError('UNAVAILABLE', `job ${workflowId} is starting: retry`, { cause: err });
+      throw new nexus.HandlerError(
+        nexus.HandlerErrorType.UNAVAILABLE,
+        `job ${workflowId} is starting: retry`,
+        { cause: err },
+      );
     return closedJobAnswer(closed);
   }
 }
