@@ -46,6 +46,7 @@ import type { ProcessView } from '../../tooling/cluster/supervisor.js';
 import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
 import { refusalCases, tryRefusal } from './refusals.js';
 import { dumpDatabases, holds } from './stored-data.js';
+import { runJobThroughNexus } from './nexus-caller.js';
 import {
   unversionedReplacement,
   upgradeBundles,
@@ -509,6 +510,24 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
     // TdgJobId, which stays plaintext by design (docs/security.md).
     expect(holds(dump, plainName), 'the negative control').toBe(true);
     expect(holds(dump, encrypted!.jobId), 'TdgJobId, a search attribute').toBe(true);
+  });
+
+  it("runs a job for a workflow in the callers' namespace through the Nexus endpoint, over mutual TLS with the codec", async () => {
+    const businessKey = `cluster-${runId}-nexus`;
+    const { outcome, ms } = await runJobThroughNexus(
+      state(),
+      clusterPayloadKeysFile(join(dataDir, 'stack')),
+      {
+        businessKey,
+        name: `Nexus ${runId} [sim duration=3s batches=3]`,
+      },
+    );
+    line(`Nexus caller in namespace tdg-caller: ${outcome.outcome} in ${ms} ms`);
+    expect(outcome).toMatchObject({ outcome: 'COMPLETED' });
+    if (outcome.outcome === 'COMPLETED') expect(outcome.batchList).toHaveLength(3);
+    // The job ran in our namespace under the caller's business key.
+    const ours = await clusterClient().workflow.getHandle(businessKey).describe();
+    expect(ours.status.name).toBe('COMPLETED');
   });
 
   it('refuses a plaintext client, no certificate, another CA, an expired certificate and a wrong server name: the CLI and the worker say which, exit 2', async () => {

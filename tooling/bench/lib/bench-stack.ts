@@ -22,6 +22,8 @@ export interface BenchStackOptions {
   notificationRetryDelaysMs?: number[];
   /** Where the dev server's own log goes (a file path); default discarded. */
   devServerLog?: string;
+  /** Dev engine: namespaces to create besides `default` (another team's, for Nexus). */
+  extraNamespaces?: readonly string[];
   /** Default 'dev'. */
   engine?: EngineKind;
   /** temporal-server processes of the cluster engine (default 1). */
@@ -57,6 +59,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
             uiPort: null,
             ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
             ...(devLog ? { logTo: devLog } : {}),
+            ...(options.extraNamespaces ? { extraNamespaces: options.extraNamespaces } : {}),
             startTimeoutMs: 120_000,
           },
         };
