@@ -34,6 +34,14 @@ async function readmeExample(): Promise<string> {
   return block;
 }
 
+/** docs/nexus.md's caller block: tooling/nexus-caller/workflows.ts as another team writes it. */
+async function nexusCallerExample(): Promise<string> {
+  const doc = await readFile(join(PROJECT_ROOT, 'docs', 'nexus.md'), 'utf8');
+  const block = /<!-- nexus caller[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+  if (!block) throw new Error('docs/nexus.md has no caller block');
+  return block;
+}
+
 let compiled: Promise<unknown> | undefined;
 /** The README example compiled once with plain tsc into out/example.js. */
 function compileExample(): Promise<unknown> {
@@ -83,6 +91,7 @@ beforeAll(async () => {
     timeout: 240_000,
   });
   await writeFile(join(consumer, 'example.ts'), await readmeExample());
+  await writeFile(join(consumer, 'nexus-caller.ts'), await nexusCallerExample());
   temporal = await connectTemporal();
   sim = await runSimulator({ defaults: { durationMs: 1_500, batches: 3, outcome: 'COMPLETED' } });
 }, 600_000);
@@ -134,11 +143,11 @@ describe('the packed client package', () => {
     ['nodenext', 'nodenext', ['--skipLibCheck']],
     ['preserve', 'bundler', []],
   ])(
-    'the README example type-checks with --module %s --moduleResolution %s %s',
+    'the README example and the Nexus caller type-check with --module %s --moduleResolution %s %s',
     async (module, resolution, extra) => {
       const args = [TSC, '--noEmit', '--strict', ...extra, '--target', 'es2022', '--module', module];
       args.push('--moduleResolution', resolution, '--types', 'node');
-      args.push('--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), 'example.ts');
+      args.push('--typeRoots', join(PROJECT_ROOT, 'node_modules', '@types'), 'example.ts', 'nexus-caller.ts');
       const result = await run(process.execPath, args, { cwd: consumer, timeout: 120_000 }).catch(
         (err: { stdout: string }) => ({ stdout: err.stdout, failed: true }),
       );
@@ -146,6 +155,13 @@ describe('the packed client package', () => {
     },
     180_000,
   );
+
+  it("docs/nexus.md's caller is the one the Nexus tests and the example run", async () => {
+    const source = await readFile(join(PROJECT_ROOT, 'tooling', 'nexus-caller', 'workflows.ts'), 'utf8');
+    const asPublished = source.replace("'../../src/contract/nexus-service.js'", "'tdg-email-append/nexus'");
+    expect(asPublished).not.toBe(source);
+    expect(await nexusCallerExample()).toBe(asPublished);
+  });
 
   it('runs the README example with plain node: the job id, then the batch count', async () => {
     await compileExample();
