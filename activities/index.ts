@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   FailureType,
   TDG_ACCESS_PROBE_JOB_ID,
+  callClassOf,
   type CreateJobRequest,
   type CreateJobResult,
   type JobSnapshot,
@@ -50,6 +51,9 @@ export function createActivities(deps: ActivityDeps) {
       const { info } = context;
       call.signal = context.cancellationSignal;
       call.rateLimit = info.isLocal ? 'now' : 'wait';
+      // The priority the workflow gave the activity says whether a person waits (a local activity
+      // has none, so it is background); the rate limiter serves those first.
+      call.callClass = callClassOf(info.isLocal ? undefined : info.priority?.priorityKey);
       // A local attempt keeps the configured timeout: a longer one would hold its workflow task.
       const attempt = info.isLocal ? 1 : info.attempt;
       call.escalatedRequestTimeoutMs = escalatedRequestTimeoutMs(

@@ -1,6 +1,8 @@
 /**
  * The TDG client's token bucket, on vitest's fake clock: pacing, FIFO, and above all that a waiter
- * who gives up (abort or deadline) leaves at once and costs no token (no livelock under a rate limit).
+ * who gives up (abort or deadline) leaves at once and costs no token (no livelock under a rate limit);
+ * then the reserved share for people: an interactive call never queues behind background ones, and
+ * background ones keep their share.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TdgThrottledError } from '../src/tdg/errors.js';
@@ -118,5 +120,66 @@ describe('rate limiter', () => {
     controller.abort(new Error('gone'));
     await expect(limiter.take({ signal: controller.signal })).rejects.toThrow('gone');
     expect(limiter.tryTake()).toEqual({ ok: true });
+  });
+});
+
+describe('rate limiter: a reserved share for interactive calls', () => {
+  /** A burst of background checks is queued (10 at 2/s), then a person's call arrives 100 ms later. */
+  async function personBehindBurst(
+    limiter: ReturnType<typeof createRateLimiter>,
+    person: Parameters<ReturnType<typeof createRateLimiter>['take']>[0],
+  ): Promise<{ personAt: number | undefined; background: Map<number, number> }> {
+    const { granted: background } = race(limiter, 10, () => ({ callClass: 'background' }));
+    await vi.advanceTimersByTimeAsync(100);
+    const { granted } = race(limiter, 1, () => person);
+    await vi.advanceTimersByTimeAsync(10_000);
+    return { personAt: granted.get(0), background };
+  }
+
+  it('an interactive call takes the reserved token at once, ahead of every queued background call', async () => {
+    const limiter = createRateLimiter({ perSecond: 2, interactiveReserve: 1 });
+    const { personAt, background } = await personBehindBurst(limiter, { callClass: 'interactive' });
+    expect(personAt).toBe(0);
+    // The background calls lose the person's token and nothing else: then one every 500 ms, the full rate.
+    expect([...background.values()]).toEqual([0, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000]);
+  });
+
+  it('negative control: the same call as a background one waits behind the whole burst', async () => {
+    const limiter = createRateLimiter({ perSecond: 2, interactiveReserve: 1 });
+    const { personAt } = await personBehindBurst(limiter, { callClass: 'background' });
+    expect(personAt).toBeGreaterThanOrEqual(4_500);
+  });
+
+  it('a second interactive call waits only for the next token, still ahead of the background queue', async () => {
+    const limiter = createRateLimiter({ perSecond: 2, interactiveReserve: 1 });
+    const { granted: background } = race(limiter, 5, () => ({ callClass: 'background' }));
+    const { granted: people } = race(limiter, 2, () => ({ callClass: 'interactive' }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect([...people.values()]).toEqual([0, 500]);
+    // The reserve refills first (1.5 s), then the background queue drains at the full rate.
+    expect([...background.values()]).toEqual([0, 1500, 2000, 2500, 3000]);
+  });
+
+  it('background calls keep a share under a flood of interactive ones: never more than 3 people in a row', async () => {
+    const limiter = createRateLimiter({ perSecond: 4, interactiveReserve: 1 });
+    const order: string[] = [];
+    for (let i = 0; i < 8; i++) void limiter.take({ callClass: 'background' }).then(() => order.push('b'));
+    for (let i = 0; i < 20; i++) void limiter.take({ callClass: 'interactive' }).then(() => order.push('i'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    // The burst less the reserve goes to background calls, then people and background calls 3:1
+    // until no background call waits.
+    expect(order.join('')).toBe(`bbb${'iiib'.repeat(5)}iiiii`);
+  });
+
+  it('tryTake: a background caller leaves the reserve; an interactive one may take it', () => {
+    const limiter = createRateLimiter({ perSecond: 2, interactiveReserve: 1 });
+    expect(limiter.tryTake('background')).toEqual({ ok: true });
+    expect(limiter.tryTake('background')).toEqual({ ok: false, retryAfterMs: 500 });
+    expect(limiter.tryTake('interactive')).toEqual({ ok: true });
+    expect(limiter.tryTake('interactive')).toEqual({ ok: false, retryAfterMs: 500 });
+  });
+
+  it('refuses a reserve that is not a whole number', () => {
+    expect(() => createRateLimiter({ perSecond: 2, interactiveReserve: 0.5 })).toThrow(RangeError);
   });
 });

@@ -31,7 +31,14 @@ export async function check(job: CreatedJobTracker, policy: PollingPolicy): Prom
   try {
     const window = Math.min(remaining(job), getJobRetryWindowMs(policy));
     const summary = `getJob ${job.state.jobId}`;
-    const latest = await getJobWithin(job.state.jobId, window, summary, (ms) => tdgActivities(summary, ms));
+    const latest = await getJobWithin(
+      job.state.jobId,
+      window,
+      summary,
+      (ms, priorityKey) => tdgActivities(summary, ms, TDG_RETRY_POLICY, priorityKey),
+      // checkStarted cleared the request: one set now is a person asking while this check waits.
+      { interactive: job.state.trigger === 'manual', personWaiting: () => job.state.checkRequested },
+    );
     fold(job, latest);
     return true;
   } catch (err) {

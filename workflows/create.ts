@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import {
   FailureType,
+  INTERACTIVE_PRIORITY,
   MAX_TDG_REQUEST_TIMEOUT_MS,
   type CreateJobResult,
   type EmailAppendJobInput,
@@ -31,7 +32,7 @@ import {
 } from './failures.js';
 import { remainingMs } from './job-views.js';
 import type { CreatedJobTracker, JobTracker } from './job-tracker.js';
-import { CREATE_PRIORITY, tdgActivities } from './tdg-calls.js';
+import { tdgActivities } from './tdg-calls.js';
 import { publish, showCreated, showPossibleDuplicate } from './visibility.js';
 
 /**
@@ -80,7 +81,7 @@ async function requestJob(job: JobTracker, input: EmailAppendJobInput): Promise<
   let requestTimeoutMs: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const summary = `createJob "${job.state.name}"`;
-    const tdg = tdgActivities(summary, remaining(job), SINGLE_ATTEMPT, CREATE_PRIORITY);
+    const tdg = tdgActivities(summary, remaining(job), SINGLE_ATTEMPT, INTERACTIVE_PRIORITY);
     const attemptedAt = new Date().toISOString();
     try {
       // A cancellation arriving now must not leave a TDG job nobody records: it takes effect after.

@@ -1,9 +1,12 @@
 /**
  * The workflow's TDG calls: each an activity with the shared attempt timeout and retry policy, and a
- * task-queue priority (1 is served first, 3 is the default), so that during a burst of checks that
- * fell back to activities a new job's createJob is not queued behind them.
+ * task-queue priority (src/contract/priority.ts): a call a person waits for (createJob, a manual
+ * check) is interactive, every other check background, so that during a burst of checks that fell
+ * back to activities a person's call is neither dispatched nor rate-limited behind them.
  */
 import {
+  CancellationScope,
+  condition,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -12,18 +15,20 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { TdgActivities } from '../activities/index.js';
-import { FailureType, type JobSnapshot } from '../src/contract/index.js';
+import {
+  BACKGROUND_PRIORITY,
+  FailureType,
+  INTERACTIVE_PRIORITY,
+  type JobSnapshot,
+} from '../src/contract/index.js';
 import { failureTypeOf, notRetriedClass, retryDelayMs } from './failures.js';
 import { TDG_ATTEMPT_TIMEOUT, TDG_RETRY_POLICY } from './tdg-activity-options.js';
-
-export const CREATE_PRIORITY = 1;
-const CHECK_PRIORITY = 4;
 
 export function tdgActivities(
   summary: string,
   scheduleToCloseMs: number,
   retry: RetryPolicy = TDG_RETRY_POLICY,
-  priorityKey = CHECK_PRIORITY,
+  priorityKey = BACKGROUND_PRIORITY,
 ): TdgActivities {
   const options: ActivityOptions = {
     summary,
@@ -33,6 +38,17 @@ export function tdgActivities(
     retry,
   };
   return proxyActivities<TdgActivities>(options);
+}
+
+/** How one check's `getJob` is placed: who waits for it, and when a person starts to. */
+export interface CheckCall {
+  /** A person asked for this check (`checkNow`): its activity is interactive from the start. */
+  interactive: boolean;
+  /**
+   * True once a person asks for a check while this background one waits: its activity, likely
+   * still queued behind a burst of the fleet's checks, is cancelled and sent again as interactive.
+   */
+  personWaiting: () => boolean;
 }
 
 /**
@@ -46,7 +62,8 @@ export async function getJobWithin(
   jobId: string,
   windowMs: number,
   summary: string,
-  retried: (scheduleToCloseMs: number) => TdgActivities,
+  retried: (scheduleToCloseMs: number, priorityKey: number) => TdgActivities,
+  call: CheckCall = { interactive: false, personWaiting: () => false },
 ): Promise<JobSnapshot> {
   let leftMs: number;
   const startedAtMs = Date.now();
@@ -66,5 +83,39 @@ export async function getJobWithin(
     if (leftMs < TDG_ATTEMPT_TIMEOUT) throw err;
     if (delayMs > 0) await sleep(delayMs);
   }
-  return retried(leftMs).getJob(jobId);
+  if (call.interactive) return retried(leftMs, INTERACTIVE_PRIORITY).getJob(jobId);
+  const background = await unlessPersonWaits(
+    () => retried(leftMs, BACKGROUND_PRIORITY).getJob(jobId),
+    call.personWaiting,
+  );
+  if (background.done) return background.value;
+  const restMs = Math.max(windowMs - (Date.now() - startedAtMs), TDG_ATTEMPT_TIMEOUT);
+  return retried(restMs, INTERACTIVE_PRIORITY).getJob(jobId);
+}
+
+/**
+ * Runs `run` in a scope of its own and cancels it when `personWaiting` turns true first. The
+ * cancellation commands nothing unless a person does ask: a run that settles first is as before.
+ */
+async function unlessPersonWaits<T>(
+  run: () => Promise<T>,
+  personWaiting: () => boolean,
+): Promise<{ done: true; value: T } | { done: false }> {
+  const scope = new CancellationScope();
+  let settled = false;
+  const running = scope.run(run);
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await condition(() => settled || personWaiting());
+  if (settled) return { done: true, value: await running };
+  scope.cancel();
+  try {
+    return { done: true, value: await running };
+  } catch (err) {
+    // Our own cancellation; the workflow's (its scope cancelled too) is thrown on.
+    if (!isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+    return { done: false };
+  }
 }

@@ -4,3 +4,4 @@ export * from './duration.js';
 export * from './markdown.js';
 export * from './job-input.js';
 export * from './tdg-failures.js';
+export * from './priority.js';

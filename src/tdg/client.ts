@@ -3,6 +3,7 @@
  * HTTP semantics, nothing about Temporal: the activity layer maps its typed errors to failures.
  */
 import type { JobSnapshot, NotificationMethod, OutputFormat } from '../contract/definitions.js';
+import type { CallClass } from '../contract/priority.js';
 import {
   createOutcomeOf,
   previewBody,
@@ -88,6 +89,12 @@ export interface CallOptions {
   deadlineAt?: number;
   /** Default `wait`. */
   rateLimit?: RateLimitMode;
+  /**
+   * Whether a person waits for this call (the activity's task-queue priority says): an interactive
+   * call is served before background ones and may take the token they leave in reserve. Default
+   * `background`.
+   */
+  callClass?: CallClass;
 }
 
 export interface TdgClient {
@@ -121,13 +128,14 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
   const limiter =
     options.maxCallsPerSecond === undefined
       ? null
-      : createRateLimiter({ perSecond: options.maxCallsPerSecond, now });
+      : // One token kept for people: a start or a manual check is sent at once, not after the fleet's checks.
+        createRateLimiter({ perSecond: options.maxCallsPerSecond, now, interactiveReserve: 1 });
 
   /** Takes this call's rate-limit token, or throws without sending (TdgThrottledError, or the abort reason). */
   async function admit(call: CallOptions, escalatedRequestTimeoutMs: number): Promise<void> {
     if (limiter === null) return;
     if (call.rateLimit === 'now') {
-      const taken = limiter.tryTake();
+      const taken = limiter.tryTake(call.callClass);
       if (!taken.ok) {
         throw new TdgThrottledError(
           `no TDG call slot of this worker's rate limit is free now (next in ${taken.retryAfterMs} ms); the request was not sent`,
@@ -138,6 +146,7 @@ export function createTdgClient(options: TdgClientOptions): TdgClient {
     }
     await limiter.take({
       ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.callClass ? { callClass: call.callClass } : {}),
       // A token that arrives later would leave the request less than its timeout.
       ...(call.deadlineAt === undefined ? {} : { deadlineAt: call.deadlineAt - escalatedRequestTimeoutMs }),
     });

@@ -12,7 +12,8 @@
  * except a workflow whose first createJob fell in the crash window (allowed two; reported).
  * Also: no secret of the stack appears in any process's log. And the upgrade from the previous
  * release (releases.json) to the current workflow code as a new Worker Deployment version while
- * jobs run, with its negative control (test/cluster/upgrade.ts).
+ * jobs run, with its negative control (test/cluster/upgrade.ts). And that the servers hand out a
+ * person's activities (priority 1) before the fleet's checks (priority 4) scheduled earlier.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -29,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WORKFLOW_TYPE, type EmailAppendJobResult } from '../../src/contract/definitions.js';
@@ -45,6 +47,7 @@ import {
 import type { ProcessView } from '../../tooling/cluster/supervisor.js';
 import { findBinary, TEMPORAL_CLI } from '../../tooling/stack/temporal-binaries.js';
 import { refusalCases, tryRefusal } from './refusals.js';
+import { INTERACTIVE, priorityDispatchOrder } from '../helpers/priority-order.js';
 import { dumpDatabases, holds } from './stored-data.js';
 import { runJobThroughNexus } from './nexus-caller.js';
 import {
@@ -548,6 +551,23 @@ describe('npm run cluster: PostgreSQL, two Temporal servers, two workers', () =>
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("hands out a person's activities before the fleet's checks scheduled earlier (task-queue priority on temporal-server)", async () => {
+    // The same probe as the dev server's (test/task-queue-priority.test.ts, whose negative control
+    // shows it fails when priority is ignored), here against deploy/temporal/dynamicconfig.yaml.
+    const native = await NativeConnection.connect(clusterConnectionOptions(state()));
+    try {
+      const order = await priorityDispatchOrder({
+        client: new Client({ connection: connection!, namespace: state().namespace }),
+        connection: native,
+        namespace: state().namespace,
+      });
+      line(`priority probe: ${order.join(', ')}`);
+      expect(order.slice(0, INTERACTIVE.length).sort()).toEqual(INTERACTIVE.map((a) => a.label).sort());
+    } finally {
+      await native.close();
     }
   });
 

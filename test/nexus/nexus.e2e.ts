@@ -60,10 +60,10 @@ function ourEnv(): Record<string, string> {
   };
 }
 
-function runTsx(script: string, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script), ...args], {
+function runTsx(script: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], {
     cwd: PROJECT_ROOT,
-    env: ourEnv(),
+    env: { ...ourEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -71,8 +71,8 @@ function runTsx(script: string, args: string[] = []): ChildProcess {
   return child;
 }
 
-async function setup(): Promise<{ code: number | null; output: string }> {
-  const child = runTsx('src/bin/setup.ts');
+async function setup(env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const child = runTsx('src/bin/setup.ts', env);
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
@@ -155,7 +155,11 @@ afterAll(async () => {
 });
 
 describe('a caller workflow in another namespace, through the Nexus endpoint', () => {
-  it('setup is idempotent: a second run finds the endpoint as it is', async () => {
+  it('setup is idempotent, and points an endpoint that routes elsewhere back at our task queue', async () => {
+    const elsewhere = await setup({ TEMPORAL_TASK_QUEUE: 'somewhere-else' });
+    expect(elsewhere.output).toContain(`task queue somewhere-else: updated`);
+    const back = await setup();
+    expect(back.output).toContain(`task queue ${TASK_QUEUE}: updated`);
     const again = await setup();
     expect(again.code).toBe(0);
     expect(again.output).toContain(

@@ -25,7 +25,22 @@ export interface DevServerOptions {
   pickPort?: () => Promise<number>;
   /** The Web UI's codec server (`--ui-codec-endpoint`): the UI asks it to decode payloads. */
   uiCodecEndpoint?: string;
+  /** Dynamic config values (JSON) over DEV_SERVER_DYNAMIC_CONFIG's, by key. */
+  dynamicConfig?: Record<string, unknown>;
 }
+
+/**
+ * What the dev server runs with beyond its defaults, as the cluster's deploy/temporal/dynamicconfig.yaml
+ * does, so that a person's createJob or manual check is handed out before the fleet's polls
+ * (test/task-queue-priority.test.ts): the priority-aware task matcher (the default from server 1.31;
+ * 1.30's old matcher hands tasks out oldest first), and one partition per task queue, since priority
+ * orders a partition's own backlog only and a poll reaches one of the default four at random.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  'matching.useNewMatcher': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 export interface DevServer {
   address: string;
@@ -79,6 +94,8 @@ async function startOn(cli: string, port: number, options: DevServerOptions): Pr
   else args.push('--ui-port', String(options.uiPort ?? port + 1000));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  for (const [key, value] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

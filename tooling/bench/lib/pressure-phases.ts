@@ -12,6 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { TdgJobs } from '../../../src/client/tdg-jobs.js';
 // The configured request timeout the pressure phases run against: the worker's default.
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../../src/tdg/index.js';
@@ -86,6 +87,25 @@ async function timed<T>(
   }
 }
 
+/** A workflow's events after `fromMs` as "+ms type(detail)", for reading where a wait went. */
+async function timeline(stack: BenchStack, workflowId: string, fromMs = 0): Promise<string> {
+  const { events } = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const at = (e: NonNullable<typeof events>[number]): number =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+  const start = Math.max(fromMs, at(events?.[0] ?? {}));
+  return (events ?? [])
+    .filter((e) => at(e) >= start)
+    .map((e) => {
+      const type = String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0])
+        .replace(/^EVENT_TYPE_/, '')
+        .toLowerCase();
+      const priority = e.activityTaskScheduledEventAttributes?.priority?.priorityKey;
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return `+${at(e) - start} ${type}${name ? `(${name}${priority ? ` p${priority}` : ''})` : ''}`;
+    })
+    .join(' ');
+}
+
 async function terminateAll(handles: WorkflowHandle[]): Promise<void> {
   await mapLimit(handles, 16, (h) => h.terminate('chaos pressure phase over').catch(() => undefined));
 }
@@ -108,6 +128,8 @@ export interface BurstReport {
   peakCallsPerSecond: number;
   /** History events of the open jobs at the end of the phase (their checks ran under the limit). */
   historyEventsPerJob: Distribution;
+  /** The measured times themselves (a start without a job id counts 30 s), so runs can be pooled. */
+  samples: { startToJobIdMs: number[]; checkNowMs: number[] };
   targets: PhaseTarget[];
 }
 
@@ -240,13 +262,26 @@ export async function runBurstPhase(ctx: PhaseContext): Promise<BurstReport> {
       const before = samples.find((b) => b.at >= s.at - 1_000);
       if (before) peak = Math.max(peak, s.calls - before.calls);
     }
+    // Where the slowest start spent its time, from its history: what a missed target is explained by.
+    const slowest = startResults.reduce<{ i: number; ms: number }>(
+      (worst, r, i) => (r.ms > worst.ms ? { i, ms: r.ms } : worst),
+      { i: -1, ms: -1 },
+    );
+    if (slowest.i >= 0)
+      log(
+        `burst: slowest start (${slowest.ms} ms): ${await timeline(stack, `burst-${tag}-new-${slowest.i}`)}`,
+      );
+    for (const h of open.slice(5, 10))
+      log(`burst: checkNow target ${h.workflowId}: ${await timeline(stack, h.workflowId, burstAt)}`);
     const historyEvents = await mapLimit(open, 8, async (h) => (await h.fetchHistory()).events?.length ?? 0);
 
     const startMs = startResults.filter((r) => r.error === null).map((r) => r.ms);
     const startsWithoutJobId = startResults.filter((r) => r.error !== null).length;
-    const startToJobIdMs = distribution(startResults.map((r) => (r.error === null ? r.ms : 30_000)));
+    const startSamples = startResults.map((r) => (r.error === null ? r.ms : 30_000));
+    const checkNowSamples = checkResults.map((r) => r.ms);
+    const startToJobIdMs = distribution(startSamples);
     const statusQueryMs = distribution(queries);
-    const checkNowMs = distribution(checkResults.map((r) => r.ms));
+    const checkNowMs = distribution(checkNowSamples);
     const checkNowErrors = checkResults.flatMap((r) => (r.error === null ? [] : [r.error.slice(0, 200)]));
     const unchecked = statuses.filter((s, i) => s === null || s.checks <= (checksBefore[i] ?? 0)).length;
     log(
@@ -273,6 +308,7 @@ export async function runBurstPhase(ctx: PhaseContext): Promise<BurstReport> {
       longestTdgSilenceMs: longestSilence,
       peakCallsPerSecond: peak,
       historyEventsPerJob: distribution(historyEvents),
+      samples: { startToJobIdMs: startSamples, checkNowMs: checkNowSamples },
       targets: [
         p99Target('start-to-job-id', startToJobIdMs),
         p99Target('status query', statusQueryMs),
