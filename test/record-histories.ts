@@ -5,7 +5,7 @@
  * `npm run record-histories`: records real histories from the current workflow code into
  * test/histories/, for the replay test: every path the workflow has (completed, failed, a hint
  * signal and the jobCreated/checkNow updates, both runs of a continue-as-new chain, a deadline, a
- * cancellation, notification-first waiting, a credential wait, a burst of hints spaced out, a getJob outage waited out, a createJob retried after an unknown outcome, a
+ * cancellation, notification-first waiting, a credential wait, a burst of hints spaced out, a person's check preempting a queued background one, a getJob outage waited out, a createJob retried after an unknown outcome, a
  * createJob refused by TDG, a terminal hint followed up until TDG's read agrees). Record new ones BEFORE changing workflow code (see
  * README), so the replay test proves the change is deterministic.
  */
@@ -208,6 +208,27 @@ const cases: Record<string, (client: Client, jobs: TdgJobs) => Promise<void>> = 
     }
     await handle.result();
     save('hint-burst', handle.workflowId, handle.firstExecutionRunId);
+  },
+  // A hint's check falls back to a (background) activity while TDG answers 5xx; a
+  // person's checkNow meanwhile cancels it and sends the call again as interactive.
+  'check-now-preempts': async (client, jobs) => {
+    const input: EmailAppendJobInput = { name: 'History preempted [sim duration=1500ms]', polling: slow };
+    const handle = await client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: 'history-preempted',
+      taskQueue: 'record-histories',
+      args: [input],
+    });
+    await nextCheckScheduled(handle);
+    await new Promise((r) => setTimeout(r, 1_600));
+    sim.simulator.setFaults({ errorRate: 1 });
+    await handle.signal(hintSignal, { method: 'GET', receivedAt: new Date().toISOString() });
+    // The local attempt failed and the retried activity (background) is pending, retrying 5xx.
+    while (!(await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'getJob'))
+      await new Promise((r) => setTimeout(r, 100));
+    sim.simulator.setFaults({ errorRate: 0 });
+    await jobs.checkNow(handle.workflowId);
+    await handle.result();
+    save('check-now-preempts', handle.workflowId, handle.firstExecutionRunId);
   },
   // A hint says COMPLETED before TDG's read agrees: short follow-up checks until it does.
   'terminal-hint-follow-up': async (client) => {

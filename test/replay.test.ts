@@ -23,6 +23,7 @@ const dataConverter = workerDataConverter(payloadCodecFor(loadClientConfig().cod
 /** Every path the workflow has, recorded from the current code by `npm run record-histories`. */
 const CURRENT_PATHS = [
   'cancelled.json',
+  'check-now-preempts.json',
   'completed.json',
   'continued-as-new-run-2.json',
   'continued-as-new.json',
