@@ -6,6 +6,7 @@ import { listenerSection, loadListenerConfig } from '../src/listener/config.js';
 import { notifySection, notifySecretsSection } from '../src/platform/env/notify.js';
 import { payloadCodecSection } from '../src/platform/env/codec.js';
 import { codecServerSection } from '../src/codec-server/config.js';
+import { nexusEndpointSection } from '../src/cli/nexus-endpoint.js';
 import { ConfigError, variableDefaults, variableNames } from '../src/platform/env/schema.js';
 import {
   DEFAULT_TEMPORAL_ADDRESS,
@@ -41,6 +42,7 @@ const SECTIONS = [
   simulatorSection,
   payloadCodecSection,
   codecServerSection,
+  nexusEndpointSection,
 ];
 /** Every variable some process's configuration reads. */
 const KNOWN_VARIABLES = variableNames(...SECTIONS).sort();
@@ -442,6 +444,7 @@ describe('.env.example and the configuration schema', () => {
   const NOT_IN_SCHEMA = new Map([
     ['POSTGRES_PASSWORD', 'docker-compose.yml: the database password'],
     ['TEMPORAL_NAMESPACE_RETENTION', 'docker-compose.yml: the namespace job'],
+    ['NEXUS_CALLER_NAMESPACES', "docker-compose.yml: the namespace job, other teams' namespaces"],
     ['TEMPORAL_CLI_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     ['TEMPORAL_TEST_SERVER_PATH', 'tooling/stack/temporal-binaries.ts: local tooling'],
     ['DEV_PAYLOAD_CODEC', "tooling/stack/embedded.ts: the embedded stack's codec switch"],
