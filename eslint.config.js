@@ -167,7 +167,8 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [upwardImports, tdgTypesOnly, noTooling] }] },
   },
   {
-    files: ['eslint.config.js'],
+    // Plain JavaScript: this file, and the launcher that must start before TypeScript can be compiled.
+    files: ['eslint.config.js', 'tooling/bin/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );
