@@ -92,15 +92,18 @@ export async function runCommand(
       return followWithProgress(jobs, started.workflowId, io, options);
     }
     case 'status': {
-      const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
-      // Which Worker Deployment version the current run is on (operators watch old ones drain).
-      const version = await jobs.temporal.workflow
-        .getHandle(command.workflowId)
-        .describe()
-        .then(
-          (d) => jobVersionOf(d.typedSearchAttributes),
-          () => null,
-        );
+      // Which Worker Deployment version the current run is on (operators watch old ones drain);
+      // asked alongside the status, not after it: a person waits for both.
+      const [answer, version] = await Promise.all([
+        jobs.getStatus(command.workflowId, command.timeoutMs),
+        jobs.temporal.workflow
+          .getHandle(command.workflowId)
+          .describe()
+          .then(
+            (d) => jobVersionOf(d.typedSearchAttributes),
+            () => null,
+          ),
+      ]);
       const onVersion = `; version ${version ?? 'unversioned'}`;
       if (answer.source === 'query') {
         const { status } = answer;
