@@ -53,6 +53,7 @@ const LAYERS = {
   'src/platform/env': ['src/platform', 'src/contract'],
   'tooling/bin': [
     'tooling/cluster',
+    'tooling/docs',
     'tooling/kubernetes',
     'tooling/simulator',
     'tooling/stack',
@@ -70,6 +71,7 @@ const LAYERS = {
     'src/worker',
   ],
   'tooling/simulator': ['src/contract', 'src/platform'],
+  'tooling/docs': ['tooling/stack', 'src/cli', 'src/platform'],
   'tooling/kubernetes': ['src/platform'],
 };
 const escape = (text) => text.replace(/[.]/g, '\\.');

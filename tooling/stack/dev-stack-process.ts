@@ -25,15 +25,13 @@ export async function startDevStackProcess(
   options: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DevStackProcess> {
   const server = await startDevServer({ uiPort: null, startTimeoutMs: 120_000 });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: 'default',
-  };
-  // Whatever a person's shell sets for these would point the commands elsewhere.
-  for (const name of ['TDG_BASE_URL', 'NOTIFY_PUBLIC_URL', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_API_KEY'])
-    delete env[name];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // Whatever a person's shell sets for the product would point the commands elsewhere.
+  for (const name of Object.keys(env))
+    if (/^(TEMPORAL|TDG|NOTIFY|PAYLOAD_CODEC|SIM|SIMULATOR|LISTENER|WORKER|CODEC_SERVER|DEV)_/.test(name))
+      delete env[name];
+  env.TEMPORAL_ADDRESS = server.address;
+  env.TEMPORAL_NAMESPACE = 'default';
   const stackEnv = {
     ...env,
     SIMULATOR_PORT: String(await freePort()),
