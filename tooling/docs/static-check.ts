@@ -62,8 +62,10 @@ function envNames(command: string): { name: string; wildcard: boolean }[] {
     found.push({ name: m[1] ?? '', wildcard: false });
   for (const line of command.split('\n')) {
     const comment = /(?:^|\s)#(.*)$/.exec(line)?.[1] ?? '';
-    for (const m of comment.matchAll(new RegExp(`\\b(${NAME})(\\*)?`, 'g')))
-      found.push({ name: m[1] ?? '', wildcard: m[2] !== undefined });
+    for (const m of comment.matchAll(
+      new RegExp(`\\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_)\\*|\\b(${NAME})\\b`, 'g'),
+    ))
+      found.push(m[1] ? { name: m[1], wildcard: true } : { name: m[2] ?? '', wildcard: false });
   }
   return found;
 }
