@@ -132,7 +132,8 @@ describe('normalising and comparing output', () => {
   });
 
   it('the diff shows what the page has (-) and what the run printed (+)', () => {
-    expect(lineDiff(['same', 'old'], ['same', 'new'])).toEqual(['  same', '+ new', '- old']);
+    expect(lineDiff(['same', 'old'], ['same', 'new'])).toEqual(['  same', '- old', '+ new']);
+    expect(lineDiff(['a', 'b'], ['a', 'x', 'b'])).toEqual(['  a', '+ x', '  b']);
   });
 });
 

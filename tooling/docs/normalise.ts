@@ -67,8 +67,8 @@ export function lineDiff(expected: readonly string[], actual: readonly string[])
       out.push(`  ${expected[i]}`);
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) out.push(`+ ${actual[j++]}`);
-    else out.push(`- ${expected[i++]}`);
+    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push(`- ${expected[i++]}`);
+    else out.push(`+ ${actual[j++]}`);
   }
   return out;
 }
