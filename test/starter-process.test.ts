@@ -1,12 +1,13 @@
 /**
- * The starter as a process (`npm run job`, src/bin/job.ts through tsx), as a person or a script runs
+ * The starter as a process (`npm run job`: src/bin/job.ts compiled by tooling/bin/run-compiled.mjs), as a person or a script runs
  * it: help, a checkout whose path contains a space, and every command against the suite's dev server,
  * on a pipe and on a pseudo-terminal. Its commands in-process: test/cli-starter.test.ts.
  */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usageOf } from '../src/cli/args.js';
@@ -28,8 +29,9 @@ const run = promisify(execFile);
 
 type CliResult = CommandResult;
 
+/** What `npm run job --` runs (package.json), without npm's own start-up. */
 function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return runCommand('npx', ['tsx', 'src/bin/job.ts', ...args], env);
+  return runCommand(process.execPath, ['tooling/bin/run-compiled.mjs', 'src/bin/job.ts', ...args], env);
 }
 
 describe('starter help', () => {
@@ -76,6 +78,23 @@ describe('a checkout whose path contains a space', () => {
         code: 2,
         stderr: expect.stringMatching(/unknown command "launch"/) as unknown,
       });
+      // `npm run job`: compiled on first use into the copy's own dist/run, and again after a change.
+      await cp(join(PROJECT_ROOT, 'tooling', 'bin'), join(copy, 'tooling', 'bin'), { recursive: true });
+      const compiled = (): Promise<{ stdout: string; stderr: string }> =>
+        run(process.execPath, ['tooling/bin/run-compiled.mjs', 'src/bin/job.ts', '--help'], {
+          cwd: copy,
+          timeout: 60_000,
+        });
+      const first = await compiled();
+      expect(first.stdout).toMatch(/^usage: npm run job -- <command>/);
+      // Not through tsx's fallback, which says so on stderr.
+      expect(first.stderr).toBe('');
+      const args = join(copy, 'src', 'cli', 'args.ts');
+      await writeFile(
+        args,
+        (await readFile(args, 'utf8')).replace('recent jobs from visibility', 'RECENT JOBS'),
+      );
+      expect((await compiled()).stdout).toContain('RECENT JOBS');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -193,6 +212,8 @@ describe('starter CLI against the dev server', () => {
       expect(status).toMatchObject({ workflowId, jobId: started['jobId'], notifications: 0 });
       // The manual check itself; a new job's first scheduled check may not have come yet.
       expect(status.checks).toBeGreaterThanOrEqual(1);
+      // Manual checks less than 1 s apart are refused (CheckRefused), and the CLI starts faster than that.
+      await sleep(1_100);
       const viaAlias = await cli(['notify', workflowId], env);
       expect(viaAlias.stdout).toMatch(/ \(checked now\)$/m);
 

@@ -1,8 +1,13 @@
-/** The starter's command line: usage texts and one validated `Command`, before anything touches Temporal. */
+/**
+ * The starter's command line: usage texts and one validated `Command`, before anything touches
+ * Temporal. Loaded on every run before the Temporal client is, so it imports only light modules:
+ * the contract's input rules by their own files (the contract's index pulls in the workflow SDK).
+ */
 import { parseArgs } from 'node:util';
-import { jobInputProblems, workflowIdProblem, type NotificationMethod } from '../contract/index.js';
+import type { NotificationMethod } from '../contract/definitions.js';
+import { jobInputProblems, workflowIdProblem } from '../contract/job-input.js';
 import { parseDuration } from '../platform/duration.js';
-import { EXIT_CODE_LINES } from './output.js';
+import { EXIT_CODE_LINES } from './exit-codes.js';
 
 /** One entry per command: its synopsis and what it does (`npm run job -- <command> --help`). */
 const COMMANDS = {
@@ -30,7 +35,10 @@ const COMMANDS = {
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 
-type CommandName = keyof typeof COMMANDS;
+export type CommandName = keyof typeof COMMANDS;
+
+/** The commands, and the aliases the parser also takes (`notify` for `check`, `help`). */
+export const COMMAND_NAMES: readonly string[] = [...Object.keys(COMMANDS), 'notify', 'help'];
 
 const EXIT_CODES = EXIT_CODE_LINES;
 
@@ -187,7 +195,7 @@ export type Command =
     };
 
 /** Options each command accepts; anything else is refused rather than silently ignored. */
-const ALLOWED: Record<CommandName, readonly string[]> = {
+export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
   start: ['name', 'workflow-id', 'notify', 'deadline', 'timeout', 'wait', 'json'],
   status: ['timeout', 'json'],
   result: ['json'],
@@ -235,7 +243,7 @@ export function parseCommand(argv: string[]): Command {
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (isCommandName(command)) {
     for (const token of tokens) {
-      if (token.kind === 'option' && !ALLOWED[command].includes(token.name))
+      if (token.kind === 'option' && !COMMAND_OPTIONS[command].includes(token.name))
         throw new UsageError(`"${command}" does not take --${token.name}`);
     }
   }

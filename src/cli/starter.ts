@@ -18,7 +18,8 @@ import {
   type ClosedJob,
 } from '../client/index.js';
 import { jobVersionOf } from '../client/job-version.js';
-import { invokedAs, NPM_RUN_JOB, parseCommand, usageOf, UsageError, type Command } from './args.js';
+import { invokedAs, NPM_RUN_JOB, UsageError, type Command } from './args.js';
+import { answerWithoutTemporal, processOutput, reportUsageError } from './main.js';
 import {
   ExitCode,
   errorDocument,
@@ -91,15 +92,18 @@ export async function runCommand(
       return followWithProgress(jobs, started.workflowId, io, options);
     }
     case 'status': {
-      const answer = await jobs.getStatus(command.workflowId, command.timeoutMs);
-      // Which Worker Deployment version the current run is on (operators watch old ones drain).
-      const version = await jobs.temporal.workflow
-        .getHandle(command.workflowId)
-        .describe()
-        .then(
-          (d) => jobVersionOf(d.typedSearchAttributes),
-          () => null,
-        );
+      // Which Worker Deployment version the current run is on (operators watch old ones drain);
+      // asked alongside the status, not after it: a person waits for both.
+      const [answer, version] = await Promise.all([
+        jobs.getStatus(command.workflowId, command.timeoutMs),
+        jobs.temporal.workflow
+          .getHandle(command.workflowId)
+          .describe()
+          .then(
+            (d) => jobVersionOf(d.typedSearchAttributes),
+            () => null,
+          ),
+      ]);
       const onVersion = `; version ${version ?? 'unversioned'}`;
       if (answer.source === 'query') {
         const { status } = answer;
@@ -231,12 +235,12 @@ export function closedLine(closed: ClosedJob): string {
 
 /** One failure: with --json exactly one document on stdout, else one line (two with a hint) on stderr. */
 export function reportError(err: unknown, json: boolean, io: Output, program: string = NPM_RUN_JOB): number {
+  if (err instanceof UsageError) return reportUsageError(err, json, io, program);
   if (json) {
     io.out(JSON.stringify(errorDocument(err), null, 2));
     return exitCodeFor(err);
   }
-  if (err instanceof UsageError) io.err(`error: ${err.message}\n${usageOf(undefined, program)}`);
-  else if (err instanceof TdgJobError) {
+  if (err instanceof TdgJobError) {
     const where =
       err.workflowId && !err.message.includes(err.workflowId) ? ` (workflow ${err.workflowId})` : '';
     io.err(`${err.type}: ${err.message}${where}`);
@@ -257,44 +261,27 @@ function describeFilters(command: Extract<Command, { kind: 'list' }>): string {
   return parts.length > 0 ? ` ${parts.join(', ')}` : '';
 }
 
-/** The process's own stdout and stderr (and the terminal's width for the live line). */
-export function processOutput(): Output {
-  return {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
-    progress: {
-      isTTY: Boolean(process.stdout.isTTY),
-      get columns() {
-        return process.stdout.columns;
-      },
-      write: (text) => void process.stdout.write(text),
-    },
-  };
-}
-
+/**
+ * The whole starter in one call (tests and the typed entry): `--help` and usage errors answered
+ * as `main.ts` answers them, then the command against Temporal.
+ */
 export async function main(
   argv: string[] = process.argv.slice(2),
   io: Output = processOutput(),
   /** How it was run, for usage texts and hints (`tdg-job` as the packaged bin). */
   program: string = invokedAs('job'),
 ): Promise<number> {
-  // Known before parsing, so even a usage error is one JSON document.
-  const wantsJson = argv.includes('--json');
+  const local = answerWithoutTemporal(argv, io, program);
+  return 'exitCode' in local ? local.exitCode : runParsed(local.command, io, program);
+}
+
+/** A parsed command (not `--help`) against Temporal: configuration, connection, the command, its errors. */
+export async function runParsed(
+  command: Exclude<Command, { kind: 'help' }>,
+  io: Output = processOutput(),
+  program: string = invokedAs('job'),
+): Promise<number> {
   let config: TemporalSection;
-  let parsed: Command;
-  try {
-    parsed = parseCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    return reportError(err, wantsJson, io, program);
-  }
-  if (parsed.kind === 'help') {
-    const usage = usageOf(parsed.command, program);
-    // --json is a contract: one JSON document on stdout, also for --help.
-    io.out(wantsJson ? JSON.stringify({ usage }, null, 2) : usage);
-    return ExitCode.ok;
-  }
-  const command = parsed;
   try {
     config = loadClientConfig();
   } catch (err) {

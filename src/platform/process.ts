@@ -1,5 +1,5 @@
 /** Plumbing shared by the project's long-running processes (simulator, listener). */
-import { ConfigError } from './env/schema.js';
+import { ConfigError } from './env/config-error.js';
 
 const EXIT_BAD_CONFIG = 2;
 const EXIT_CANNOT_START = 1;

@@ -8,18 +8,12 @@
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { DurationFormatError, parseDuration } from '../duration.js';
+import { ConfigError } from './config-error.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly problems: string[],
-    message = `invalid configuration:\n  - ${problems.join('\n  - ')}`,
-  ) {
-    super(message);
-  }
-}
+// Its own module, so a process can tell a configuration error without loading zod.
+export { ConfigError } from './config-error.js';
 
 const shown = (value: unknown, max = 40): string => JSON.stringify(String(value).slice(0, max));
 
