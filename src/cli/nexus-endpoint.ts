@@ -1,6 +1,7 @@
 /**
  * The Nexus endpoint in front of our task queue (docs/nexus.md): `npm run setup` creates it, or
- * points it at this namespace and task queue when it names another, idempotently. NEXUS_ENDPOINT
+ * points it at this namespace's task queue when it names another, idempotently; an endpoint of the
+ * name that routes to another namespace is refused, never taken over. NEXUS_ENDPOINT
  * names it (default `tdg-email-append`); `off` leaves endpoints alone (Temporal Cloud: endpoints are
  * made in the Cloud UI or with `tcld`, and setup says so when the cluster refuses).
  */
@@ -84,7 +85,14 @@ export async function ensureNexusEndpoint(
       return 'created';
     }
     const worker = existing.spec?.target?.worker;
-    if (worker?.namespace === target.namespace && worker.taskQueue === target.taskQueue) return 'unchanged';
+    // Another namespace's endpoint (or an external one) is never taken over: its callers would
+    // silently reach our jobs. In our namespace, a moved task queue is followed.
+    if (worker?.namespace !== target.namespace)
+      throw new NexusEndpointSetupError(
+        `Nexus endpoint "${target.name}" already routes to ${worker ? `namespace "${worker.namespace}" (task queue ${worker.taskQueue})` : 'an external URL'}, ` +
+          `not to namespace "${target.namespace}": left as it is; set NEXUS_ENDPOINT to another name for this namespace's endpoint, or to off`,
+      );
+    if (worker.taskQueue === target.taskQueue) return 'unchanged';
     await connection.operatorService.updateNexusEndpoint({
       id: existing.id ?? '',
       ...(existing.version != null ? { version: existing.version } : {}),

@@ -155,11 +155,16 @@ afterAll(async () => {
 });
 
 describe('a caller workflow in another namespace, through the Nexus endpoint', () => {
-  it('setup is idempotent, and points an endpoint that routes elsewhere back at our task queue', async () => {
+  it("setup is idempotent, follows our namespace's task queue, and never takes another namespace's endpoint", async () => {
     const elsewhere = await setup({ TEMPORAL_TASK_QUEUE: 'somewhere-else' });
     expect(elsewhere.output).toContain(`task queue somewhere-else: updated`);
     const back = await setup();
     expect(back.output).toContain(`task queue ${TASK_QUEUE}: updated`);
+    const otherNamespace = await setup({ TEMPORAL_NAMESPACE: CALLER_NAMESPACE });
+    expect(otherNamespace.code).toBe(3);
+    expect(otherNamespace.output).toContain(
+      `Nexus endpoint "${ENDPOINT}" already routes to namespace "default" (task queue ${TASK_QUEUE}), not to namespace "${CALLER_NAMESPACE}": left as it is`,
+    );
     const again = await setup();
     expect(again.code).toBe(0);
     expect(again.output).toContain(

@@ -8,7 +8,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { PROJECT_ROOT } from '../../src/platform/project-root.js';
+import { Connection } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../../src/contract/definitions.js';
 import { freePort, startDevServer } from './dev-server.js';
+import { CALLER_NAMESPACE, ensureExampleEndpoint } from './nexus.js';
 
 export interface DevStackProcess {
   /** The environment of a shell that uses this stack (TEMPORAL_ADDRESS, …), over `process.env`. */
@@ -24,7 +27,14 @@ const READY_LINE = 'Ctrl-C stops the stack';
 export async function startDevStackProcess(
   options: { startTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DevStackProcess> {
-  const server = await startDevServer({ uiPort: null, startTimeoutMs: 120_000 });
+  const server = await startDevServer({
+    uiPort: null,
+    startTimeoutMs: 120_000,
+    extraNamespaces: [CALLER_NAMESPACE],
+  });
+  // What `npm run dev` adds to a dev server it starts itself: the Nexus example's endpoint.
+  const operator = await Connection.connect({ address: server.address });
+  await ensureExampleEndpoint(operator, 'default', DEFAULT_TASK_QUEUE).finally(() => operator.close());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   // Whatever a person's shell sets for the product would point the commands elsewhere.
   for (const name of Object.keys(env))
