@@ -196,7 +196,12 @@ describe('search attributes on a real Temporal server', () => {
       added: [],
       existing: ['TdgJobId', 'TdgJobState', 'TdgPossibleDuplicate'],
     });
-    const cli = await setupCli({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace });
+    // The suite's endpoint routes to `default`: a second namespace runs setup without one.
+    const cli = await setupCli({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: namespace,
+      NEXUS_ENDPOINT: 'off',
+    });
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/TdgJobState \(Keyword\) already registered/);
 
