@@ -114,6 +114,17 @@ function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
+/** TDG's job id, once our workflow for this business key knows it. */
+function tdgJobIdOf(businessKey: string): Promise<string> {
+  return waitFor(async () => {
+    const status = await ours.workflow
+      .getHandle(businessKey)
+      .query(statusQuery)
+      .catch(() => null);
+    return status?.jobId ?? undefined;
+  }, 30_000);
+}
+
 function messagesIn(err: unknown): string[] {
   const messages: string[] = [];
   for (let e = err; e instanceof Error; e = e.cause) messages.push(e.message);
@@ -261,13 +272,7 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
   it('answers getStatus and checkNow at once, and refuses a check of an ended job', async () => {
     const businessKey = key('status');
     const handle = await startCaller(businessKey, `Nexus ${businessKey} [sim duration=6s batches=2]`);
-    await waitFor(async () => {
-      const status = await ours.workflow
-        .getHandle(businessKey)
-        .query(statusQuery)
-        .catch(() => null);
-      return status?.jobId ? true : undefined;
-    }, 30_000);
+    await tdgJobIdOf(businessKey);
     const status = await caller.workflow.execute<typeof statusViaNexus>('statusViaNexus', {
       taskQueue: CALLER_TASK_QUEUE,
       workflowId: key('caller-status'),
@@ -304,13 +309,7 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
   it('cancelling the caller cancels our job, which records its TDG job', async () => {
     const businessKey = key('cancelled');
     const handle = await startCaller(businessKey, `Nexus ${businessKey} [sim duration=10m batches=2]`);
-    const jobId = await waitFor(async () => {
-      const status = await ours.workflow
-        .getHandle(businessKey)
-        .query(statusQuery)
-        .catch(() => null);
-      return status?.jobId ?? undefined;
-    }, 30_000);
+    const jobId = await tdgJobIdOf(businessKey);
     await handle.cancel();
     const err = await handle.result().then(
       () => null,
@@ -332,13 +331,7 @@ describe('a caller workflow in another namespace, through the Nexus endpoint', (
     const businessKey = key('killed');
     const name = `Nexus ${businessKey} [sim duration=8s batches=4]`;
     const handle = await startCaller(businessKey, name);
-    await waitFor(async () => {
-      const status = await ours.workflow
-        .getHandle(businessKey)
-        .query(statusQuery)
-        .catch(() => null);
-      return status?.jobId ? true : undefined;
-    }, 30_000);
+    await tdgJobIdOf(businessKey);
     worker.child.kill('SIGKILL');
     await worker.exited;
     worker = await startOurWorker();
