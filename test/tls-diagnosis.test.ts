@@ -20,7 +20,7 @@ import {
   TLS_IDENTITIES,
 } from '../src/security/certificates.js';
 import { diagnoseTlsRefusal, type TlsRefusal } from '../src/platform/tls-diagnosis.js';
-import { main } from '../src/cli/starter.js';
+import { main } from '../src/cli/main.js';
 
 const DAY = 86_400_000;
 const root = mkdtempSync(join(tmpdir(), 'tdg-tls-diagnosis-'));

@@ -19,7 +19,7 @@ import {
 } from '../client/index.js';
 import { jobVersionOf } from '../client/job-version.js';
 import { invokedAs, NPM_RUN_JOB, UsageError, type Command } from './args.js';
-import { answerWithoutTemporal, processOutput, reportUsageError } from './main.js';
+import { processOutput, reportUsageError } from './main.js';
 import {
   ExitCode,
   errorDocument,
@@ -259,20 +259,6 @@ function describeFilters(command: Extract<Command, { kind: 'list' }>): string {
     command.version ? `on version ${command.version}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? ` ${parts.join(', ')}` : '';
-}
-
-/**
- * The whole starter in one call (tests and the typed entry): `--help` and usage errors answered
- * as `main.ts` answers them, then the command against Temporal.
- */
-export async function main(
-  argv: string[] = process.argv.slice(2),
-  io: Output = processOutput(),
-  /** How it was run, for usage texts and hints (`tdg-job` as the packaged bin). */
-  program: string = invokedAs('job'),
-): Promise<number> {
-  const local = answerWithoutTemporal(argv, io, program);
-  return 'exitCode' in local ? local.exitCode : runParsed(local.command, io, program);
 }
 
 /** A parsed command (not `--help`) against Temporal: configuration, connection, the command, its errors. */
